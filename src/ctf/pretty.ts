@@ -1,0 +1,209 @@
+// babeltrace2's text.pretty output, line for line.
+import type { TextOptions } from './decoder.js';
+import { TimeFormatter } from './format.js';
+import type { EventClass } from './model.js';
+import type { Cursor, Item } from './reader.js';
+import type { CtfTrace } from './trace.js';
+import { nsFromOrigin } from './trace.js';
+
+export interface PrettyOptions {
+  names: { payload: boolean; context: boolean; header: boolean; scope: boolean };
+  fields: {
+    trace: boolean; hostname: boolean; domain: boolean; procname: boolean; vpid: boolean;
+    loglevel: boolean; emf: boolean; callsite: boolean;
+  };
+  clock: { cycles: boolean; seconds: boolean; date: boolean; gmt: boolean };
+  noDelta: boolean;
+}
+
+export function defaultPrettyOptions(): PrettyOptions {
+  return {
+    names: { payload: true, context: true, header: false, scope: false },
+    fields: { trace: false, hostname: true, domain: false, procname: true, vpid: true, loglevel: false, emf: false, callsite: false },
+    clock: { cycles: false, seconds: false, date: false, gmt: false },
+    noDelta: false,
+  };
+}
+
+/** decoder options for contexts and payload under these printing options */
+export function textOptionsFor(o: PrettyOptions): TextOptions {
+  return {
+    names: o.names.payload,
+    namesPerScope: [o.names.context, o.names.context, o.names.payload],
+    scopeLabels: o.names.scope ? ['stream.event.context', 'event.context', 'event.fields'] : undefined,
+  };
+}
+
+const LOG_LEVELS = [
+  'TRACE_EMERG', 'TRACE_ALERT', 'TRACE_CRIT', 'TRACE_ERR', 'TRACE_WARNING', 'TRACE_NOTICE', 'TRACE_INFO',
+  'TRACE_DEBUG_SYSTEM', 'TRACE_DEBUG_PROGRAM', 'TRACE_DEBUG_PROCESS', 'TRACE_DEBUG_MODULE', 'TRACE_DEBUG_UNIT',
+  'TRACE_DEBUG_FUNCTION', 'TRACE_DEBUG_LINE', 'TRACE_DEBUG',
+];
+
+export class PrettyPrinter {
+  private readonly tf: TimeFormatter;
+  private readonly baseSec: number;
+  private lastRel = NaN;
+  private lastCycles = -1n;
+  private readonly prefixes = new Map<CtfTrace, Map<EventClass, string>>();
+
+  constructor(
+    readonly o: PrettyOptions,
+    readonly baseNs: bigint,
+  ) {
+    this.tf = new TimeFormatter({ seconds: o.clock.seconds, gmt: o.clock.gmt, date: o.clock.date });
+    this.baseSec = Number(baseNs / 1000000000n);
+  }
+
+  /** wall-clock text of a time relative to baseNs */
+  wall(rel: number): string {
+    const s = Math.floor(rel / 1e9);
+    return this.tf.format(this.baseSec + s, rel - s * 1e9);
+  }
+
+  /** The event's line, newline included. Decodes the event body. */
+  eventLine(c: Cursor): string {
+    const nh = this.o.names.header;
+    let line = '';
+    let startLine = true;
+    if (c.clock) {
+      line += nh ? 'timestamp = ' : '[';
+      let delta: string;
+      if (this.o.clock.cycles) {
+        const cy = c.cycles();
+        line += cy.toString().padStart(20, '0');
+        delta = this.lastCycles < 0n ? '+????????????' : '+' + BigInt.asUintN(64, cy - this.lastCycles).toString().padStart(12, '0');
+        this.lastCycles = cy;
+      } else {
+        const rel = c.time;
+        line += this.wall(rel);
+        if (Number.isNaN(this.lastRel)) delta = '+?.?????????';
+        else {
+          let d = rel - this.lastRel;
+          if (d < 0) {
+            const u = BigInt.asUintN(64, BigInt(d));
+            delta = '+' + (u / 1000000000n).toString() + '.' + (u % 1000000000n).toString().padStart(9, '0');
+          } else {
+            const sec = Math.floor(d / 1e9);
+            d -= sec * 1e9;
+            delta = '+' + sec + '.' + ('' + d).padStart(9, '0');
+          }
+        }
+        this.lastRel = rel;
+      }
+      if (!nh) line += '] ';
+      if (!this.o.noDelta) line += nh ? ', delta = ' + delta : '(' + delta + ') ';
+      startLine = !nh;
+    }
+    line += this.prefix(c.trace, c.ec!, startLine);
+    const body = c.decodeBody(c.cs.text(c.ceIndex!));
+    const pkt = c.packetText;
+    if (pkt) line += body ? pkt + ', ' + body : pkt;
+    else line += body;
+    return line + '\n';
+  }
+
+  private prefix(t: CtfTrace, ec: EventClass, startLine: boolean): string {
+    let m = this.prefixes.get(t);
+    if (!m) {
+      m = new Map();
+      this.prefixes.set(t, m);
+    }
+    let p = m.get(ec);
+    if (p === undefined) {
+      p = this.buildPrefix(t, ec, startLine);
+      m.set(ec, p);
+    }
+    return p;
+  }
+
+  private buildPrefix(t: CtfTrace, ec: EventClass, startLineIn: boolean): string {
+    const nh = this.o.names.header;
+    const f = this.o.fields;
+    let s = '';
+    let start = startLineIn;
+    let dom = false;
+    const env = t.tc.env;
+    if (f.trace) {
+      if (!start) s += ', ';
+      if (nh) s += 'trace = ';
+      s += t.name;
+      if (nh) s += ', ';
+    }
+    const envStr = (k: string): string | undefined => {
+      const v = env.get(k);
+      return typeof v === 'string' ? v : undefined;
+    };
+    const host = envStr('hostname');
+    if (f.hostname && host !== undefined) {
+      if (!start) s += ', ';
+      if (nh) s += 'trace:hostname = ';
+      s += host;
+      dom = true;
+    }
+    const domain = envStr('domain');
+    if (f.domain && domain !== undefined) {
+      if (!start) s += ', ';
+      if (nh) s += 'trace:domain = ';
+      else if (dom) s += ':';
+      s += domain;
+      dom = true;
+    }
+    const proc = envStr('procname');
+    if (f.procname && proc !== undefined) {
+      if (!start) s += ', ';
+      if (nh) s += 'trace:procname = ';
+      else if (dom) s += ':';
+      s += proc;
+      dom = true;
+    }
+    const vpid = env.get('vpid');
+    if (f.vpid && vpid !== undefined) {
+      if (!start) s += ', ';
+      if (nh) s += 'trace:vpid = ';
+      else if (dom) s += ':';
+      s += '(' + (typeof vpid === 'bigint' ? BigInt.asIntN(64, vpid).toString() : '0') + ')';
+      dom = true;
+    }
+    if (f.loglevel && ec.logLevel !== undefined && LOG_LEVELS[ec.logLevel] !== undefined) {
+      if (!start) s += ', ';
+      if (nh) s += 'loglevel = ';
+      else if (dom) s += ':';
+      s += `${LOG_LEVELS[ec.logLevel]} (${ec.logLevel})`;
+      dom = true;
+    }
+    if (f.emf && ec.emfUri !== undefined) {
+      if (!start) s += ', ';
+      if (nh) s += 'model.emf.uri = ';
+      else if (dom) s += ':';
+      s += ec.emfUri;
+      dom = true;
+    }
+    if (dom && !nh) s += ' ';
+    if (!start) s += ', ';
+    start = true;
+    if (nh) s += 'name = ';
+    s += ec.name;
+    s += nh ? ', ' : ': ';
+    return s;
+  }
+
+  /** babeltrace2's WARNING line for discarded events or packets */
+  discardedLine(it: Exclude<Item, { kind: 'event' }>): string {
+    const c = it.cursor;
+    const what = it.kind === 'discarded-events' ? 'event' : 'packet';
+    let s = 'WARNING: ';
+    if (it.count === undefined) s += `Tracer may have discarded ${what}s `;
+    else s += `Tracer discarded ${it.count} ${what}${it.count === 1n ? '' : 's'} `;
+    if (it.begin !== undefined && it.end !== undefined && c.clock) {
+      const b = Number(nsFromOrigin(c.clock, it.begin) - this.baseNs);
+      const e = Number(nsFromOrigin(c.clock, it.end) - this.baseNs);
+      s += `between [${this.wall(b)}] and [${this.wall(e)}]`;
+    } else s += '(unknown time range)';
+    const t = c.trace;
+    s += ` in trace "${t.name}" `;
+    s += t.uuid ? `(UUID: ${t.uuid}) ` : '(no UUID) ';
+    s += `within stream "${c.stream.name}" (stream class ID: ${c.stream.sc.id}, stream ID: ${c.stream.id}).\n`;
+    return s;
+  }
+}

@@ -1,0 +1,29 @@
+// babeltrace2's --begin/--end time formats → ns relative to a base.
+
+/**
+ * `[YYYY-MM-DD ]HH:MM:SS[.NS]` (local time, or UTC with `gmt`) or `[-]SEC[.NS]`
+ * since the Epoch. A time of day alone takes the date of `firstRel`.
+ */
+export function parseTimeBound(text: string, firstRel: number, baseNs: bigint, gmt: boolean): number {
+  const frac = (s: string | undefined): bigint => (s ? BigInt(s.padEnd(9, '0').slice(0, 9)) : 0n);
+  let m = /^(-?)(\d+)(?:\.(\d{1,9}))?$/.exec(text.trim());
+  if (m) {
+    const ns = BigInt(m[2]!) * 1000000000n + frac(m[3]);
+    return Number((m[1] ? -ns : ns) - baseNs);
+  }
+  m = /^(?:(\d{4})-(\d{2})-(\d{2})[ T])?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/.exec(text.trim());
+  if (!m) throw new Error(`invalid time "${text}": expecting [YYYY-MM-DD ]HH:MM:SS[.NS] or SEC[.NS]`);
+  let y: number, mo: number, d: number;
+  if (m[1]) {
+    y = +m[1];
+    mo = +m[2]! - 1;
+    d = +m[3]!;
+  } else {
+    const first = new Date(Number(baseNs / 1000000n) + Math.floor(firstRel / 1e6));
+    y = gmt ? first.getUTCFullYear() : first.getFullYear();
+    mo = gmt ? first.getUTCMonth() : first.getMonth();
+    d = gmt ? first.getUTCDate() : first.getDate();
+  }
+  const ms = gmt ? Date.UTC(y, mo, d, +m[4]!, +m[5]!, +m[6]!) : new Date(y, mo, d, +m[4]!, +m[5]!, +m[6]!).getTime();
+  return Number(BigInt(ms) * 1000000n + frac(m[7]) - baseNs);
+}
