@@ -445,7 +445,7 @@ class Gen {
           this.emit(`const ${len} = st.saved[${t.lengthField!.saveSlot!}];`);
           this.emit(`if (${len} > st.end - p) H.badLength(${len}, p);`);
         }
-        if (t.kind === 'sequence' || t.length > 0) this.align(t.element.align);
+        this.align(t.element.align);
         if (t.isText) {
           // 8-bit aligned bytes: printed as a string up to the first NUL
           const v = this.v();

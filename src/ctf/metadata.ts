@@ -577,7 +577,6 @@ export function parseMetadata(text: string, opts: ParseMetadataOptions = {}): Tr
             }
           } else if (a.k === 'typeassign') {
             if (a.key === 'packet.header') tc.packetHeader = b.structOf(a, scope, 'trace packet.header');
-            else err(a, `unknown trace scope "${a.key}"`);
           } else b.declare(a, scope);
         }
         if (major === undefined) err(e, 'missing "major" attribute in trace block');
@@ -636,7 +635,6 @@ export function parseMetadata(text: string, opts: ParseMetadataOptions = {}): Tr
             if (a.key === 'event.header') sc.eventHeader = b.structOf(a, scope, 'stream event.header');
             else if (a.key === 'event.context') sc.eventContext = b.structOf(a, scope, 'stream event.context');
             else if (a.key === 'packet.context') sc.packetContext = b.structOf(a, scope, 'stream packet.context');
-            else err(a, `unknown stream scope "${a.key}"`);
           } else b.declare(a, scope);
         }
         if (sc.id < 0) {
@@ -664,7 +662,7 @@ export function parseMetadata(text: string, opts: ParseMetadataOptions = {}): Tr
           } else if (a.k === 'typeassign') {
             if (a.key === 'context') ev.context = b.structOf(a, scope, 'event context');
             else if (a.key === 'fields') ev.payload = b.structOf(a, scope, 'event fields');
-            else err(a, `unknown event scope "${a.key}"`);
+            // other names: ignored, as babeltrace2 does (with a warning)
           } else b.declare(a, scope);
         }
         if (!ev.name) err(e, 'event block is missing its "name" attribute');

@@ -179,6 +179,9 @@ export class CtfTrace {
   name = '';
   textOpts: TextOptions = { names: true };
   private uuidFieldIndex = -1;
+  private readonly uuidWarned = new Set<string>();
+  /** where non-fatal problems go (one line each) */
+  warn: (msg: string) => void = (msg) => process.stderr.write(`ttng: warning: ${msg}\n`);
 
   constructor(
     readonly dir: string,
@@ -223,8 +226,11 @@ export class CtfTrace {
           throw new TraceError(file.path, offset, `bad packet magic 0x${Number(magic).toString(16).toUpperCase()} (expecting 0xC1FC1FC1)`);
         if (this.uuidFieldIndex >= 0 && tc.uuid) {
           const u = vals[this.uuidFieldIndex] as number[];
-          if (u.some((b, i) => b !== tc.uuid![i]))
-            throw new TraceError(file.path, offset + 4, `packet UUID ${uuidToString(Uint8Array.from(u))} does not match the trace UUID ${uuidToString(tc.uuid)}`);
+          if (u.some((b, i) => b !== tc.uuid![i]) && !this.uuidWarned.has(file.path)) {
+            // babeltrace2 reads such packets; say so once per file and go on
+            this.uuidWarned.add(file.path);
+            this.warn(`${file.path}: byte offset ${offset + 4}: packet UUID ${uuidToString(Uint8Array.from(u))} does not match the trace UUID ${uuidToString(tc.uuid)}`);
+          }
         }
         const sid = st.roles['stream_id'];
         if (sid !== undefined) head.streamClassId = Number(sid);
