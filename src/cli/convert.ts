@@ -1,11 +1,112 @@
-// `ttng convert IN... -o DIR` (placeholder until the writer lands)
+// `ttng convert IN... -o DIR`: rewrite every trace ttng reads as a new CTF
+// trace (LTTng layout), like `babeltrace2 IN -o ctf -w DIR`.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { openInputs, iterate } from '../ctf/reader.js';
+import type { Cursor } from '../ctf/reader.js';
+import type { Stream, CtfTrace } from '../ctf/trace.js';
+import { CtfWriter, lttngStreamClass } from '../ctf/writer.js';
+import type { StreamWriter } from '../ctf/writer.js';
+import type { FieldType, StreamClass, TraceClass } from '../ctf/model.js';
 import { UsageError } from './usage.js';
-export const CONVERT_HELP = `Usage: ttng convert PATH... -o DIR\n`;
-export interface ConvertArgs { inputs: string[]; out: string }
-export function parseConvertArgs(argv: string[]): ConvertArgs | 'help' {
-  if (argv.includes('--help') || argv.includes('-h')) return 'help';
-  throw new UsageError('convert is not available yet');
+
+export const CONVERT_HELP = `Usage: ttng convert [OPTIONS] PATH... -o DIR
+
+Read the CTF traces found under each PATH (as \`ttng view\` does) and write
+them again as CTF 1.8 traces under DIR, in LTTng's layout: one file per
+stream, index/*.idx files, LTTng packet headers and contexts. Each input
+trace goes to DIR/<its path relative to PATH>. babeltrace2 and babeltrace
+1.5 read the result; \`ttng view DIR\` prints what \`ttng view PATH\` prints.
+
+Options:
+  -o, --output DIR          Output directory (created; must be empty)
+      --packetized-metadata Write metadata in LTTng's packetized form
+  -h, --help                Show this help
+`;
+
+export interface ConvertArgs {
+  inputs: string[];
+  out: string;
+  packetized: boolean;
 }
-export function runConvert(_a: ConvertArgs): number {
-  return 1;
+
+export function parseConvertArgs(argv: string[]): ConvertArgs | 'help' {
+  const a: ConvertArgs = { inputs: [], out: '', packetized: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-h' || arg === '--help') return 'help';
+    else if (arg === '-o' || arg === '--output') {
+      const v = argv[++i];
+      if (!v) throw new UsageError(`option ${arg} needs a value`);
+      a.out = v;
+    } else if (arg.startsWith('--output=')) a.out = arg.slice(9);
+    else if (arg === '--packetized-metadata') a.packetized = true;
+    else if (arg.startsWith('-')) throw new UsageError(`unknown option "${arg}"`);
+    else a.inputs.push(arg);
+  }
+  if (!a.inputs.length) throw new UsageError('no input trace path given');
+  if (!a.out) throw new UsageError('no output directory given (-o DIR)');
+  return a;
+}
+
+const ROLE_FIELDS = new Set(['timestamp_begin', 'timestamp_end', 'content_size', 'packet_size', 'packet_seq_num', 'events_discarded']);
+
+function outTraceClass(src: TraceClass): Omit<TraceClass, 'packetHeader' | 'uuid' | 'major' | 'minor'> & { uuid?: Uint8Array } {
+  const streams = new Map<number, StreamClass>();
+  for (const sc of src.streams.values()) {
+    const extra: { name: string; type: FieldType }[] = (sc.packetContext?.fields ?? []).filter((f) => !ROLE_FIELDS.has(f.name));
+    streams.set(sc.id, lttngStreamClass({
+      id: sc.id, clock: sc.defaultClock, header: 'large', packetContextExtra: extra, eventContext: sc.eventContext,
+      events: [...sc.events.values()],
+    }));
+  }
+  return { uuid: src.uuid, byteOrder: 'le', env: src.env, clocks: src.clocks, streams };
+}
+
+export function runConvert(a: ConvertArgs): number {
+  if (fs.existsSync(a.out) && fs.readdirSync(a.out).length) throw new UsageError(`output directory ${a.out} is not empty`);
+  const opened = openInputs(a.inputs);
+  const writers = new Map<CtfTrace, CtfWriter>();
+  const streamWriters = new Map<Stream, { w: StreamWriter; packet: unknown }>();
+  const usedDirs = new Set<string>();
+  for (const t of opened.traces) {
+    const input = a.inputs.find((i) => path.resolve(t.dir).startsWith(path.resolve(i))) ?? t.dir;
+    let rel = path.relative(input, t.dir);
+    let dir = path.join(a.out, rel);
+    for (let n = 1; usedDirs.has(dir); n++) dir = path.join(a.out, `${rel || 'trace'}-${n}`);
+    usedDirs.add(dir);
+    rel = '';
+    writers.set(t, new CtfWriter(dir, outTraceClass(t.tc), { packetizedMetadata: a.packetized }));
+  }
+  const names = new Map<CtfWriter, Set<string>>();
+  const writerFor = (c: Cursor): { w: StreamWriter; packet: unknown } => {
+    let sw = streamWriters.get(c.stream);
+    if (!sw) {
+      const tw = writers.get(c.trace)!;
+      const used = names.get(tw) ?? new Set<string>();
+      names.set(tw, used);
+      let base = path.basename(c.stream.name);
+      for (let n = 1; used.has(base); n++) base = `${path.basename(c.stream.name)}-${n}`;
+      used.add(base);
+      sw = { w: tw.stream(c.stream.sc.id, base, BigInt(c.stream.id)), packet: undefined };
+      streamWriters.set(c.stream, sw);
+    }
+    return sw;
+  };
+  iterate(opened, false, (c) => {
+    if (c.item!.kind !== 'event') return true;
+    const sw = writerFor(c);
+    const p = c.packet!;
+    if (sw.packet !== p) {
+      sw.packet = p;
+      const pcFields = c.stream.sc.packetContext?.fields ?? [];
+      const extra = pcFields.map((f, i) => (ROLE_FIELDS.has(f.name) ? undefined : c.packetValues?.[i])).filter((_, i) => !ROLE_FIELDS.has(pcFields[i]!.name));
+      sw.w.beginPacket({ extra: extra as never, eventsDiscarded: p.discarded, begin: p.begin, end: p.end, seq: p.seq });
+    }
+    const vals = c.decodeBody(c.cs.values(c.ceIndex!));
+    sw.w.event(c.ec!, c.clock ? c.cycles() : undefined, vals as never);
+    return true;
+  });
+  for (const w of writers.values()) w.close();
+  return 0;
 }

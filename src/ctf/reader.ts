@@ -176,6 +176,11 @@ export class Cursor {
     return this.stream.trace;
   }
 
+  /** the packet being read */
+  get packet(): PacketEntry | undefined {
+    return this.stream.packets[this.pkt];
+  }
+
   /** ns relative to baseNs of a raw clock value */
   relOf(cycles: bigint): number {
     return Number(nsFromOrigin(this.clock!, cycles) - this.baseNs);
@@ -304,6 +309,7 @@ export class Cursor {
     const buf = readAt(e.file, e.offset, e.packetBits / 8);
     if (buf.length * 8 < e.packetBits) this.fail(e, buf.length * 8, 'packet is truncated (file shorter than its packet size)');
     const head = this.trace.decodeHead(this.st, buf, e.file, e.offset);
+    this.packetValues = head.contextValues;
     const st = this.st;
     st.end = e.contentBits;
     if (this.cs.packetContextText && this.stream.sc.packetContext!.inIr && this.wantText) {

@@ -168,6 +168,7 @@ interface DecodedPacketHead {
   discarded?: bigint;
   /** bit position after the packet context */
   pos: number;
+  contextValues?: Value[];
 }
 
 /** CTF magic number of data packets */
@@ -247,7 +248,7 @@ export class CtfTrace {
       if (!sc) throw new TraceError(file.path, offset, `packet refers to unknown stream class ${head.streamClassId}`);
       const c = this.compiledFor(sc);
       if (c.packetContext) {
-        c.packetContext(st);
+        head.contextValues = c.packetContext(st);
         const r = st.roles;
         if (r['packet_size'] !== undefined) head.packetBits = Number(r['packet_size']);
         if (r['content_size'] !== undefined) head.contentBits = Number(r['content_size']);

@@ -1,0 +1,171 @@
+// Shared helpers of the test suite: paths, building dist/ for the CLI, running
+// processes with a bounded concurrency, temporary copies of traces.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** ../shared beside the clone (read-only reference data) */
+export const SHARED = path.resolve(REPO, '..', 'shared');
+export const TRACES = path.join(SHARED, 'traces');
+export const CONFORMANCE = path.join(SHARED, 'ctf-conformance');
+export const BIN = path.join(REPO, 'bin', 'ttng.js');
+export const BABELTRACE2 = '/usr/bin/babeltrace2';
+
+/** environment of every child process: babeltrace2 prints local times */
+export const CHILD_ENV: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC', LANG: 'C.UTF-8' };
+delete CHILD_ENV['TTNG_DEBUG'];
+
+function sourcesOf(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...sourcesOf(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** dist/ is stale when a src/X.ts has no dist/X.js or is newer than it */
+function distIsStale(): boolean {
+  const src = path.join(REPO, 'src');
+  for (const f of sourcesOf(src)) {
+    const js = path.join(REPO, 'dist', path.relative(src, f)).replace(/\.ts$/, '.js');
+    let jsTime: number;
+    try {
+      jsTime = fs.statSync(js).mtimeMs;
+    } catch {
+      return true;
+    }
+    if (fs.statSync(f).mtimeMs > jsTime) return true;
+  }
+  return false;
+}
+
+/**
+ * Makes sure dist/ (what bin/ttng.js runs) is built from the current src/.
+ * Test files run in parallel processes: a lock directory serialises builds.
+ */
+export function ensureBuilt(): void {
+  if (!distIsStale()) return;
+  const lock = path.join(os.tmpdir(), `ttng-test-build-${Buffer.from(REPO).toString('hex').slice(-24)}.lock`);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      // another test file is building; a lock older than 2 minutes is stale
+      try {
+        if (Date.now() - fs.statSync(lock).mtimeMs > 120_000) fs.rmSync(lock, { recursive: true, force: true });
+      } catch { /* gone meanwhile */ }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    if (!distIsStale()) return;
+    const r = spawnSync('npx', ['--no-install', 'tsc', '-p', '.'], { cwd: REPO, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`npx tsc -p . failed:\n${r.stdout}${r.stderr}`);
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs a command to completion, killing it after `timeoutMs`. */
+export function run(cmd: string, args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? REPO, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code, signal, ms: Date.now() - t0,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+  });
+}
+
+/** `node bin/ttng.js ARGS...` */
+export function ttng(args: string[], timeoutMs = 60_000): Promise<RunResult> {
+  return run(process.execPath, [BIN, ...args], { timeoutMs });
+}
+
+/** `babeltrace2 ARGS...` */
+export function babeltrace2(args: string[], timeoutMs = 60_000): Promise<RunResult> {
+  return run(BABELTRACE2, args, { timeoutMs });
+}
+
+export function hasBabeltrace2(): boolean {
+  return fs.existsSync(BABELTRACE2);
+}
+
+/** a stack-trace line, as check-conformance.sh detects them */
+export const STACK_LINE = /^\s+at .+:[0-9]+:[0-9]+\)?$/m;
+
+/** `WARNING: Tracer …` lines, the stream path reduced to its last component */
+export function tracerWarnings(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('WARNING: Tracer'))
+    .map((l) => l.replace(/within stream "[^"]*\/([^"/]+)"/, 'within stream "$1"'));
+}
+
+/** A fresh temporary directory, removed by the returned function. */
+export function tempDir(prefix = 'ttng-test-'): { dir: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Copies a trace directory (recursively) to `dest`. */
+export function copyTrace(src: string, dest: string): void {
+  fs.cpSync(src, dest, { recursive: true });
+}
+
+/** Data stream files of a trace directory (not metadata, not index/, not hidden). */
+export function streamFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n !== 'metadata' && !n.startsWith('.'))
+    .map((n) => path.join(dir, n))
+    .filter((p) => fs.statSync(p).isFile() && fs.statSync(p).size > 0)
+    .sort();
+}
+
+/** Mulberry32: small seeded PRNG, so that fuzz failures reproduce. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** integer in [0, n) */
+export function randInt(rnd: () => number, n: number): number {
+  return Math.floor(rnd() * n);
+}
