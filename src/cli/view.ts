@@ -127,7 +127,7 @@ export function parseViewArgs(argv: string[]): ViewArgs | 'help' {
 /** Runs the view; returns the exit status. Errors go to stderr as one line. */
 export function runView(a: ViewArgs): number {
   const out = new FdWriter(1);
-  const err = new FdWriter(2, 0);
+  const err = new FdWriter(2, 4096, true);
   const opened = openInputs(a.paths);
   for (const t of opened.traces) t.textOpts = textOptionsFor(a.pretty);
   const pp = new PrettyPrinter(a.pretty, opened.baseNs);
@@ -160,9 +160,11 @@ export function runView(a: ViewArgs): number {
       case 'json':
         out.write(eventJson(c, opened.baseNs) + '\n');
         break;
-      case 'dummy':
-        c.decodeBody(c.cs.skip(c.ceIndex!));
+      case 'dummy': {
+        const ce = c.ceIndex!;
+        c.decodeBody(ce.skip ?? c.cs.skip(ce));
         break;
+      }
     }
     return !out.closed;
   };

@@ -227,6 +227,16 @@ export function variantSelector(vt: VariantType): (v: number) => number {
       for (let x = lo; x <= hi; x++) if (!map.has(Number(x))) map.set(Number(x), idx);
     }
   }
+  let maxSmall = -1;
+  for (const k of map.keys()) maxSmall = Math.max(maxSmall, k);
+  const minSmall = Math.min(0, ...map.keys());
+  const wideAny = tag.mappings.some((m) => m.ranges.some(([lo, hi]) => hi - lo > 65536n));
+  if (!wideAny && minSmall >= 0 && maxSmall < 1 << 20) {
+    // dense table: one array load per event (LTTng event headers)
+    const dense = new Int32Array(maxSmall + 1).fill(-1);
+    for (const [k, v] of map) dense[k] = v;
+    return (v) => (v >= 0 && v <= maxSmall ? dense[v]! : -1);
+  }
   const wide = tag.mappings.flatMap((m) => m.ranges.filter(([lo, hi]) => hi - lo > 65536n).map(([lo, hi]) => ({ lo, hi, idx: vt.options.findIndex((o) => o.name === m.label) })));
   return (v) => {
     const r = map.get(v);

@@ -264,12 +264,13 @@ export class Cursor {
     if (!ce) this.fail(e, at, `no event class with id ${id} in stream class ${this.stream.sc.id}`);
     this.ceIndex = ce;
     this.ec = ce.ec;
-    this.item = { kind: 'event', cursor: this };
+    this.item = this.eventItem;
     this.time = this.eventTime();
     this.eventsInPacket++;
     this.headerPos = at;
   }
   headerPos = 0;
+  private readonly eventItem: Item = { kind: 'event', cursor: this };
 
   /** Decodes the current event's contexts and payload with `fn`; errors name the place. */
   decodeBody<R>(fn: (st: DecodeState) => R): R {

@@ -71,7 +71,7 @@ export class CompiledStreamClass {
   readonly packetHeader?: CompiledScope<Value[]>;
   readonly packetContext?: CompiledScope<Value[]>;
   readonly packetContextText?: CompiledScope<string>;
-  private readonly events = new Map<number, CompiledEvent>();
+  private readonly events: (CompiledEvent | undefined)[] = [];
   constructor(
     readonly tc: TraceClass,
     readonly sc: StreamClass,
@@ -88,12 +88,12 @@ export class CompiledStreamClass {
     }
   }
   event(id: number): CompiledEvent | undefined {
-    let ce = this.events.get(id);
+    let ce = id < 1 << 20 ? this.events[id] : undefined;
     if (!ce) {
       const ec = this.sc.events.get(id);
       if (!ec) return undefined;
       ce = { ec };
-      this.events.set(id, ce);
+      if (id < 1 << 20) this.events[id] = ce;
     }
     return ce;
   }
