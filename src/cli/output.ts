@@ -2,36 +2,42 @@
 // straight into one reused buffer (no joins), written in large blocks, and a
 // closed pipe (`ttng view | head`) ends the output quietly.
 import * as fs from 'node:fs';
+import type { ByteSink } from '../ctf/decoder.js';
 
-export class FdWriter {
-  private readonly buf: Buffer;
-  private off = 0;
+export class FdWriter implements ByteSink {
+  buf: Buffer;
+  o = 0;
+  limit: number;
   closed = false;
   constructor(
     private readonly fd: number,
     size = 1 << 20,
     private readonly autoFlush = false,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.max(size, 4096));
+    this.buf = Buffer.allocUnsafe(Math.max(size, 16384));
+    this.limit = this.buf.length - 8192;
   }
 
   write(s: string): void {
     // worst case 3 bytes per UTF-16 unit
-    if (this.off + s.length * 3 > this.buf.length) {
-      this.flush();
-      if (s.length * 3 > this.buf.length) {
-        this.writeAll(Buffer.from(s, 'utf8'));
-        return;
-      }
-    }
-    this.off += this.buf.utf8Write(s, this.off);
+    this.need(s.length * 3);
+    this.o += this.buf.utf8Write(s, this.o);
     if (this.autoFlush) this.flush();
   }
 
+  need(n: number): void {
+    if (this.o + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) {
+      this.buf = Buffer.allocUnsafe(n + 16384);
+      this.limit = this.buf.length - 8192;
+    }
+  }
+
   flush(): void {
-    if (this.off === 0) return;
-    const n = this.off;
-    this.off = 0;
+    if (this.o === 0) return;
+    const n = this.o;
+    this.o = 0;
     this.writeAll(this.buf.subarray(0, n));
   }
 

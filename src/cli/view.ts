@@ -155,7 +155,7 @@ export function runView(a: ViewArgs): number {
     }
     switch (a.format) {
       case 'text':
-        out.write(pp.eventLine(c));
+        pp.writeEvent(c, out);
         break;
       case 'json':
         out.write(eventJson(c, opened.baseNs) + '\n');

@@ -48,7 +48,7 @@ export interface VariantValue {
   v: Value;
 }
 
-export type Mode = 'text' | 'values' | 'skip';
+export type Mode = 'text' | 'bytes' | 'values' | 'skip';
 
 export interface TextOptions {
   /** print member names (babeltrace2's name-payload / name-context) */
@@ -183,7 +183,128 @@ function unterminated(p: number): never {
   throw new DecodeError('string is not terminated before the end of the packet content', p);
 }
 
+/* ---------------- byte output (the fast text path) ---------------- */
+
+/** Where generated printers write: a buffer with room up to `limit` for fixed-size output. */
+export interface ByteSink {
+  buf: Buffer;
+  o: number;
+  /** offset after which fixed-size output needs a flush first */
+  limit: number;
+  flush(): void;
+  /** make room for `n` more bytes (grows or flushes) */
+  need(n: number): void;
+}
+
+/** "00".."99" */
+export const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), 'latin1');
+
+/** unsigned decimal digits of a safe integer */
+function wUint(b: Buffer, o: number, v: number): number {
+  if (v < 10) {
+    b[o] = 48 + v;
+    return o + 1;
+  }
+  if (v < 2147483648) {
+    // int32 arithmetic, two digits at a time
+    let len = v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+    const end = o + len;
+    let e = end;
+    while (v >= 100) {
+      const q = (v / 100) | 0;
+      const r = (v - q * 100) << 1;
+      b[--e] = DIGIT_PAIRS[r + 1]!;
+      b[--e] = DIGIT_PAIRS[r]!;
+      v = q;
+    }
+    if (v >= 10) {
+      const r = v << 1;
+      b[--e] = DIGIT_PAIRS[r + 1]!;
+      b[--e] = DIGIT_PAIRS[r]!;
+    } else b[--e] = 48 + v;
+    len = 0;
+    return end;
+  }
+  let len = 1;
+  for (let x = v; x >= 10; x = Math.floor(x / 10)) len++;
+  let e = o + len;
+  while (v >= 10) {
+    const q = Math.floor(v / 10);
+    b[--e] = 48 + (v - q * 10);
+    v = q;
+  }
+  b[--e] = 48 + v;
+  return o + len;
+}
+
+function wAscii(b: Buffer, o: number, s: string): number {
+  for (let i = 0; i < s.length; i++) b[o + i] = s.charCodeAt(i);
+  return o + s.length;
+}
+
+function wInt(b: Buffer, o: number, v: number | bigint): number {
+  if (typeof v === 'number') {
+    if (v >= 0) return wUint(b, o, v);
+    b[o] = 45;
+    return wUint(b, o + 1, -v);
+  }
+  return wAscii(b, o, v.toString());
+}
+
+const HEX = Buffer.from('0123456789ABCDEF');
+function wHex(b: Buffer, o: number, v: number | bigint, size: number): number {
+  if (typeof v === 'number' && v >= 0) {
+    b[o++] = 48;
+    b[o++] = 120;
+    if (v === 0) {
+      b[o] = 48;
+      return o + 1;
+    }
+    let len = 0;
+    for (let x = v; x > 0; x = Math.floor(x / 16)) len++;
+    let e = o + len;
+    while (v > 0) {
+      const q = Math.floor(v / 16);
+      b[--e] = HEX[v - q * 16]!;
+      v = q;
+    }
+    return o + len;
+  }
+  return wAscii(b, o, fmtHex(v, size));
+}
+
+/** babeltrace2's escaped string, quoted, straight from the packet's bytes */
+function wEsc(b: Buffer, o: number, src: Buffer, start: number, end: number): number {
+  b[o++] = 34;
+  for (let i = start; i < end; i++) {
+    const c = src[i]!;
+    if (c >= 0x20 && c !== 0x7f && c !== 34 && c !== 39 && c !== 63 && c !== 92) {
+      b[o++] = c;
+      continue;
+    }
+    b[o++] = 92;
+    switch (c) {
+      case 34: case 39: case 63: case 92: b[o++] = c; break;
+      case 7: b[o++] = 97; break;
+      case 8: b[o++] = 98; break;
+      case 0x1b: b[o++] = 101; break;
+      case 12: b[o++] = 102; break;
+      case 10: b[o++] = 110; break;
+      case 13: b[o++] = 114; break;
+      case 9: b[o++] = 116; break;
+      case 11: b[o++] = 118; break;
+      default:
+        b[o++] = 120;
+        b[o++] = HEX[c >> 4]! + (c >> 4 >= 10 ? 32 : 0);
+        b[o++] = HEX[c & 15]! + ((c & 15) >= 10 ? 32 : 0);
+    }
+  }
+  b[o++] = 34;
+  return o;
+}
+
 const helpers = {
+  wInt, wHex, wEsc, wUint, wAscii,
   readBitsLE, readBitsBE, readBigLE, readBigBE, signBig, unsignBig, clockUpdateBig, floatFromBits, textBytes,
   overrun, badLength, noOption, unterminated, fmtG, fmtHex, fmtOct, fmtBin, quoteString,
 };
@@ -349,26 +470,83 @@ class Gen {
     }
   }
 
+  get printing(): boolean {
+    return this.mode === 'text' || this.mode === 'bytes';
+  }
+
+  /** output a constant */
+  lit(s: string): void {
+    if (this.mode === 'text') {
+      this.emit(`s += ${JSON.stringify(s)};`);
+      return;
+    }
+    const bytes = Buffer.from(s, 'utf8');
+    if (bytes.length > 4096) this.emit(`ob.o = o; ob.need(${bytes.length}); b = ob.buf; o = ob.o;`);
+    if (bytes.length <= 12) this.emit(Array.from(bytes, (x) => `b[o++] = ${x};`).join(' '));
+    else this.emit(`b.set(${this.k(bytes)}, o); o += ${bytes.length};`);
+  }
+  /** output a constant that comes from the metadata (never pasted in code) */
+  litK(s: string): void {
+    if (this.mode === 'text') this.emit(`s += ${this.k(s)};`);
+    else {
+      const bytes = Buffer.from(s, 'utf8');
+      if (bytes.length > 4096) this.emit(`ob.o = o; ob.need(${bytes.length}); b = ob.buf; o = ob.o;`);
+      this.emit(`b.set(${this.k(bytes)}, o); o += ${bytes.length};`);
+    }
+  }
+  /** output a JS string expression (short) */
+  outStr(expr: string): void {
+    if (this.mode === 'text') this.emit(`s += ${expr};`);
+    else this.emit(`o += b.utf8Write(${expr}, o);`);
+  }
+  /** room for the next fixed-size output (names, numbers) */
+  room(): void {
+    if (this.mode === 'bytes') this.emit('if (o > ob.limit) { ob.o = o; ob.flush(); b = ob.buf; o = ob.o; }');
+  }
+  outInt(t: IntegerType, v: string): void {
+    if (this.mode === 'text') this.emit(`s += ${this.intText(t, v)};`);
+    else if (t.base === 10) this.emit(`o = H.wInt(b, o, ${v});`);
+    else if (t.base === 16) this.emit(`o = H.wHex(b, o, ${v}, ${t.size});`);
+    else this.outStr(this.intText(t, v));
+  }
+
   /**
-   * Emit code for one field. In text mode, returns an expression for its text
-   * or appends to `s`; in values mode returns an expression for its value.
-   * `out` is the string variable to append to in text mode.
+   * Emit code for one field. In text mode its text is appended to `s`; in
+   * bytes mode written to `b` at `o`; in values mode returns an expression
+   * for its value. Fields babeltrace2 does not print are decoded only.
    */
   field(t: FieldType, out: string): string | undefined {
     const mode = this.mode;
+    const print = this.printing && t.inIr === true;
+    void out;
     switch (t.kind) {
       case 'int': {
         const v = this.readInt(t);
-        if (mode === 'skip') this.emit(`st.sum = st.sum + ${typeof t.size === 'number' && t.size > 52 ? `(typeof ${v} === 'number' ? ${v} : 1)` : v} | 0;`);
-        if (mode === 'text' && t.inIr) this.emit(`${out} += ${this.intText(t, v)};`);
+        if (mode === 'skip') this.emit(`st.sum = st.sum + ${t.size > 52 ? `(typeof ${v} === 'number' ? ${v} : 1)` : v} | 0;`);
+        if (print) this.outInt(t, v);
         return v;
       }
       case 'enum': {
         const v = this.readInt(t.container);
         if (mode === 'skip') this.emit(`st.sum = st.sum + 1 | 0;`);
-        if (mode === 'text' && t.inIr) {
-          const fn = this.k(enumLabelFn(t));
-          this.emit(`${out} += "( " + ${fn}(${v}) + " : container = " + ${this.intText(t.container, v)} + " )";`);
+        if (print) {
+          const fn = enumLabelFn(t);
+          if (mode === 'text') this.emit(`s += "( " + ${this.k(fn)}(${v}) + " : container = ";`);
+          else {
+            const cache = new Map<number | bigint, Buffer>();
+            const bfn = (x: number | bigint): Buffer => {
+              let r = cache.get(x);
+              if (!r) {
+                r = Buffer.from(`( ${fn(x)} : container = `, 'utf8');
+                if (cache.size < 4096) cache.set(x, r);
+              }
+              return r;
+            };
+            const lb = this.v('lb');
+            this.emit(`const ${lb} = ${this.k(bfn)}(${v}); if (${lb}.length > 4096) { ob.o = o; ob.need(${lb}.length); b = ob.buf; o = ob.o; } b.set(${lb}, o); o += ${lb}.length;`);
+          }
+          this.outInt(t.container, v);
+          this.lit(' )');
         }
         return v;
       }
@@ -382,7 +560,7 @@ class Gen {
         this.emit(`p += ${bits};`);
         this.advance(bits);
         if (mode === 'skip') this.emit(`st.sum = st.sum + (${v} > 0 ? 1 : 0) | 0;`);
-        if (mode === 'text' && t.inIr) this.emit(`${out} += H.fmtG(${v});`);
+        if (print) this.outStr(`H.fmtG(${v})`);
         return v;
       }
       case 'string': {
@@ -392,27 +570,30 @@ class Gen {
         this.emit(`const ${e} = buf.indexOf(0, p >>> 3);`);
         this.emit(`if (${e} < 0 || ${e} * 8 >= st.end) H.unterminated(p);`);
         if (mode === 'skip') this.emit(`st.sum = st.sum + ${e} | 0;`);
-        else this.emit(`const ${v} = buf.toString('utf8', p >>> 3, ${e});`);
+        else if (mode === 'bytes') {
+          if (print) this.emit(`ob.o = o; ob.need((${e} - (p >>> 3)) * 4 + 2); b = ob.buf; o = H.wEsc(b, ob.o, buf, p >>> 3, ${e});`);
+        } else this.emit(`const ${v} = buf.toString('utf8', p >>> 3, ${e});`);
         this.emit(`p = (${e} + 1) * 8;`);
         this.known = 8;
-        if (mode === 'text' && t.inIr) this.emit(`${out} += H.quoteString(${v});`);
-        return mode === 'skip' ? '""' : v;
+        if (print && mode === 'text') this.emit(`s += H.quoteString(${v});`);
+        return mode === 'values' || mode === 'text' ? v : '""';
       }
       case 'struct': {
         this.align(t.align);
         const vals: string[] = [];
-        if (mode === 'text' && t.inIr) this.emit(`${out} += "{";`);
+        if (print) this.lit('{');
         let printed = 0;
         for (const f of t.fields) {
-          if (mode === 'text' && t.inIr && f.type.inIr) {
-            const sep = printed === 0 ? ' ' : ', ';
-            this.emit(`${out} += ${JSON.stringify(sep)}${this.text.names ? ` + ${this.k(displayName(f.name) + ' = ')}` : ''};`);
+          if (print && f.type.inIr) {
+            this.room();
+            this.lit(printed === 0 ? ' ' : ', ');
+            if (this.text.names) this.litK(displayName(f.name) + ' = ');
             printed++;
           }
           const r = this.field(f.type, out);
           vals.push(r ?? 'undefined');
         }
-        if (mode === 'text' && t.inIr) this.emit(`${out} += " }";`);
+        if (print) this.lit(' }');
         if (mode === 'values') {
           const v = this.v();
           this.emit(`const ${v} = [${vals.join(', ')}];`);
@@ -434,9 +615,9 @@ class Gen {
         t.options.forEach((o, i) => {
           this.emit(`case ${i}: {`);
           this.known = knownBefore;
-          if (mode === 'text' && t.inIr) this.emit(`${out} += "{ ";`);
+          if (print) this.lit('{ ');
           const r = this.field(o.type, out);
-          if (mode === 'text' && t.inIr) this.emit(`${out} += " }";`);
+          if (print) this.lit(' }');
           if (mode === 'values') this.emit(`${res} = { sel: ${i}, v: ${r} };`);
           knownAfter = Math.min(knownAfter, this.known);
           this.emit('break; }');
@@ -459,36 +640,41 @@ class Gen {
         if (t.isText) {
           // 8-bit aligned bytes: printed as a string up to the first NUL
           const v = this.v();
-          if (mode !== 'skip') this.emit(`const ${v} = H.textBytes(buf, p >>> 3, ${len});`);
-          if (mode === 'text' && t.inIr) this.emit(`${out} += H.quoteString(${v});`);
           if (mode === 'values') {
-            const arr = this.v();
-            this.emit(`const ${arr} = Array.from(buf.subarray(p >>> 3, (p >>> 3) + ${len}));`);
-            this.emit(`p += ${len} * 8;`);
-            if (t.kind === 'sequence') this.known = 8;
-            return arr;
+            this.emit(`const ${v} = Array.from(buf.subarray(p >>> 3, (p >>> 3) + ${len}));`);
+          } else if (print && mode === 'text') {
+            this.emit(`s += H.quoteString(H.textBytes(buf, p >>> 3, ${len}));`);
+          } else if (print) {
+            const z = this.v('z');
+            this.emit(`let ${z} = buf.indexOf(0, p >>> 3); if (${z} < 0 || ${z} > (p >>> 3) + ${len}) ${z} = (p >>> 3) + ${len};`);
+            this.emit(`ob.o = o; ob.need((${z} - (p >>> 3)) * 4 + 2); b = ob.buf; o = H.wEsc(b, ob.o, buf, p >>> 3, ${z});`);
           }
           if (mode === 'skip') this.emit(`st.sum = st.sum + ${len} | 0;`);
           this.emit(`p += ${len} * 8;`);
           if (t.kind === 'sequence') this.known = 8;
-          return undefined;
+          return mode === 'values' ? v : undefined;
         }
         const i = this.v('j');
         const arr = this.v();
         if (mode === 'values') this.emit(`const ${arr} = new Array(${len});`);
-        if (mode === 'text' && t.inIr) this.emit(`${out} += "[";`);
+        if (print) this.lit('[');
         this.emit(`for (let ${i} = 0; ${i} < ${len}; ${i}++) {`);
-        if (mode === 'text' && t.inIr)
-          this.emit(`${out} += (${i} === 0 ? " " : ", ")${this.text.names ? ` + "[" + ${i} + "] = "` : ''};`);
+        if (print) {
+          this.room();
+          if (mode === 'text') this.emit(`s += (${i} === 0 ? " " : ", ")${this.text.names ? ` + "[" + ${i} + "] = "` : ''};`);
+          else {
+            this.emit(`if (${i} !== 0) b[o++] = 44; b[o++] = 32;`);
+            if (this.text.names) this.emit(`b[o++] = 91; o = H.wInt(b, o, ${i}); b[o++] = 93; b[o++] = 32; b[o++] = 61; b[o++] = 32;`);
+          }
+        }
         const knownBefore = this.known;
         // each element starts where the previous one ended: alignment unknown
         this.known = 1;
         const r = this.field(t.element, out);
         if (mode === 'values') this.emit(`${arr}[${i}] = ${r};`);
         this.emit('}');
-        // unknown position after a loop unless elements keep the alignment
         this.known = Math.min(knownBefore, t.element.align, this.known);
-        if (mode === 'text' && t.inIr) this.emit(`${out} += " ]";`);
+        if (print) this.lit(' ]');
         return mode === 'values' ? arr : undefined;
       }
     }
@@ -500,9 +686,35 @@ export interface CompiledScope<R> {
 }
 
 function build<R>(g: Gen, body: string): CompiledScope<R> {
-  const src = `"use strict";\nreturn function decode(st) {\nconst buf = st.buf, dv = st.dv;\nlet p = st.pos;\n${g.code.join('\n')}\n${body}\n};`;
+  const src = `"use strict";\nreturn function decode(st, ob) {\nconst buf = st.buf, dv = st.dv;\nlet p = st.pos;\n${g.code.join('\n')}\n${body}\n};`;
   const factory = new Function('H', 'K', src) as (h: Helpers, k: unknown[]) => CompiledScope<R>;
   return factory(helpers, g.consts);
+}
+
+export type BytePrinter = (st: DecodeState, ob: ByteSink) => boolean;
+
+/**
+ * Like compileText, but writes the text into `ob` directly (UTF-8, strings
+ * copied from the packet with babeltrace2's escapes). `sep` is written before
+ * the first printed scope. Returns whether anything was printed.
+ */
+export function compileBytes(scopes: (StructType | undefined)[], opts: TextOptions): BytePrinter {
+  const g = new Gen('bytes', { ...opts });
+  g.emit('let b = ob.buf, o = ob.o;');
+  g.emit('if (o > ob.limit) { ob.flush(); b = ob.buf; o = ob.o; }');
+  let first = true;
+  scopes.forEach((t, i) => {
+    if (!t) return;
+    g.text.names = opts.namesPerScope?.[i] ?? opts.names;
+    if (t.inIr) {
+      if (!first) g.lit(', ');
+      first = false;
+      const label = opts.scopeLabels?.[i];
+      if (label) g.litK(label + ' = ');
+    }
+    g.field(t, 's');
+  });
+  return build<boolean>(g, `if (p > st.end) H.overrun(p, st.end);\nst.pos = p;\nob.o = o;\nreturn ${!first};`) as unknown as BytePrinter;
 }
 
 /** Decode a struct (a root scope) into values, updating roles, slots and clock. */

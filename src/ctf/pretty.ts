@@ -1,5 +1,25 @@
 // babeltrace2's text.pretty output, line for line.
-import type { TextOptions } from './decoder.js';
+import type { ByteSink, TextOptions } from './decoder.js';
+import { DIGIT_PAIRS } from './decoder.js';
+
+/** 9 zero-padded digits of v < 1e9 */
+function w9(b: Buffer, o: number, v: number): number {
+  for (let i = 7; i >= 1; i -= 2) {
+    const q = (v / 100) | 0;
+    const r = (v - q * 100) << 1;
+    b[o + i + 1] = DIGIT_PAIRS[r + 1]!;
+    b[o + i] = DIGIT_PAIRS[r]!;
+    v = q;
+  }
+  b[o] = 48 + v;
+  return o + 9;
+}
+
+function wU(b: Buffer, o: number, v: number): number {
+  const s = '' + v;
+  for (let i = 0; i < s.length; i++) b[o + i] = s.charCodeAt(i);
+  return o + s.length;
+}
 import { TimeFormatter } from './format.js';
 import type { EventClass } from './model.js';
 import type { Cursor, Item } from './reader.js';
@@ -59,6 +79,87 @@ export class PrettyPrinter {
   wall(rel: number): string {
     const s = Math.floor(rel / 1e9);
     return this.tf.format(this.baseSec + s, rel - s * 1e9);
+  }
+
+  private secCache = -Infinity;
+  private secBytes: Buffer = Buffer.alloc(0);
+
+  /**
+   * Writes the event's line into `ob` (the fast path of eventLine: same
+   * bytes). Decodes the event body.
+   */
+  writeEvent(c: Cursor, ob: ByteSink): void {
+    const o0 = this.o;
+    if (o0.names.header || o0.clock.cycles || (c.clock && c.time < 0)) {
+      ob.need(65536);
+      const line = this.eventLine(c);
+      ob.need(line.length * 3);
+      ob.o += ob.buf.utf8Write(line, ob.o);
+      return;
+    }
+    if (ob.o > ob.limit) ob.flush();
+    let b = ob.buf;
+    let o = ob.o;
+    if (c.clock) {
+      const rel = c.time;
+      const sec = Math.floor(rel / 1e9);
+      const ns = rel - sec * 1e9;
+      if (sec !== this.secCache) {
+        this.secCache = sec;
+        const w = this.wall(sec * 1e9);
+        this.secBytes = Buffer.from('[' + w.slice(0, w.length - 9), 'latin1');
+      }
+      const sb = this.secBytes;
+      for (let i = 0; i < sb.length; i++) b[o++] = sb[i]!;
+      o = w9(b, o, ns);
+      b[o++] = 93; // ]
+      b[o++] = 32;
+      if (!o0.noDelta) {
+        b[o++] = 40; // (
+        b[o++] = 43; // +
+        if (Number.isNaN(this.lastRel)) {
+          b[o++] = 63;
+          b[o++] = 46;
+          for (let i = 0; i < 9; i++) b[o++] = 63;
+        } else {
+          let d = rel - this.lastRel;
+          if (d < 0) {
+            const u = BigInt.asUintN(64, BigInt(d));
+            const t = (u / 1000000000n).toString() + '.' + (u % 1000000000n).toString().padStart(9, '0');
+            for (let i = 0; i < t.length; i++) b[o++] = t.charCodeAt(i);
+          } else {
+            const ds = Math.floor(d / 1e9);
+            d -= ds * 1e9;
+            o = wU(b, o, ds);
+            b[o++] = 46;
+            o = w9(b, o, d);
+          }
+        }
+        b[o++] = 41; // )
+        b[o++] = 32;
+      }
+      this.lastRel = rel;
+    }
+    const ce = c.ceIndex!;
+    const pre = (ce.prefixBytes ??= Buffer.from(this.prefix(c.trace, ce.ec, true), 'utf8'));
+    for (let i = 0; i < pre.length; i++) b[o++] = pre[i]!;
+    const pkt = c.packetBytes;
+    if (pkt.length) {
+      if (o + pkt.length > b.length - 8192) {
+        ob.o = o;
+        ob.need(pkt.length + 8192);
+        b = ob.buf;
+        o = ob.o;
+      }
+      b.set(pkt, o);
+      o += pkt.length;
+      b[o++] = 44;
+      b[o++] = 32;
+    }
+    ob.o = o;
+    const printed = c.printBytes(ce.bytes ?? c.cs.bytes(ce), ob);
+    if (pkt.length && !printed) ob.o -= 2;
+    ob.buf[ob.o++] = 10;
   }
 
   /** The event's line, newline included. Decodes the event body. */

@@ -2,12 +2,14 @@
 // UUID merged), and iterating all their streams merged by time.
 import * as path from 'node:path';
 import { DecodeError, DecodeState } from './decoder.js';
-import type { Value } from './decoder.js';
+import type { BytePrinter, ByteSink, Value } from './decoder.js';
 import type { ClockClass, EventClass } from './model.js';
 import {
   CompiledStreamClass, CtfTrace, PacketEntry, Stream, TraceError, closeFile, findTraceDirs, insertPacketSorted,
   isTraceDir, nsFromOrigin, openTrace, readAt,
 } from './trace.js';
+
+const EMPTY = Buffer.alloc(0);
 
 export interface OpenedTraces {
   traces: CtfTrace[];
@@ -152,6 +154,7 @@ export class Cursor {
   ceIndex: ReturnType<CompiledStreamClass['event']>;
   /** text of the packet context as babeltrace2 prints it ('' if not printed) */
   packetText = '';
+  packetBytes: Buffer = EMPTY;
   packetValues: Value[] | undefined;
   private prevDiscarded: bigint | undefined;
   private prevSeq: bigint | undefined;
@@ -272,6 +275,22 @@ export class Cursor {
   headerPos = 0;
   private readonly eventItem: Item = { kind: 'event', cursor: this };
 
+  /** Writes the current event's contexts and payload with `fn`; errors name the place. */
+  printBytes(fn: BytePrinter, ob: ByteSink): boolean {
+    try {
+      return fn(this.st, ob);
+    } catch (err) {
+      return this.bodyError(err);
+    }
+  }
+
+  private bodyError(err: unknown): never {
+    const e = this.stream.packets[this.pkt]!;
+    if (err instanceof DecodeError) this.fail(e, err.bitPos, `event "${this.ec!.name}": ${err.message}`);
+    if (err instanceof RangeError) this.fail(e, this.headerPos, `event "${this.ec!.name}" goes past the end of the packet`);
+    throw err;
+  }
+
   /** Decodes the current event's contexts and payload with `fn`; errors name the place. */
   decodeBody<R>(fn: (st: DecodeState) => R): R {
     try {
@@ -318,8 +337,12 @@ export class Cursor {
       const save = st.pos;
       st.pos = posAfterHeader(this, buf, e);
       this.packetText = this.cs.packetContextText(st);
+      this.packetBytes = Buffer.from(this.packetText, 'utf8');
       st.pos = save;
-    } else this.packetText = '';
+    } else {
+      this.packetText = '';
+      this.packetBytes = EMPTY;
+    }
     st.pos = head.pos;
     this.inPacket = true;
     this.eventsInPacket = 0;

@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DecodeError, DecodeState, compileSkip, compileText, compileValues, compileEventValues } from './decoder.js';
-import type { CompiledScope, TextOptions, Value } from './decoder.js';
+import type { BytePrinter, CompiledScope, TextOptions, Value } from './decoder.js';
+import { compileBytes } from './decoder.js';
 import { decodeMetadata, MetadataFileError } from './metadata-file.js';
 import { parseMetadata, TsdlError } from './metadata.js';
 import type { ClockClass, EventClass, StreamClass, StructType, TraceClass } from './model.js';
@@ -46,10 +47,11 @@ const MAX_PACKET_BYTES = 256 * 1024 * 1024; // bit positions stay below 2^31
 export interface CompiledEvent {
   ec: EventClass;
   text?: CompiledScope<string>;
+  bytes?: BytePrinter;
   values?: CompiledScope<(Value[] | undefined)[]>;
   skip?: CompiledScope<void>;
-  /** babeltrace2's header part, e.g. `vm lttng_ust_statedump:start: ` */
-  prefix?: string;
+  /** babeltrace2's header part, e.g. `vm lttng_ust_statedump:start: `, as printed */
+  prefixBytes?: Buffer;
 }
 
 export class Stream {
@@ -102,6 +104,9 @@ export class CompiledStreamClass {
   }
   text(ce: CompiledEvent): CompiledScope<string> {
     return (ce.text ??= compileText(this.scopes(ce.ec), this.textOpts));
+  }
+  bytes(ce: CompiledEvent): BytePrinter {
+    return (ce.bytes ??= compileBytes(this.scopes(ce.ec), this.textOpts));
   }
   values(ce: CompiledEvent): CompiledScope<(Value[] | undefined)[]> {
     return (ce.values ??= compileEventValues(this.scopes(ce.ec)));
