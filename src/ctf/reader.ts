@@ -1,5 +1,6 @@
 // Opening inputs as babeltrace2 does (recursive discovery, traces sharing a
 // UUID merged), and iterating all their streams merged by time.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DecodeError, DecodeState } from './decoder.js';
 import type { BytePrinter, ByteSink, Value } from './decoder.js';
@@ -38,6 +39,7 @@ function classCount(t: CtfTrace): number {
 export function openInputs(inputs: string[]): OpenedTraces {
   const traces: CtfTrace[] = [];
   for (const input of inputs) {
+    if (!fs.existsSync(input)) throw new TraceError(input, undefined, 'no such file or directory');
     const dirs = isTraceDir(input) ? [input] : findTraceDirs(input);
     if (dirs.length === 0) throw new TraceError(input, undefined, 'no CTF trace found (no directory with a "metadata" file)');
     const opened = dirs.map((d) => openTrace(d));
