@@ -42,6 +42,13 @@ cleanup() { if [[ -z ${KEEP:-} ]]; then rm -rf "$W"; else echo "kept $W" >&2; fi
 trap cleanup EXIT
 STATUS=0
 
+# ttng runs from a snapshot of bin/ + dist/ taken now, so that a rebuild of
+# dist/ during the benchmark (another engineer running tsc) cannot change
+# what is measured half-way; dist/ imports only node: built-ins.
+mkdir -p "$W/ttng"
+cp -a bin dist package.json "$W/ttng/"
+TTNG=(node "$W/ttng/bin/ttng.js")
+
 median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 maxof() { sort -g | tail -1; }
 
@@ -50,14 +57,15 @@ stream_bytes=$(find "$TRACE" -type f ! -name metadata ! -name '*.idx' -printf '%
 echo "# ttng view benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "# cpu: $(lscpu | sed -n 's/^Model name: *//p') x $(nproc); node $(node --version); babeltrace2 $(dpkg-query -W -f='${Version}' babeltrace2 2>/dev/null || babeltrace2 --version | head -1)"
 echo "# ttng: $(git log -1 --format='%h %s' 2>/dev/null)$(git status --porcelain -- src 2>/dev/null | grep -q . && echo ' (src/ has uncommitted changes)')"
-newest_dist=$(find dist -type f -name '*.js' -printf '%T@\n' | sort -g | tail -1)
+newest_dist=$(find "$W/ttng/dist" -type f -name '*.js' -printf '%T@\n' | sort -g | tail -1)
 stale=$(find src -type f -name '*.ts' -newermt "@$newest_dist" | head -3 | tr '\n' ' ')
 [[ -n $stale ]] && echo "# warning: src/ files newer than dist/ (dist is what runs; npm run build): $stale"
+echo "# dist/ snapshot: newest file $(date -u -d "@$newest_dist" +%H:%M:%SZ); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# TRACE=$TRACE ($stream_bytes bytes of stream files) ROUNDS=$ROUNDS"
 
 # ------------------------------------------------------------------ 1. check
 babeltrace2 "$TRACE" > "$W/bt2.txt" 2> "$W/bt2.err" || { echo "babeltrace2 TRACE failed: $(head -3 "$W/bt2.err")"; STATUS=1; }
-node bin/ttng.js view "$TRACE" > "$W/ttng.txt" 2> "$W/ttng.err" || { echo "ttng view TRACE failed: $(head -3 "$W/ttng.err")"; STATUS=1; }
+"${TTNG[@]}" view "$TRACE" > "$W/ttng.txt" 2> "$W/ttng.err" || { echo "ttng view TRACE failed: $(head -3 "$W/ttng.err")"; STATUS=1; }
 N=$(wc -l < "$W/bt2.txt")
 N_ttng=$(wc -l < "$W/ttng.txt")
 md5_bt2=$(md5sum < "$W/bt2.txt" | cut -d' ' -f1)
@@ -92,31 +100,40 @@ declare -A SECS=() RSS=()
 run() { # run KEY CMD... : one timed run, stdout to /dev/null
 	local key=$1; shift
 	local rc=0
-	"$TIME" -f '%e %M' -o "$W/time" "$@" > /dev/null 2> "$W/err" || rc=$?
+	"$TIME" -f '%e %M %U %S' -o "$W/time" "$@" > /dev/null 2> "$W/err" || rc=$?
 	if [[ $rc != 0 ]]; then
 		STATUS=1
 		echo "  ${LABEL[$key]}: exit status $rc: $(head -3 "$W/err")" >&2
 	fi
-	local e m
-	read -r e m < <(tail -1 "$W/time")
+	local e m u s
+	read -r e m u s < <(tail -1 "$W/time")
 	SECS[$key]+="$e "
 	RSS[$key]+="$m "
+	OWN_CPU=$(awk -v a="$OWN_CPU" -v u="$u" -v s="$s" 'BEGIN {print a + u + s}')
 }
+# CPU seconds used by the whole machine during the rounds (/proc/stat) minus
+# those of the measured commands: a noise indicator (other processes).
+busy() { awk '/^cpu / {print ($2 + $3 + $4 + $7 + $8 + $9) / '"$(getconf CLK_TCK)"'}' /proc/stat; }
+OWN_CPU=0
+BUSY0=$(busy)
 for r in $(seq "$ROUNDS"); do
 	echo "round $r/$ROUNDS ..." >&2
 	run bt2_text babeltrace2 "$TRACE"
-	run ttng_text node bin/ttng.js view "$TRACE"
+	run ttng_text "${TTNG[@]}" view "$TRACE"
 	run bt2_dummy babeltrace2 -o dummy "$TRACE"
-	run ttng_dummy node bin/ttng.js view --format dummy "$TRACE"
+	run ttng_dummy "${TTNG[@]}" view --format dummy "$TRACE"
 done
 
 # ------------------------------------------------------------------ 3. report
+BUSY1=$(busy)
+echo "# CPU seconds used by other processes during the rounds: $(awk -v a="$BUSY0" -v b="$BUSY1" -v o="$OWN_CPU" 'BEGIN {x = b - a - o; printf "%.1f", (x < 0 ? 0 : x)}') (measured commands: $(printf '%.1f' "$OWN_CPU")); load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A MED=()
-printf '%-32s %-24s %9s %12s %13s\n' "command" "runs (s)" "median s" "events/s" "peak RSS MiB"
+RW=$(( 6 * ROUNDS > 8 ? 6 * ROUNDS : 8 ))
+printf "%-32s %-${RW}s %9s %12s %13s\n" "command" "runs (s)" "median s" "events/s" "peak RSS MiB"
 for k in "${KEYS[@]}"; do
 	MED[$k]=$(tr ' ' '\n' <<<"${SECS[$k]}" | grep . | median)
 	rss=$(tr ' ' '\n' <<<"${RSS[$k]}" | grep . | maxof)
-	printf '%-32s %-24s %9.2f %12.0f %13.1f\n' "${LABEL[$k]}" "${SECS[$k]% }" "${MED[$k]}" \
+	printf "%-32s %-${RW}s %9.2f %12.0f %13.1f\n" "${LABEL[$k]}" "${SECS[$k]% }" "${MED[$k]}" \
 		"$(awk -v n="$N" -v t="${MED[$k]}" 'BEGIN {print (t > 0 ? n / t : 0)}')" \
 		"$(awk -v k="$rss" 'BEGIN {print k / 1024}')"
 done
