@@ -1,0 +1,71 @@
+// The contract between the session daemon (src/sessiond) and the kernel
+// tracer (src/kernel). The daemon owns sessions and their configuration; the
+// kernel tracer turns one session's kernel domain into ftrace instances and a
+// CTF trace under `<session output>/kernel/`.
+
+/** `lttng enable-channel -k` settings (LTTng's defaults in comments) */
+export interface KernelChannelConfig {
+  name: string;
+  /** bytes per sub-buffer (LTTng's kernel default: 1 MiB) */
+  subbufSize: number;
+  /** sub-buffers per CPU (4) */
+  numSubbuf: number;
+  /** µs between forced packet switches; 0 = off */
+  switchTimerUs: number;
+  /** µs between reads of the ftrace buffers (200000) */
+  readTimerUs: number;
+  /** flight-recorder mode: overwrite the oldest data instead of discarding new events */
+  overwrite: boolean;
+}
+
+/** One `enable-event -k` rule. */
+export interface KernelEventRule {
+  /** tracepoint: a kernel tracepoint name or glob (`sched_switch`, `sched_*`, `*`);
+   *  syscall: a system call name or glob (`openat`, `*`) */
+  kind: 'tracepoint' | 'syscall';
+  pattern: string;
+  /** LTTng filter expression (`--filter`), already validated by the daemon */
+  filter?: string;
+  enabled: boolean;
+}
+
+/** `add-context -k -t` types ttng supports for the kernel domain */
+export type KernelContextType = 'pid' | 'tid' | 'ppid' | 'procname' | 'prio' | 'nice' | 'vpid' | 'vtid' | 'vppid' | 'hostname';
+
+export interface KernelChannelStats {
+  name: string;
+  /** events lost so far (discard mode), summed over CPUs */
+  discardedEvents: number;
+  /** events written to the trace so far */
+  recordedEvents: number;
+}
+
+/**
+ * One session's kernel domain. Created when the session gets its first kernel
+ * channel; the daemon calls these in the order the user's commands come.
+ * Every method may throw an Error whose message is one line meant for the user.
+ */
+export interface KernelSession {
+  addChannel(cfg: KernelChannelConfig): void;
+  /** rules apply to the channel now if tracing, else at start() */
+  setEventRules(channel: string, rules: KernelEventRule[]): void;
+  setContexts(channel: string, types: KernelContextType[]): void;
+  /** creates instances, writes the statedump and starts reading */
+  start(): Promise<void>;
+  /** stops tracing and returns once every event read is on disk */
+  stop(): Promise<KernelChannelStats[]>;
+  stats(): KernelChannelStats[];
+  /** removes every ftrace instance this session made (idempotent) */
+  destroy(): Promise<void>;
+}
+
+export interface KernelSessionOptions {
+  /** `<session output>/kernel` */
+  outputDir: string;
+  sessionName: string;
+  /** unique per daemon run; ftrace instance names start with `ttng_<daemonId>_` */
+  daemonId: string;
+}
+
+/** prefix of every ftrace instance ttng creates (stale ones are removed at daemon start) */
+export const INSTANCE_PREFIX = 'ttng_';
