@@ -16,7 +16,8 @@
 #    never two at once, babeltrace2 and ttng alternating:
 #      babeltrace2 TRACE > /dev/null          ttng view TRACE > /dev/null
 #      babeltrace2 -o dummy TRACE             ttng view --format dummy TRACE
-#    each under /usr/bin/time -f '%e %M' (wall seconds, peak RSS KiB).
+#    each under /usr/bin/time -f '%e %M %U %S' (wall s, peak RSS KiB, CPU s),
+#    ttng from a copy of bin/ + dist/ taken at the start.
 # 3. per command: the runs, median seconds, N / median (events/s), peak RSS
 #    (max over the runs, MiB); then the ratios of the medians
 #    ttng events/s ÷ babeltrace2 events/s for text (goal >= 3) and dummy
