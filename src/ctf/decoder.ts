@@ -197,7 +197,7 @@ export interface ByteSink {
 }
 
 /** "00".."99" */
-export const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), 'latin1');
+export const DIGIT_PAIRS = Uint8Array.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), (c) => c.charCodeAt(0));
 
 /** unsigned decimal digits of a safe integer */
 function wUint(b: Buffer, o: number, v: number): number {
@@ -303,8 +303,19 @@ function wEsc(b: Buffer, o: number, src: Buffer, start: number, end: number): nu
   return o;
 }
 
+/** copy: a loop beats TypedArray.set for the short pieces of a line */
+export function cp(b: Buffer, o: number, src: Buffer): number {
+  const n = src.length;
+  if (n > 64) {
+    b.set(src, o);
+    return o + n;
+  }
+  for (let i = 0; i < n; i++) b[o + i] = src[i]!;
+  return o + n;
+}
+
 const helpers = {
-  wInt, wHex, wEsc, wUint, wAscii,
+  cp, wInt, wHex, wEsc, wUint, wAscii,
   readBitsLE, readBitsBE, readBigLE, readBigBE, signBig, unsignBig, clockUpdateBig, floatFromBits, textBytes,
   overrun, badLength, noOption, unterminated, fmtG, fmtHex, fmtOct, fmtBin, quoteString,
 };
@@ -425,9 +436,10 @@ class Gen {
       const hiOff = le ? '(p >>> 3) + 4' : 'p >>> 3';
       const loOff = le ? 'p >>> 3' : '(p >>> 3) + 4';
       this.emit(`const ${lo} = dv.getUint32(${loOff}, ${le}), ${hi} = dv.${t.signed ? 'getInt32' : 'getUint32'}(${hiOff}, ${le});`);
+      // small values stay small integers (cheap to print); others are exact doubles or bigints
       if (t.signed)
-        this.emit(`const ${v} = (${hi} >= -2097152 && ${hi} < 2097152) ? ${hi} * 4294967296 + ${lo} : H.signBig((BigInt(${hi}) << 32n) | BigInt(${lo}), 64);`);
-      else this.emit(`const ${v} = ${hi} < 2097152 ? ${hi} * 4294967296 + ${lo} : (BigInt(${hi}) << 32n) | BigInt(${lo});`);
+        this.emit(`const ${v} = ${hi} === 0 ? ${lo} : ${hi} === -1 && ${lo} >= 2147483648 ? ${lo} - 4294967296 : (${hi} >= -2097152 && ${hi} < 2097152) ? ${hi} * 4294967296 + ${lo} : H.signBig((BigInt(${hi}) << 32n) | BigInt(${lo}), 64);`);
+      else this.emit(`const ${v} = ${hi} === 0 ? ${lo} : ${hi} < 2097152 ? ${hi} * 4294967296 + ${lo} : (BigInt(${hi}) << 32n) | BigInt(${lo});`);
       if (t.mappedClock && t.meaning !== 'packet_end') this.emit(`st.clkHi = ${hi} >>> 0; st.clkLo = ${lo};`);
     } else if (s <= 32) {
       const raw = this.v('r');
@@ -483,6 +495,7 @@ class Gen {
     const bytes = Buffer.from(s, 'utf8');
     if (bytes.length > 4096) this.emit(`ob.o = o; ob.need(${bytes.length}); b = ob.buf; o = ob.o;`);
     if (bytes.length <= 12) this.emit(Array.from(bytes, (x) => `b[o++] = ${x};`).join(' '));
+    else if (bytes.length <= 64) this.emit(`o = H.cp(b, o, ${this.k(bytes)});`);
     else this.emit(`b.set(${this.k(bytes)}, o); o += ${bytes.length};`);
   }
   /** output a constant that comes from the metadata (never pasted in code) */
@@ -491,7 +504,8 @@ class Gen {
     else {
       const bytes = Buffer.from(s, 'utf8');
       if (bytes.length > 4096) this.emit(`ob.o = o; ob.need(${bytes.length}); b = ob.buf; o = ob.o;`);
-      this.emit(`b.set(${this.k(bytes)}, o); o += ${bytes.length};`);
+      if (bytes.length <= 64) this.emit(`o = H.cp(b, o, ${this.k(bytes)});`);
+      else this.emit(`b.set(${this.k(bytes)}, o); o += ${bytes.length};`);
     }
   }
   /** output a JS string expression (short) */
@@ -543,7 +557,7 @@ class Gen {
               return r;
             };
             const lb = this.v('lb');
-            this.emit(`const ${lb} = ${this.k(bfn)}(${v}); if (${lb}.length > 4096) { ob.o = o; ob.need(${lb}.length); b = ob.buf; o = ob.o; } b.set(${lb}, o); o += ${lb}.length;`);
+            this.emit(`const ${lb} = ${this.k(bfn)}(${v}); if (${lb}.length > 4096) { ob.o = o; ob.need(${lb}.length); b = ob.buf; o = ob.o; } o = H.cp(b, o, ${lb});`);
           }
           this.outInt(t.container, v);
           this.lit(' )');
