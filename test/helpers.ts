@@ -169,3 +169,23 @@ export function prng(seed: number): () => number {
 export function randInt(rnd: () => number, n: number): number {
   return Math.floor(rnd() * n);
 }
+
+/** The plain-text metadata files of the reference traces (packetized ones left out). */
+export function referenceMetadataTexts(): string[] {
+  const out: string[] = [];
+  if (fs.existsSync(TRACES)) for (const n of fs.readdirSync(TRACES)) if (n.endsWith('.metadata.txt')) out.push(path.join(TRACES, n));
+  if (fs.existsSync(CONFORMANCE)) {
+    for (const g of fs.readdirSync(CONFORMANCE)) {
+      const gd = path.join(CONFORMANCE, g);
+      if (!fs.statSync(gd).isDirectory()) continue;
+      for (const n of fs.readdirSync(gd)) {
+        const m = path.join(gd, n, 'metadata');
+        if (!fs.existsSync(m)) continue;
+        const head = fs.readFileSync(m).subarray(0, 4);
+        if (head.length === 4 && (head.readUInt32LE(0) === 0x75d11d57 || head.readUInt32BE(0) === 0x75d11d57)) continue;
+        out.push(m);
+      }
+    }
+  }
+  return out.sort();
+}
