@@ -68,7 +68,10 @@ export function ensureBuilt(): void {
   try {
     if (!distIsStale()) return;
     const r = spawnSync('npx', ['--no-install', 'tsc', '-p', '.'], { cwd: REPO, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`npx tsc -p . failed:\n${r.stdout}${r.stderr}`);
+    // type errors still emit JavaScript: the CLI tests run on it (`npm run typecheck` is
+    // the place for type errors); only a build that emitted nothing stops them
+    if (r.status !== 0 && distIsStale()) throw new Error(`npx tsc -p . failed:\n${r.stdout}${r.stderr}`);
+    if (r.status !== 0) process.stderr.write(`warning: npx tsc -p . reported errors (dist/ was emitted):\n${r.stdout}${r.stderr}`);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
   }
@@ -83,10 +86,10 @@ export interface RunResult {
 }
 
 /** Runs a command to completion, killing it after `timeoutMs`. */
-export function run(cmd: string, args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
+export function run(cmd: string, args: string[], opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? REPO, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? REPO, env: { ...CHILD_ENV, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -108,13 +111,13 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; cwd
 }
 
 /** `node bin/ttng.js ARGS...` */
-export function ttng(args: string[], timeoutMs = 60_000): Promise<RunResult> {
-  return run(process.execPath, [BIN, ...args], { timeoutMs });
+export function ttng(args: string[], timeoutMs = 60_000, env?: NodeJS.ProcessEnv): Promise<RunResult> {
+  return run(process.execPath, [BIN, ...args], { timeoutMs, env });
 }
 
 /** `babeltrace2 ARGS...` */
-export function babeltrace2(args: string[], timeoutMs = 60_000): Promise<RunResult> {
-  return run(BABELTRACE2, args, { timeoutMs });
+export function babeltrace2(args: string[], timeoutMs = 60_000, env?: NodeJS.ProcessEnv): Promise<RunResult> {
+  return run(BABELTRACE2, args, { timeoutMs, env });
 }
 
 export function hasBabeltrace2(): boolean {

@@ -108,7 +108,7 @@ describe('fuzz: packet decoder', () => {
     'partial-line':
       'src bug: after a decoding error in the middle of an event, the CLI prints the partial line ' +
       '(PrettyPrinter.writeEvent has advanced the FdWriter past the event prefix; runView flushes it)',
-    'bytes-vs-text':
+    'bytes-vs-text-timestamp':
       'src bug: far from the trace\'s base time (> 2^53 ns, e.g. corrupted timestamps) writeEvent\'s cached ' +
       'second and eventLine\'s wall() round differently: the byte path prints another second',
   };

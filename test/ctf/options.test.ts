@@ -174,6 +174,30 @@ describe('text options match babeltrace2', { skip: noBt2 }, () => {
     });
   }
 
+  // local time in another time zone (half-hour offset): printing and parsing --begin
+  describe('time zone Asia/Kolkata (UTC+05:30)', { concurrency: 2 }, () => {
+    const dir = path.join(CONFORMANCE, 'succeed', 'wk-heartbeat-u');
+    const env = { TZ: 'Asia/Kolkata' };
+    const sets: string[][] = [
+      [],
+      ['--clock-gmt'],
+      ['--clock-date'],
+      ['--clock-seconds'],
+      ['--begin=23:18:17.587858405', '--end=23:18:17.589722050'],
+      ['--clock-gmt', '--begin=17:48:17.587858405'],
+      ['--clock-date', '--begin=2012-10-29 23:18:17.587858405'],
+    ];
+    for (const opts of sets) {
+      test(opts.join(' ') || '(no option)', async () => {
+        const [ours, theirs] = [await ttng(['view', ...opts, dir], 60_000, env), await babeltrace2([...opts, dir], 60_000, env)];
+        assert.equal(theirs.code, 0, theirs.stderr);
+        assert.equal(ours.code, 0, ours.stderr);
+        assert.equal(ours.stdout, theirs.stdout);
+        assert.ok(theirs.stdout.length > 0);
+      });
+    }
+  });
+
   // babeltrace2's trimmer (flt.utils.trimmer) clamps the time range of a discarded-events
   // message to [--begin, --end] and then drops the count ("may have discarded events");
   // ttng prints the message unchanged when it starts inside the range, and drops it when it
