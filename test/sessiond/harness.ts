@@ -1,0 +1,245 @@
+// Test harness for the session daemon and the session verbs: each test gets
+// its own TTNG_HOME (so its own socket, pid file, traces and current-session
+// file) and every daemon it started is killed afterwards, even on failure.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { TestContext } from 'node:test';
+import { BIN, REPO, STACK_LINE } from '../helpers.js';
+import type { RunResult } from '../helpers.js';
+
+export { STACK_LINE };
+export const SESSIOND_BIN = path.join(REPO, 'bin', 'ttng-sessiond.js');
+export const FAKE_KERNEL = path.join(REPO, 'test', 'sessiond', 'fake-kernel.mjs');
+export const NOBODY = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
+
+/** every daemon pid a test saw, killed when the test process exits whatever happens */
+const seenPids = new Set<number>();
+process.on('exit', () => {
+  for (const pid of seenPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+});
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+export function hasSetpriv(): boolean {
+  return fs.existsSync('/usr/bin/setpriv') && isRoot();
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  /** run as `nobody` through setpriv (extra setpriv arguments replace NOBODY) */
+  asNobody?: boolean | string[];
+  timeoutMs?: number;
+  cwd?: string;
+}
+
+export function runCmd(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  let file = cmd;
+  let argv = args;
+  if (opts.asNobody) {
+    file = '/usr/bin/setpriv';
+    argv = [...(Array.isArray(opts.asNobody) ? opts.asNobody : NOBODY), cmd, ...args];
+  }
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const child = spawn(file, argv, { cwd: opts.cwd ?? REPO, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, ms: Date.now() - t0, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+}
+
+export interface HomeOptions {
+  /** load the fake kernel tracer (default true) */
+  fake?: boolean;
+  /** extra environment */
+  env?: NodeJS.ProcessEnv;
+  /** owner of the directory (for runs as nobody) */
+  uid?: number;
+  gid?: number;
+  /** directory mode (default 0700) */
+  mode?: number;
+}
+
+/** One test's TTNG_HOME, with helpers to run the CLI and the daemon in it. */
+export class TestHome {
+  readonly dir: string;
+  readonly state: string;
+  env: NodeJS.ProcessEnv;
+  private readonly pids = new Set<number>();
+
+  constructor(opts: HomeOptions = {}) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ttng-home-'));
+    this.state = path.join(this.dir, 'fake-kernel');
+    if (opts.mode !== undefined) fs.chmodSync(this.dir, opts.mode);
+    if (opts.uid !== undefined) fs.chownSync(this.dir, opts.uid, opts.gid ?? opts.uid);
+    const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC', LANG: 'C.UTF-8', TTNG_HOME: this.dir };
+    delete env['TTNG_DEBUG'];
+    delete env['TTNG_SESSIOND_KERNEL_MODULE'];
+    for (const k of Object.keys(env)) if (k.startsWith('TTNG_FAKE_')) delete env[k];
+    if (opts.fake !== false) {
+      env['TTNG_SESSIOND_KERNEL_MODULE'] = FAKE_KERNEL;
+      env['TTNG_FAKE_KERNEL_STATE'] = this.state;
+    }
+    this.env = { ...env, ...(opts.env ?? {}) };
+  }
+
+  get runDir(): string {
+    return path.join(this.dir, '.ttng');
+  }
+  get socket(): string {
+    return path.join(this.runDir, 'sessiond.sock');
+  }
+  get pidFile(): string {
+    return path.join(this.runDir, 'sessiond.pid');
+  }
+  get rcFile(): string {
+    return path.join(this.dir, '.ttngrc');
+  }
+
+  /** pid in the pid file (remembered for the clean-up) */
+  daemonPid(): number | undefined {
+    try {
+      const pid = Number(fs.readFileSync(this.pidFile, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0) {
+        this.pids.add(pid);
+        seenPids.add(pid);
+        return pid;
+      }
+    } catch {
+      /* none */
+    }
+    return undefined;
+  }
+
+  /** `ttng ARGS` in this home */
+  async ttng(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const r = await runCmd(process.execPath, [BIN, ...args], { ...opts, env: { ...this.env, ...(opts.env ?? {}) } });
+    this.daemonPid();
+    return r;
+  }
+
+  /** `ttng-sessiond ARGS` in this home */
+  async sessiond(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const r = await runCmd(process.execPath, [SESSIOND_BIN, ...args], { ...opts, env: { ...this.env, ...(opts.env ?? {}) } });
+    this.daemonPid();
+    return r;
+  }
+
+  /** `ttng ARGS`, asserting success and no stderr; returns stdout */
+  async ok(args: string[], opts: RunOptions = {}): Promise<string> {
+    const r = await this.ttng(args, opts);
+    if (r.code !== 0 || r.stderr !== '') {
+      throw new Error(`ttng ${args.join(' ')}: exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    }
+    return r.stdout;
+  }
+
+  /** the fake kernel tracer's calls, in order */
+  calls(): { op: string; [k: string]: unknown }[] {
+    const f = path.join(this.state, 'calls.log');
+    if (!fs.existsSync(f)) return [];
+    return fs
+      .readFileSync(f, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { op: string });
+  }
+
+  /** the fake kernel's "instances" (files named as ttng names ftrace instances) */
+  instances(): string[] {
+    if (!fs.existsSync(this.state)) return [];
+    return fs.readdirSync(this.state).filter((f) => f.startsWith('ttng_'));
+  }
+
+  trackPid(pid: number): void {
+    this.pids.add(pid);
+    seenPids.add(pid);
+  }
+
+  /** Kills the daemons (TERM, then KILL) and removes the directory. */
+  async cleanup(): Promise<void> {
+    this.daemonPid();
+    for (const pid of this.pids) {
+      if (!alive(pid)) continue;
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+    const deadline = Date.now() + 5000;
+    while ([...this.pids].some(alive) && Date.now() < deadline) await sleep(50);
+    for (const pid of this.pids) {
+      if (!alive(pid)) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    for (const pid of this.pids) seenPids.delete(pid);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A TestHome cleaned up when the test ends (pass or fail). */
+export function home(t: TestContext, opts: HomeOptions = {}): TestHome {
+  const h = new TestHome(opts);
+  t.after(() => h.cleanup());
+  return h;
+}
+
+/** asserts a failed run with one `Error: …` line on stderr and no stack trace; returns that line */
+export function oneError(r: RunResult): string {
+  if (r.code === 0) throw new Error(`expected a failure, got exit 0\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+  if (STACK_LINE.test(r.stderr)) throw new Error(`stack trace on stderr:\n${r.stderr}`);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  if (lines.length !== 1) throw new Error(`expected one line on stderr:\n${r.stderr}`);
+  return lines[0]!;
+}
+
+/** waits until `pred` holds (polling), or throws */
+export async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  return alive(pid);
+}
