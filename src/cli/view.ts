@@ -8,13 +8,31 @@ import { eventJson } from '../ctf/json.js';
 import { FdWriter } from './output.js';
 import { UsageError } from './usage.js';
 import { parseTimeBound } from '../ctf/time-bound.js';
+import * as fs from 'node:fs';
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { withClient } from '../ctl/client.js';
+import { CtlError } from '../ctl/protocol.js';
+import type { SessionSummary } from '../ctl/protocol.js';
+import { readCurrentSession } from '../ctl/paths.js';
 
-export const VIEW_HELP = `Usage: ttng view [OPTIONS] PATH...
+export const VIEW_HELP = `Usage: ttng view [OPTIONS] [SESSION | PATH...]
+       ttng view [OPTIONS] -t DIR
 
 Print the events of the CTF traces found under each PATH (searched
 recursively), merged by time, exactly as \`babeltrace2 PATH...\` prints them.
 
+An argument that is an existing path is read as a trace; otherwise it names
+a recording session, whose output directory is read (as \`lttng view
+SESSION\`). Without an argument: the current session. A session that is
+recording must be stopped first.
+
 Options:
+  -t, --trace-path=DIR    Read DIR as a trace (never a session name)
+  -e, --viewer=CMD        Run CMD (e.g. babeltrace2) on the trace directory
+                          instead of printing it; CMD is split at spaces and
+                          the directory appended (\`-e TIME\` with a time is
+                          --end=TIME)
   --clock-cycles          Print timestamps in clock cycles
   --clock-date            Print timestamp dates
   --clock-gmt             Print and parse timestamps in UTC, not local time
@@ -35,6 +53,10 @@ Options:
 
 export interface ViewArgs {
   paths: string[];
+  /** `-t DIR`: a path, never a session name */
+  tracePath?: string;
+  /** `-e CMD` / `--viewer=CMD`: another viewer */
+  viewer?: string;
   pretty: PrettyOptions;
   format: 'text' | 'json' | 'dummy';
   begin?: string;
@@ -104,8 +126,17 @@ export function parseViewArgs(argv: string[]): ViewArgs | 'help' {
       case '--fields': applyList(need(), 'fields', a.pretty); break;
       case '-b':
       case '--begin': a.begin = need(); break;
-      case '-e':
       case '--end': a.end = need(); break;
+      case '-e': {
+        // babeltrace2's -e is --end, lttng view's is --viewer: a time is an end
+        const v = need();
+        if (/^[0-9][0-9:. -]*$/.test(v.trim())) a.end = v;
+        else a.viewer = v;
+        break;
+      }
+      case '--viewer': a.viewer = need(); break;
+      case '-t':
+      case '--trace-path': a.tracePath = need(); break;
       case '--format':
       case '-o':
       case '--output-format': {
@@ -120,8 +151,71 @@ export function parseViewArgs(argv: string[]): ViewArgs | 'help' {
         a.paths.push(arg);
     }
   }
-  if (a.paths.length === 0) throw new UsageError('no trace path given');
   return a;
+}
+
+function viewError(line: string): number {
+  process.stderr.write(`Error: ${line}\n`);
+  return 1;
+}
+
+/** `-e CMD`: runs CMD (split at spaces) with the trace directory appended. */
+function runViewer(cmd: string, dirs: string[]): Promise<number> {
+  const argv = cmd.split(' ').filter((x) => x !== '');
+  if (argv.length === 0) return Promise.resolve(viewError('empty viewer command'));
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, [...argv.slice(1), ...dirs], { stdio: 'inherit' });
+    child.on('error', (e) => resolve(viewError(`Cannot run the viewer "${argv[0]}": ${(e as NodeJS.ErrnoException).code ?? e.message}`)));
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1)));
+  });
+}
+
+/** the sessions the daemon knows, or undefined when no daemon runs */
+async function daemonSessions(): Promise<SessionSummary[] | undefined> {
+  try {
+    return await withClient((c) => c.call('session.list', {}));
+  } catch (e) {
+    if (e instanceof CtlError && e.code === 'NO_SESSIOND') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * \`ttng view\` with lttng's session forms: resolves SESSION / no argument / -t,
+ * refuses a session that records, and runs the built-in viewer or \`-e CMD\`.
+ */
+export async function runViewCommand(a: ViewArgs): Promise<number> {
+  let dirs: string[];
+  if (a.tracePath !== undefined) {
+    if (a.paths.length) return viewError(`Unknown argument: ${a.paths[0]}`);
+    dirs = [a.tracePath];
+  } else {
+    let session: string | undefined;
+    if (a.paths.length === 0) {
+      session = readCurrentSession();
+      if (session === undefined) return viewError('no trace path given');
+    } else if (a.paths.length === 1 && !fs.existsSync(a.paths[0]!) && !a.paths[0]!.includes('/')) {
+      // not a path: a session name, when a daemon knows it
+      const list = await daemonSessions();
+      if (list?.some((s) => s.name === a.paths[0])) session = a.paths[0];
+    }
+    if (session === undefined) dirs = a.paths;
+    else {
+      const list = await daemonSessions();
+      if (list === undefined) return viewError(`Unable to list sessions. Session name ${session} not found. Is there a session daemon running?`);
+      const s = list.find((x) => x.name === session);
+      if (!s) return viewError(`Session name ${session} not found`);
+      if (s.active) {
+        process.stderr.write(`Warning: Session ${session} is running. Please stop it before reading it.\n`);
+        return 1;
+      }
+      if (!s.outputPath) return viewError(`Session ${session} has no local output`);
+      if (!fs.existsSync(s.outputPath)) return viewError(`Session ${session} has no trace yet (${s.outputPath} does not exist): start it first`);
+      dirs = [s.outputPath];
+    }
+  }
+  if (a.viewer !== undefined) return runViewer(a.viewer, dirs);
+  return runView({ ...a, paths: dirs });
 }
 
 /** Runs the view; returns the exit status. Errors go to stderr as one line. */

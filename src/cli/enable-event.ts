@@ -1,0 +1,134 @@
+// `ttng enable-event -k [--tracepoint | --syscall] (-a | NAME[,NAME…])
+// [--filter=EXPR] [-c CHANNEL] [-s SESSION]` (lttng-enable-event(1)).
+import { CtlError } from '../ctl/protocol.js';
+import type { EventKind } from '../ctl/protocol.js';
+import type { TtngClient } from '../ctl/client.js';
+import { flag, value } from './args.js';
+import { DOMAIN_OPTIONS, err, guard, kernelDomainOnly, msg, parseVerbArgs, sessionName, warn, withDaemon } from './session-common.js';
+import type { Verb } from './session-common.js';
+
+const SPECS = [
+  ...DOMAIN_OPTIONS,
+  { long: 'session', short: 's', value: true },
+  { long: 'all', short: 'a' },
+  { long: 'channel', short: 'c', value: true },
+  { long: 'tracepoint' },
+  { long: 'syscall' },
+  { long: 'probe', value: true },
+  { long: 'userspace-probe', value: true },
+  { long: 'function', value: true },
+  { long: 'loglevel', value: true },
+  { long: 'loglevel-only', value: true },
+  { long: 'filter', short: 'f', value: true },
+  { long: 'exclude', short: 'x', value: true },
+];
+
+const STARTED_MSG = 'The command tried to enable an event in a new domain for a session that has already been started once.';
+
+export const enableEventVerb: Verb = {
+  name: 'enable-event',
+  summary: 'Create or enable event rules',
+  help: `Usage: ttng enable-event -k [--tracepoint | --syscall] (-a | NAME[,NAME...])
+                         [--filter=EXPR] [-c CHANNEL] [-s SESSION]
+
+Create kernel event rules (or enable disabled ones) in a channel of a
+recording session. NAME is a tracepoint or system call name, or a pattern
+with * wildcards. Without -c, the rules go to channel0, which is created
+with the kernel defaults when missing.
+
+Options:
+  -k, --kernel              Kernel domain
+  -a, --all                 Every tracepoint (with --tracepoint), every
+                            system call (with --syscall), or both
+      --tracepoint          NAME is a tracepoint (default)
+      --syscall             NAME is a system call
+  -f, --filter=EXPR         Record only the events for which EXPR is true
+                            (LTTng's filter language: payload fields,
+                            $ctx.NAME contexts, == != < <= > >=, && || !,
+                            & | ^ ~ << >>, "glob*" strings)
+  -c, --channel=CHANNEL     Channel (default: channel0)
+  -s, --session=SESSION     Recording session (default: the current one)
+  -h, --help                Show this help
+`,
+  run: (argv) =>
+    guard(async () => {
+      const a = parseVerbArgs(enableEventVerb, argv, SPECS);
+      if (!a) return 0;
+      const types = ['tracepoint', 'syscall', 'probe', 'userspace-probe', 'function'].filter((t) => flag(a, t));
+      if (types.length > 1) {
+        err('Multiple event type not supported.');
+        return 1;
+      }
+      kernelDomainOnly(a, true);
+      if (types[0] === 'probe' || types[0] === 'userspace-probe' || types[0] === 'function') {
+        err(`--${types[0]} is not supported yet`);
+        return 1;
+      }
+      const kind: EventKind | 'all' = types[0] === 'syscall' ? 'syscall' : types[0] === 'tracepoint' ? 'tracepoint' : 'all';
+      if (flag(a, 'loglevel') || flag(a, 'loglevel-only')) warn('Kernel loglevels are not supported.');
+      if (flag(a, 'exclude')) {
+        err('Event name exclusions are not yet implemented for kernel events');
+        return 1;
+      }
+      const all = flag(a, 'all');
+      const [list, leftover] = a.positional;
+      if (list === undefined && !all) {
+        err('Missing event name(s).');
+        return 1;
+      }
+      if (leftover !== undefined || (all && list !== undefined)) {
+        err(`Unknown argument: ${leftover ?? list}`);
+        return 1;
+      }
+      const session = sessionName(value(a, 'session'));
+      const channel = value(a, 'channel');
+      const filter = value(a, 'filter');
+      const chanName = channel ?? 'channel0';
+      return withDaemon(async (c) => {
+        if (all) return enableAll(c, session, channel, kind, filter);
+        let status = 0;
+        for (const name of list!.split(',').filter((n) => n !== '')) {
+          try {
+            await c.call('event.enable', { session, domain: 'kernel', channel, kind, name, filter });
+            if (filter === undefined) msg(`kernel event ${name} created in channel ${chanName}`);
+            else msg(`Event ${name}: Filter '${filter}' successfully set`);
+          } catch (e) {
+            if (!(e instanceof CtlError)) throw e;
+            status = 1;
+            const where = (code: string): string =>
+              `(channel ${code === 'NEED_CHANNEL_NAME' ? (channel ?? '<default>') : chanName}, session ${session}${filter !== undefined ? `, filter '${filter}'` : ''})`;
+            if (e.code === 'KERN_EVENT_EXIST') {
+              if (filter === undefined) warn(`Kernel event ${name} already enabled (channel ${chanName}, session ${session})`);
+              else warn(`Filter on event ${name} is already enabled (channel ${chanName}, session ${session})`);
+            } else if (e.code === 'TRACE_ALREADY_STARTED') err(`Event ${name}: ${STARTED_MSG} ${where(e.code)}`);
+            else err(`Event ${name}: ${e.message} ${where(e.code)}`);
+          }
+        }
+        return status;
+      });
+    }),
+};
+
+async function enableAll(c: TtngClient, session: string, channel: string | undefined, kind: EventKind | 'all', filter: string | undefined): Promise<number> {
+  const chanName = channel ?? 'channel0';
+  try {
+    await c.call('event.enable', { session, domain: 'kernel', channel, kind, name: '*', filter });
+  } catch (e) {
+    if (!(e instanceof CtlError)) throw e;
+    const ch = e.code === 'NEED_CHANNEL_NAME' ? (channel ?? '<default>') : chanName;
+    if (filter === undefined) {
+      if (e.code === 'KERN_EVENT_EXIST') warn(`Kernel events already enabled (channel ${chanName}, session ${session})`);
+      else err(`Events: ${e.code === 'TRACE_ALREADY_STARTED' ? STARTED_MSG : e.message} (channel ${ch}, session ${session})`);
+    } else if (e.code === 'KERN_EVENT_EXIST') {
+      warn(`Filter on all events is already enabled (channel ${chanName}, session ${session})`);
+    } else {
+      err(`All events: ${e.code === 'TRACE_ALREADY_STARTED' ? STARTED_MSG : e.message} (channel ${ch}, session ${session}, filter '${filter}')`);
+    }
+    return 1;
+  }
+  if (filter !== undefined) msg(`Filter '${filter}' successfully set`);
+  else if (kind === 'tracepoint') msg(`All kernel tracepoints are enabled in channel ${chanName}`);
+  else if (kind === 'syscall') msg(`All kernel system calls are enabled in channel ${chanName}`);
+  else msg(`All kernel events are enabled in channel ${chanName}`);
+  return 0;
+}

@@ -1,0 +1,142 @@
+// What the session verbs share: the verb interface, output with lttng's
+// conventions (messages on stdout, `Error: …` and `Warning: …` on stderr),
+// connecting to the session daemon, the current session.
+import { TtngClient } from '../ctl/client.js';
+import { CtlError } from '../ctl/protocol.js';
+import type { SessionDetail } from '../ctl/protocol.js';
+import { readCurrentSession, ttngPaths } from '../ctl/paths.js';
+import { listOptions, parseOptions } from './args.js';
+import type { OptionSpec, ParsedArgs } from './args.js';
+
+export interface Verb {
+  name: string;
+  /** one line for `ttng --help` */
+  summary: string;
+  help: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/** A failure whose messages were already printed; carries the exit status. */
+export class CliExit extends Error {
+  constructor(readonly status: number) {
+    super(`exit ${status}`);
+  }
+}
+
+export function msg(line: string): void {
+  process.stdout.write(line + '\n');
+}
+/** without a newline (lttng's `_MSG`) */
+export function msgPart(text: string): void {
+  process.stdout.write(text);
+}
+export function err(line: string): void {
+  process.stderr.write(`Error: ${line}\n`);
+}
+export function warn(line: string): void {
+  process.stderr.write(`Warning: ${line}\n`);
+}
+
+/** Parses a verb's options; prints help or the option list and returns undefined when asked. */
+export function parseVerbArgs(verb: Verb, argv: string[], specs: OptionSpec[]): ParsedArgs | undefined {
+  const a = parseOptions(verb.name, argv, specs);
+  if (a === 'help') {
+    process.stdout.write(verb.help);
+    return undefined;
+  }
+  if (a === 'list-options') {
+    process.stdout.write(listOptions(specs));
+    return undefined;
+  }
+  return a;
+}
+
+/** Connects to the session daemon (starting one when `autostart`, as `lttng create` does). */
+export function connect(autostart = false): Promise<TtngClient> {
+  return TtngClient.connect({
+    autostart,
+    onSpawn: () => msg('Spawning a session daemon'),
+  });
+}
+
+export async function withDaemon<T>(fn: (c: TtngClient) => Promise<T>, autostart = false): Promise<T> {
+  const c = await connect(autostart);
+  try {
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}
+
+/** The session a verb works on: its argument, else the current one (~/.ttngrc). */
+export function sessionName(arg: string | undefined): string {
+  if (arg !== undefined) return arg;
+  const p = ttngPaths();
+  const name = readCurrentSession(p.rcFile);
+  if (name === undefined) {
+    err(`Can't find valid ttng config ${p.rcFile}`);
+    msg('Did you create a session? (ttng create <my_session>)');
+    throw new CliExit(1);
+  }
+  return name;
+}
+
+/** lttng's `get_session_stats_str`: the discarded-event / lost-packet warning, if any */
+export function statsWarning(s: SessionDetail): string | undefined {
+  if (s.snapshotMode) return undefined;
+  let discarded = 0;
+  let lost = 0;
+  for (const d of s.domains) {
+    for (const c of d.channels) {
+      discarded += c.discardedEvents;
+      lost += c.lostPackets;
+    }
+  }
+  if (discarded > 0 && lost > 0) {
+    return `Warning: ${discarded} events were discarded and ${lost} packets were lost, please refer to the documentation on channel configuration.`;
+  }
+  if (discarded > 0) return `Warning: ${discarded} events were discarded, please refer to the documentation on channel configuration.`;
+  if (lost > 0) return `Warning: ${lost} packets were lost, please refer to the documentation on channel configuration.`;
+  return undefined;
+}
+
+/** Runs a verb body, turning errors into lttng-like one-liners and an exit status. */
+export async function guard(fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof CliExit) return e.status;
+    if (e instanceof CtlError) {
+      err(e.message);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+/** The domain a verb's -k/-u/-j/-l/-p flags name (only the kernel for now). */
+export function kernelDomainOnly(a: ParsedArgs, agents: boolean): void {
+  const has = (l: string): boolean => a.opts.has(l);
+  const n = ['kernel', 'userspace', 'jul', 'log4j', 'python'].filter(has).length;
+  if (n === 0) {
+    err(`Please specify a domain (--kernel/--userspace${agents ? '/--jul/--log4j/--python' : ''}).`);
+    throw new CliExit(1);
+  }
+  if (n > 1) {
+    err('Only one domain must be specified.');
+    throw new CliExit(1);
+  }
+  if (!has('kernel')) {
+    const which = has('userspace') ? 'user space (-u)' : has('jul') ? 'JUL (-j)' : has('log4j') ? 'log4j (-l)' : 'Python (-p)';
+    err(`The ${which} domain is not supported yet: ttng traces the kernel (-k)`);
+    throw new CliExit(1);
+  }
+}
+
+export const DOMAIN_OPTIONS: OptionSpec[] = [
+  { long: 'kernel', short: 'k' },
+  { long: 'userspace', short: 'u' },
+  { long: 'jul', short: 'j' },
+  { long: 'log4j', short: 'l' },
+  { long: 'python', short: 'p' },
+];

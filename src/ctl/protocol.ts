@@ -1,0 +1,229 @@
+// The control protocol between ttng-sessiond and its clients (the CLI and any
+// program using `ttng/ctl`): newline-delimited JSON over a unix socket. Each
+// request is one line `{"id":N,"method":"…","params":{…}}`; the daemon answers
+// each with one line `{"id":N,"result":…}` or `{"id":N,"error":{code,message}}`.
+// Requests on one connection are answered in order.
+
+export const PROTOCOL_VERSION = 1;
+
+export type DomainType = 'kernel';
+export type EventKind = 'tracepoint' | 'syscall';
+export type EventLossMode = 'discard' | 'overwrite';
+
+/** `lttng enable-channel` attributes, as `lttng list SESSION` shows them */
+export interface ChannelAttributes {
+  /** bytes per sub-buffer (power of 2) */
+  subbufSize: number;
+  /** sub-buffers per CPU (power of 2) */
+  numSubbuf: number;
+  /** µs; 0 = off */
+  switchTimerUs: number;
+  /** µs; 0 = off */
+  readTimerUs: number;
+  /** µs */
+  monitorTimerUs: number;
+  /** µs; -1 = infinite */
+  blockingTimeoutUs: number;
+  overwrite: boolean;
+  /** bytes per trace file; 0 = unlimited */
+  tracefileSize: number;
+  /** files per stream; 0 = unlimited */
+  tracefileCount: number;
+  output: 'splice' | 'mmap';
+}
+
+/** LTTng's kernel channel defaults (`tools@2.13:configure.ac`) */
+export const KERNEL_CHANNEL_DEFAULTS: Readonly<ChannelAttributes> = Object.freeze({
+  subbufSize: 1 << 20,
+  numSubbuf: 4,
+  switchTimerUs: 0,
+  readTimerUs: 200_000,
+  monitorTimerUs: 1_000_000,
+  blockingTimeoutUs: 0,
+  overwrite: false,
+  tracefileSize: 0,
+  tracefileCount: 0,
+  output: 'splice',
+});
+
+export const DEFAULT_CHANNEL_NAME = 'channel0';
+
+export interface EventRuleInfo {
+  kind: EventKind;
+  /** name or glob pattern */
+  name: string;
+  filter?: string;
+  enabled: boolean;
+}
+
+export interface ChannelInfo {
+  name: string;
+  enabled: boolean;
+  attributes: ChannelAttributes;
+  /** `add-context` types, in the order added */
+  contexts: string[];
+  /** event rules, newest first (as LTTng lists them) */
+  events: EventRuleInfo[];
+  discardedEvents: number;
+  lostPackets: number;
+  recordedEvents: number;
+}
+
+export interface DomainInfo {
+  type: DomainType;
+  bufferType: 'global' | 'per-uid' | 'per-pid';
+  /** newest first (as LTTng lists them) */
+  channels: ChannelInfo[];
+}
+
+export interface SessionSummary {
+  name: string;
+  /** tracing right now */
+  active: boolean;
+  /** absolute output directory ('' when none) */
+  outputPath: string;
+  snapshotMode: boolean;
+  liveTimerUs: number;
+  /** ISO date of creation */
+  createdAt: string;
+}
+
+export interface SessionDetail extends SessionSummary {
+  domains: DomainInfo[];
+}
+
+export interface DaemonInfo {
+  version: string;
+  protocol: number;
+  pid: number;
+  uid: number;
+  socket: string;
+  home: string;
+  kernel: { ok: true } | { ok: false; reason: string };
+}
+
+/** kernel contexts `add-context -k -t` accepts */
+export const KERNEL_CONTEXTS = ['pid', 'tid', 'ppid', 'procname', 'prio', 'nice', 'vpid', 'vtid', 'vppid', 'hostname'] as const;
+export type KernelContextName = (typeof KERNEL_CONTEXTS)[number];
+
+/** method name → params and result */
+export interface Methods {
+  'daemon.info': { params: Record<string, never>; result: DaemonInfo };
+  'session.create': { params: { name?: string; outputDir?: string }; result: SessionSummary };
+  /** stops (waiting for the data) and destroys */
+  'session.destroy': { params: { name: string }; result: { wasActive: boolean } };
+  'session.start': { params: { name: string }; result: Record<string, never> };
+  /** `wait: false` returns at once; poll `session.dataPending` */
+  'session.stop': { params: { name: string; wait?: boolean }; result: Record<string, never> };
+  'session.dataPending': { params: { name: string }; result: { pending: boolean } };
+  'session.list': { params: Record<string, never>; result: SessionSummary[] };
+  'session.get': { params: { name: string }; result: SessionDetail };
+  'channel.enable': {
+    params: { session: string; domain: DomainType; name: string; attributes?: Partial<ChannelAttributes> };
+    result: ChannelInfo;
+  };
+  /**
+   * `kind: 'all'` is `enable-event -k NAME` without --tracepoint/--syscall:
+   * a tracepoint rule, plus a syscall rule when NAME is `*`. No `channel`
+   * means `channel0`, created with the domain's defaults when missing.
+   */
+  'event.enable': {
+    params: { session: string; domain: DomainType; channel?: string; kind: EventKind | 'all'; name: string; filter?: string };
+    result: { channel: string; created: EventRuleInfo[] };
+  };
+  /** no `name`: every event (of `kind`, `all` = any) */
+  'event.disable': {
+    params: { session: string; domain: DomainType; channel?: string; kind: EventKind | 'all'; name?: string };
+    result: { channel: string; disabled: number };
+  };
+  /** no `channel`: every channel of the domain (channel0 is made when there is none) */
+  'context.add': {
+    params: { session: string; domain: DomainType; channel?: string; type: string };
+    result: { channels: string[] };
+  };
+  'kernel.listTracepoints': { params: Record<string, never>; result: string[] };
+  'kernel.listSyscalls': { params: Record<string, never>; result: string[] };
+  /** no `name`: every session; files `<outputDir>/<name>.lttng` */
+  'session.save': { params: { name?: string; outputDir?: string; force?: boolean }; result: { files: string[] } };
+  /** no `name`: every session found; `inputPath` a file or a directory */
+  'session.load': { params: { name?: string; inputPath?: string; force?: boolean }; result: { sessions: string[] } };
+}
+
+export type Method = keyof Methods;
+export type Params<M extends Method> = Methods[M]['params'];
+export type Result<M extends Method> = Methods[M]['result'];
+
+export interface Request<M extends Method = Method> {
+  id: number;
+  method: M;
+  params: Params<M>;
+}
+
+/** LTTng's error codes (`lttng-error.h`), the ones ttng uses */
+export const ERROR_MESSAGES = {
+  UNK: 'Unknown error',
+  FATAL: 'Fatal error of the session daemon',
+  INVALID: 'Invalid parameter',
+  INVALID_PROTOCOL: 'Invalid protocol message',
+  UNKNOWN_METHOD: 'Unknown command',
+  NO_SESSIOND: 'No session daemon is available',
+  NO_SESSION: 'No session found',
+  SESS_NOT_FOUND: 'Session name not found',
+  EXIST_SESS: 'Session name already exists',
+  SESSION_INVALID_CHAR: 'Invalid character found in session name',
+  NO_CHANNEL: 'No channel found in the session',
+  NO_EVENT: 'Event not found',
+  TRACE_ALREADY_STARTED: 'Tracing has already been started once',
+  TRACE_ALREADY_STOPPED: 'Tracing has already been stopped',
+  SESSION_STARTED: 'Session is running',
+  KERN_NA: 'Kernel tracer not available',
+  NEED_ROOT_SESSIOND:
+    'Tracing the kernel requires a root ttng-sessiond daemon, as well as "tracing" group membership or root user ID for the ttng client',
+  KERN_CHAN_EXIST: 'Kernel channel already exists',
+  KERN_CHAN_FAIL: 'Kernel create channel failed',
+  KERN_CHAN_NOT_FOUND: 'Kernel channel not found',
+  KERN_EVENT_EXIST: 'Kernel event already exists',
+  KERN_ENABLE_FAIL: 'Enable kernel event failed',
+  KERN_CONTEXT_FAIL: 'Add kernel context failed',
+  KERN_START_FAIL: 'Starting kernel trace failed',
+  KERN_STOP_FAIL: 'Stopping kernel trace failed',
+  KERN_LIST_FAIL: 'Listing kernel events failed',
+  NEED_CHANNEL_NAME: "Non-default channel exists within session: channel name needs to be specified with '-c name'",
+  INVALID_CHANNEL_NAME: 'Invalid channel name',
+  FILTER_INVAL: 'Invalid filter expression',
+  FILTER_EXIST: 'Filter already exist',
+  SAVE_FILE_EXIST: 'Session file already exists',
+  SAVE_IO_FAIL: 'IO error while writing session configuration',
+  LOAD_INVALID_CONFIG: 'Invalid session configuration',
+  LOAD_IO_FAIL: 'IO error while reading a session configuration',
+  LOAD_SESSION_NOENT: 'Session file not found',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_MESSAGES;
+
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Response<M extends Method = Method> =
+  | { id: number; result: Result<M>; error?: undefined }
+  | { id: number; error: WireError; result?: undefined };
+
+/** An error the daemon reports (or the client could not reach it). */
+export class CtlError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string = ERROR_MESSAGES[code],
+  ) {
+    super(message);
+    this.name = 'CtlError';
+  }
+  toWire(): WireError {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isErrorCode(s: unknown): s is ErrorCode {
+  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(ERROR_MESSAGES, s);
+}

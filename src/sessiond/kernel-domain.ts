@@ -1,0 +1,56 @@
+// The one place where the session daemon reaches the kernel tracer
+// (src/kernel/, contract in src/kernel/api.ts).
+//
+// TTNG_SESSIOND_KERNEL_MODULE=PATH makes the daemon load another module with
+// the same exports instead (the tests use a fake tracer to check the daemon's
+// own logic on machines, or as users, that cannot trace the kernel).
+import { pathToFileURL } from 'node:url';
+import type { KernelSession, KernelSessionOptions } from '../kernel/api.js';
+
+export type { KernelSession, KernelSessionOptions, KernelChannelConfig, KernelEventRule, KernelContextType, KernelChannelStats } from '../kernel/api.js';
+
+/** what src/kernel/index.ts exports */
+export interface KernelBackend {
+  createKernelSession(opts: KernelSessionOptions): KernelSession;
+  listKernelTracepoints(): string[];
+  listKernelSyscalls(): string[];
+  /** removes the ftrace instances of dead daemons; returns how many */
+  cleanupStaleInstances(): number;
+  kernelTracerAvailable(): { ok: true } | { ok: false; reason: string };
+  readonly KERNEL_CONTEXT_TYPES: readonly string[];
+}
+
+const REAL_MODULE = '../kernel/index.js';
+
+let loading: Promise<KernelBackend | Error> | undefined;
+
+function isBackend(m: unknown): m is KernelBackend {
+  const o = m as Record<string, unknown>;
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o['createKernelSession'] === 'function' &&
+    typeof o['listKernelTracepoints'] === 'function' &&
+    typeof o['listKernelSyscalls'] === 'function' &&
+    typeof o['cleanupStaleInstances'] === 'function' &&
+    typeof o['kernelTracerAvailable'] === 'function'
+  );
+}
+
+/** The kernel tracer module, or an Error saying why it cannot be loaded. */
+export function kernelBackend(): Promise<KernelBackend | Error> {
+  loading ??= (async (): Promise<KernelBackend | Error> => {
+    const override = process.env['TTNG_SESSIOND_KERNEL_MODULE'];
+    const spec = override ? pathToFileURL(override).href : REAL_MODULE;
+    try {
+      const m: unknown = await import(spec);
+      if (!isBackend(m)) return new Error(`${override ?? 'the kernel tracer module'} does not export the kernel tracer API`);
+      return m;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (!override && code === 'ERR_MODULE_NOT_FOUND') return new Error('this ttng build has no kernel tracer');
+      return new Error(`cannot load the kernel tracer: ${(e as Error).message.split('\n')[0]}`);
+    }
+  })();
+  return loading;
+}

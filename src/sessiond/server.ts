@@ -1,0 +1,115 @@
+// The control socket: newline-delimited JSON requests (src/ctl/protocol.ts),
+// answered in order on each connection.
+import * as net from 'node:net';
+import { CtlError, isErrorCode } from '../ctl/protocol.js';
+import type { Method, Params, Request } from '../ctl/protocol.js';
+import type { SessionManager } from './sessions.js';
+
+/** one request line may not exceed this */
+const MAX_LINE = 4 << 20;
+
+type Handler = (m: SessionManager, p: never) => unknown;
+
+function h<M extends Method>(fn: (m: SessionManager, p: Params<M>) => unknown): Handler {
+  return fn as Handler;
+}
+
+const HANDLERS: { [M in Method]: Handler } = {
+  'daemon.info': h<'daemon.info'>((m) => m.info()),
+  'session.create': h<'session.create'>((m, p) => m.create(p)),
+  'session.destroy': h<'session.destroy'>((m, p) => m.destroy(p)),
+  'session.start': h<'session.start'>((m, p) => m.start(p)),
+  'session.stop': h<'session.stop'>((m, p) => m.stop(p)),
+  'session.dataPending': h<'session.dataPending'>((m, p) => m.dataPending(p)),
+  'session.list': h<'session.list'>((m) => m.list()),
+  'session.get': h<'session.get'>((m, p) => m.detail(p)),
+  'channel.enable': h<'channel.enable'>((m, p) => m.enableChannel(p)),
+  'event.enable': h<'event.enable'>((m, p) => m.enableEvent(p)),
+  'event.disable': h<'event.disable'>((m, p) => m.disableEvent(p)),
+  'context.add': h<'context.add'>((m, p) => m.addContext(p)),
+  'kernel.listTracepoints': h<'kernel.listTracepoints'>((m) => m.listTracepoints()),
+  'kernel.listSyscalls': h<'kernel.listSyscalls'>((m) => m.listSyscalls()),
+  'session.save': h<'session.save'>((m, p) => m.save(p)),
+  'session.load': h<'session.load'>((m, p) => m.load(p)),
+};
+
+export class ControlServer {
+  private readonly server: net.Server;
+  private readonly conns = new Set<net.Socket>();
+
+  constructor(
+    private readonly manager: SessionManager,
+    private readonly log: (msg: string) => void,
+  ) {
+    this.server = net.createServer((sock) => this.onConnection(sock));
+  }
+
+  listen(socketPath: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(socketPath, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    for (const c of this.conns) c.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onConnection(sock: net.Socket): void {
+    this.conns.add(sock);
+    sock.setEncoding('utf8');
+    let buf = '';
+    let chain: Promise<void> = Promise.resolve();
+    sock.on('data', (d: string) => {
+      buf += d;
+      if (buf.length > MAX_LINE && buf.indexOf('\n') < 0) {
+        sock.destroy();
+        return;
+      }
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!line.trim()) continue;
+        chain = chain.then(() => this.handleLine(sock, line));
+      }
+    });
+    sock.on('error', () => undefined);
+    sock.on('close', () => this.conns.delete(sock));
+  }
+
+  private async handleLine(sock: net.Socket, line: string): Promise<void> {
+    let id = 0;
+    let reply: string;
+    try {
+      let req: Request;
+      try {
+        req = JSON.parse(line) as Request;
+      } catch {
+        throw new CtlError('INVALID_PROTOCOL', 'Invalid protocol message: not JSON');
+      }
+      if (typeof req !== 'object' || req === null || typeof req.id !== 'number' || typeof req.method !== 'string') {
+        throw new CtlError('INVALID_PROTOCOL');
+      }
+      id = req.id;
+      const handler = Object.prototype.hasOwnProperty.call(HANDLERS, req.method) ? HANDLERS[req.method] : undefined;
+      if (!handler) throw new CtlError('UNKNOWN_METHOD', `Unknown command ${req.method}`);
+      const params = (typeof req.params === 'object' && req.params !== null ? req.params : {}) as never;
+      const result = await handler(this.manager, params);
+      reply = JSON.stringify({ id, result: result ?? {} });
+    } catch (e) {
+      let err: CtlError;
+      if (e instanceof CtlError && isErrorCode(e.code)) err = e;
+      else {
+        this.log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
+        err = new CtlError('FATAL', `Fatal error of the session daemon: ${(e as Error)?.message ?? String(e)}`);
+      }
+      reply = JSON.stringify({ id, error: err.toWire() });
+    }
+    if (!sock.destroyed) sock.write(reply + '\n');
+  }
+}
