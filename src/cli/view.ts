@@ -7,7 +7,7 @@ import type { PrettyOptions } from '../ctf/pretty.js';
 import { eventJson } from '../ctf/json.js';
 import { FdWriter } from './output.js';
 import { UsageError } from './usage.js';
-import { parseTimeBound } from '../ctf/time-bound.js';
+import { checkTimeBound, parseTimeBound } from '../ctf/time-bound.js';
 import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
@@ -222,7 +222,14 @@ export async function runViewCommand(a: ViewArgs): Promise<number> {
 export function runView(a: ViewArgs): number {
   const out = new FdWriter(1);
   const err = new FdWriter(2, 4096, true);
+  if (a.begin !== undefined) checkTimeBound(a.begin);
+  if (a.end !== undefined) checkTimeBound(a.end);
   const opened = openInputs(a.paths);
+  if (a.begin !== undefined || a.end !== undefined) {
+    // babeltrace2's trimmer needs every stream to have a clock
+    const clockless = opened.streams.find((s) => !s.sc.defaultClock);
+    if (clockless) throw new UsageError(`--begin/--end need timestamps, and stream ${clockless.name} has no clock`);
+  }
   for (const t of opened.traces) t.textOpts = textOptionsFor(a.pretty);
   const pp = new PrettyPrinter(a.pretty, opened.baseNs);
   let beginRel = -Infinity;

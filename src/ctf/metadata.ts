@@ -149,6 +149,8 @@ class Builder {
         case 'map': {
           const m = /^clock\.([A-Za-z_][A-Za-z0-9_]*)\.value$/.exec(strOf(a.value));
           if (!m) err(a, `invalid "map" attribute "${strOf(a.value)}": expecting clock.NAME.value`);
+          // as babeltrace2: the clock must be declared before
+          if (!this.clocks.has(m[1]!)) err(a, `invalid "map" attribute: no clock named "${m[1]}" is declared at this point`);
           t.mappedClock = m[1]!;
           break;
         }
@@ -768,7 +770,6 @@ function finish(tc: TraceClass): void {
       if (ev.payload) resolveScope(ev.payload, 'event.fields', ectx);
     }
   }
-  // fields mapped to a clock need a slot: the reader tracks the clock value
   // what babeltrace2 prints
   const deps = new Set<FieldType>();
   for (const sc of tc.streams.values()) {

@@ -122,6 +122,7 @@ export class PrettyPrinter {
     if (ob.o > ob.limit) ob.flush();
     let b = ob.buf;
     let o = ob.o;
+    const lineStart = o;
     if (c.clock) {
       const rel = c.time;
       const sec = Math.floor(rel / 1e9);
@@ -164,7 +165,13 @@ export class PrettyPrinter {
     }
     const ce = c.ceIndex!;
     const pre = (ce.prefixBytes ??= Buffer.from(this.prefix(c.trace, ce.ec, true), 'utf8'));
-    for (let i = 0; i < pre.length; i++) b[o++] = pre[i]!;
+    if (o + pre.length > b.length - 8192) {
+      ob.o = o;
+      ob.need(pre.length + 8192);
+      b = ob.buf;
+      o = ob.o;
+    }
+    o = cp(b, o, pre);
     const pkt = c.packetBytes;
     if (pkt.length) {
       if (o + pkt.length > b.length - 8192) {
@@ -178,7 +185,14 @@ export class PrettyPrinter {
       b[o++] = 32;
     }
     ob.o = o;
-    const printed = c.printBytes(ce.bytes ?? c.cs.bytes(ce), ob);
+    let printed: boolean;
+    try {
+      printed = c.printBytes(ce.bytes ?? c.cs.bytes(ce), ob);
+    } catch (e) {
+      // no partial line: babeltrace2 prints whole events only
+      if (ob.buf === b && ob.o >= lineStart) ob.o = lineStart;
+      throw e;
+    }
     if (pkt.length && !printed) ob.o -= 2;
     ob.buf[ob.o++] = 10;
   }

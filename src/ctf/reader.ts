@@ -36,12 +36,21 @@ function classCount(t: CtfTrace): number {
   return n;
 }
 
-export function openInputs(inputs: string[]): OpenedTraces {
+export function openInputs(inputs: string[], warn: (msg: string) => void = (m) => process.stderr.write(`ttng: warning: ${m}\n`)): OpenedTraces {
   const traces: CtfTrace[] = [];
+  const noTrace: string[] = [];
   for (const input of inputs) {
-    if (!fs.existsSync(input)) throw new TraceError(input, undefined, 'no such file or directory');
-    const dirs = isTraceDir(input) ? [input] : findTraceDirs(input);
-    if (dirs.length === 0) throw new TraceError(input, undefined, 'no CTF trace found (no directory with a "metadata" file)');
+    const exists = fs.existsSync(input);
+    if (!exists && inputs.length === 1) throw new TraceError(input, undefined, 'no such file or directory');
+    const dirs = !exists ? [] : isTraceDir(input) ? [input] : findTraceDirs(input);
+    if (dirs.length === 0) {
+      // as babeltrace2: only a warning when another input has traces
+      if (inputs.length > 1) {
+        noTrace.push(input);
+        continue;
+      }
+      throw new TraceError(input, undefined, 'no CTF trace found (no directory with a "metadata" file)');
+    }
     const opened = dirs.map((d) => openTrace(d));
     // traces sharing a UUID are one trace (snapshots, rotation chunks)
     const groups: CtfTrace[][] = [];
@@ -75,6 +84,8 @@ export function openInputs(inputs: string[]): OpenedTraces {
       traces.push(merged);
     }
   }
+  if (traces.length === 0 && noTrace.length) throw new TraceError(noTrace[0]!, undefined, 'no CTF trace found (no directory with a "metadata" file)');
+  for (const p of noTrace) warn(`${p}: no CTF trace found (no directory with a "metadata" file)`);
   const streams = traces.flatMap((t) => t.streams);
   // relative times count from a whole second near the first packet
   let baseNs = 0n;
@@ -162,7 +173,8 @@ export class Cursor {
   private prevSeq: bigint | undefined;
   private prevEnd: bigint | undefined;
   private relK = 0;
-  private relHi = 0;
+  /** clkHi that relK was computed for (-1: not yet) */
+  private relHi = -1;
   private readonly freq1GHz: boolean;
   eventsInPacket = 0;
 

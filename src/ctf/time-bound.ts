@@ -1,5 +1,13 @@
 // babeltrace2's --begin/--end time formats → ns relative to a base.
 
+const FORMS = [/^(-?)(\d+)(?:\.(\d{1,9}))?$/, /^(?:(\d{4})-(\d{2})-(\d{2})[ T])?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/];
+
+/** Throws a one-line error if `text` is not a time babeltrace2 accepts. */
+export function checkTimeBound(text: string): void {
+  if (!FORMS.some((re) => re.test(text.trim())))
+    throw new Error(`invalid time "${text}": expecting [YYYY-MM-DD ]HH:MM:SS[.NS] or SEC[.NS]`);
+}
+
 /**
  * `[YYYY-MM-DD ]HH:MM:SS[.NS]` (local time, or UTC with `gmt`) or `[-]SEC[.NS]`
  * since the Epoch. A time of day alone takes the date of `firstRel`.

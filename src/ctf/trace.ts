@@ -183,7 +183,15 @@ export class CtfTrace {
   readonly streams: Stream[] = [];
   readonly compiled = new Map<number, CompiledStreamClass>();
   name = '';
-  textOpts: TextOptions = { names: true };
+  private textOptions: TextOptions = { names: true };
+  /** printing options; changing them drops the decoders compiled for the old ones */
+  get textOpts(): TextOptions {
+    return this.textOptions;
+  }
+  set textOpts(o: TextOptions) {
+    this.textOptions = o;
+    this.compiled.clear();
+  }
   private uuidFieldIndex = -1;
   private readonly uuidWarned = new Set<string>();
   /** where non-fatal problems go (one line each) */

@@ -105,9 +105,6 @@ describe('fuzz: packet decoder', () => {
   ];
   /** known src bugs, reported; their failures are checked by the todo tests below */
   const KNOWN: Record<string, string> = {
-    'partial-line':
-      'src bug: after a decoding error in the middle of an event, the CLI prints the partial line ' +
-      '(PrettyPrinter.writeEvent has advanced the FdWriter past the event prefix; runView flushes it)',
     'bytes-vs-text-timestamp':
       'src bug: far from the trace\'s base time (> 2^53 ns, e.g. corrupted timestamps) writeEvent\'s cached ' +
       'second and eventLine\'s wall() round differently: the byte path prints another second',

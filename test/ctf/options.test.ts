@@ -35,16 +35,7 @@ const NAMES_TODO =
   'src bug: --names does not change the field text: CtfTrace.compiledFor() caches the decoders of a ' +
   'stream class with the default text options while openInputs() scans the packets, before runView() ' +
   'sets trace.textOpts, so payload/context member names and scope labels keep their defaults';
-const TODO: Record<string, string> = {
-  '--names=all': NAMES_TODO,
-  '--names=none': NAMES_TODO,
-  '--names=payload': NAMES_TODO,
-  '--names=context': NAMES_TODO,
-  '--names=scope': NAMES_TODO,
-  '--names=header': NAMES_TODO,
-  '--names=header,payload': NAMES_TODO,
-  '--clock-date --no-delta --fields=all --names=header': NAMES_TODO,
-};
+const TODO: Record<string, string> = {};
 
 /** option sets that do not depend on the trace */
 const FIXED_OPTIONS: string[][] = [

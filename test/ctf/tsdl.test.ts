@@ -259,7 +259,7 @@ describe('integer types', () => {
 
   test(
     'map to a clock that is not declared (before) is an error',
-    { todo: 'babeltrace2: "Invalid `map` attribute in integer field class: cannot find clock class at this point"; ttng accepts it' },
+    {},
     () => {
       throwsLike(() => withPayload('integer { size = 64; map = clock.nope.value; } t;'), TsdlError, /^line \d+, column \d+: .*nope/);
       // declared after its use
