@@ -1,0 +1,687 @@
+// Per-channel consumer: per-CPU non-blocking readers of `trace_pipe_raw`
+// (one sub-buffer per read(), EAGAIN when empty), page decoding, and the
+// transcoding of each record into a CTF event of the channel's stream for
+// that CPU. Most events are copied as they are (see mapping.ts, RAW plans);
+// the others are rebuilt by a few steps.
+import * as fs from 'node:fs';
+import type { KernelContextType } from './api.js';
+import type { FtraceField, HeaderEvent, HeaderPage } from './format.js';
+import { PageCursor, PageError } from './page.js';
+import { KernelStream } from './ctf-out.js';
+import type { EventPlan } from './mapping.js';
+import {
+  HOSTNAME_LEN, MAX_RT_PRIO, OP_COPY, OP_DATALOC_SEQ, OP_DATALOC_STR, OP_DATALOC_TEXT, OP_FLEX_SEQ, OP_FLEX_STR, OP_PATH, OP_PIDNS,
+  OP_PRIO, OP_RELLOC_SEQ, OP_RELLOC_STR, OP_TEXT16, OP_TGID, OP_VTIDS, PLAN_RAW, contextBytes, headerBytes,
+} from './mapping.js';
+import type { Instance } from './tracefs.js';
+import type { ProcCache, TaskInfo } from './procinfo.js';
+import { commBytes } from './procinfo.js';
+import type { TrackSpec } from './tracker.js';
+import { TaskTracker } from './tracker.js';
+
+const TWO32 = 4294967296;
+const EMPTY = new Uint8Array(0);
+/** path strings ttng could not obtain (never empty: babeltrace2 2.0.4 prints a stale value for empty strings) */
+const UNKNOWN_PATH = Buffer.from('(unknown)');
+const NULL_PATH = Buffer.from('(null)');
+
+const C_PID = 0, C_TID = 1, C_PPID = 2, C_PROCNAME = 3, C_PRIO = 4, C_NICE = 5, C_VPID = 6, C_VTID = 7, C_VPPID = 8, C_HOSTNAME = 9;
+const CTX_CODE: Record<KernelContextType, number> = {
+  pid: C_PID, tid: C_TID, ppid: C_PPID, procname: C_PROCNAME, prio: C_PRIO, nice: C_NICE, vpid: C_VPID, vtid: C_VTID, vppid: C_VPPID, hostname: C_HOSTNAME,
+};
+
+/** a uprobe of ours: where its path string and pointer are in the record */
+export interface PathProbeLayout {
+  path: FtraceField;
+  ptr: FtraceField;
+}
+
+export interface ConsumerOptions {
+  channel: string;
+  streamId: number;
+  instance: Instance;
+  cpus: number[];
+  outDir: string;
+  /** CTF packet size in bytes */
+  packetBytes: number;
+  uuid: Uint8Array;
+  contexts: KernelContextType[];
+  overwrite: boolean;
+  headerPage: HeaderPage;
+  headerEvent: HeaderEvent;
+  /** sub-buffer size: the size of one read() */
+  subbufBytes: number;
+  procs: ProcCache;
+  hostname: string;
+}
+
+class CpuReader {
+  fd: number | undefined;
+  /** events lost according to pages (overwrite mode) */
+  missedFromPages = 0;
+  missedUnknown = false;
+  statsLost = 0;
+  pagesRead = 0;
+  bytesRead = 0;
+  readonly swapper: Uint8Array;
+  constructor(readonly cpu: number, readonly stream: KernelStream) {
+    this.swapper = commBytes(`swapper/${cpu}`);
+  }
+}
+
+interface PendingOpen {
+  reader: CpuReader;
+  plan: EventPlan;
+  tsHi: number;
+  tsLo: number;
+  rec: Uint8Array;
+  ptr: number;
+  pass: number;
+}
+
+export class ChannelConsumer {
+  readonly readers: CpuReader[];
+  private readonly plans: (EventPlan | undefined)[] = new Array<EventPlan | undefined>(65536).fill(undefined);
+  private readonly probes = new Map<number, PathProbeLayout>();
+  private readonly tracks = new Map<number, TrackSpec>();
+  private readonly tracker: TaskTracker;
+  private readonly cursor: PageCursor;
+  private readonly page: ArrayBuffer;
+  private readonly pageU8: Uint8Array;
+  private readonly pageU32: Uint32Array;
+  private readonly pageDv: DataView;
+  private readonly hdr: number;
+  private readonly ctxBytes: number;
+  private readonly ctxCodes: Int32Array;
+  private readonly hostname: Uint8Array;
+  private readonly halfPage: number;
+  /** tid → path fetched by a uprobe just before the system call */
+  private readonly uprobePaths = new Map<number, { ptr: number; path: Uint8Array }>();
+  private readonly pendingOpens = new Map<number, PendingOpen>();
+  private passNo = 0;
+  /** pages that could not be decoded (kept out of the trace, counted) */
+  pageErrors = 0;
+  lastPageError = '';
+
+  constructor(readonly opts: ConsumerOptions) {
+    this.cursor = new PageCursor(opts.headerPage, opts.headerEvent);
+    this.page = new ArrayBuffer(Math.max(opts.subbufBytes, opts.headerPage.dataOffset + opts.headerPage.dataSize));
+    this.pageU8 = new Uint8Array(this.page);
+    this.pageU32 = new Uint32Array(this.page);
+    this.pageDv = new DataView(this.page);
+    this.hdr = headerBytes(opts.contexts);
+    this.ctxBytes = opts.contexts.reduce((n, t) => n + contextBytes(t), 0);
+    this.ctxCodes = Int32Array.from(opts.contexts.map((t) => CTX_CODE[t]));
+    this.hostname = new Uint8Array(HOSTNAME_LEN);
+    this.hostname.set(Buffer.from(opts.hostname, 'utf8').subarray(0, HOSTNAME_LEN - 1));
+    this.halfPage = opts.headerPage.dataSize >> 1;
+    this.tracker = new TaskTracker(opts.procs);
+    this.readers = opts.cpus.map(
+      (cpu) => new CpuReader(cpu, new KernelStream(`${opts.outDir}/${opts.channel}_${cpu}`, opts.streamId, cpu, opts.packetBytes, opts.uuid)),
+    );
+  }
+
+  setPlan(p: EventPlan): void {
+    this.plans[p.id] = p;
+  }
+
+  /** records of this event are no longer written */
+  removePlan(id: number): void {
+    this.plans[id] = undefined;
+  }
+
+  setProbe(id: number, l: PathProbeLayout): void {
+    this.probes.set(id, l);
+  }
+
+  /** an event that tells who threads are (see tracker.ts); read ahead of each pass */
+  setTrack(id: number, spec: TrackSpec): void {
+    this.tracks.set(id, spec);
+  }
+
+  /** streams start no earlier than this clock value */
+  setFloor(hi: number, lo: number): void {
+    for (const r of this.readers) r.stream.setFloor(hi, lo);
+  }
+
+  open(): void {
+    for (const r of this.readers) {
+      if (r.fd !== undefined) continue;
+      r.fd = fs.openSync(this.opts.instance.rawPipe(r.cpu), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    }
+  }
+
+  closeFds(): void {
+    for (const r of this.readers) {
+      if (r.fd !== undefined) fs.closeSync(r.fd);
+      r.fd = undefined;
+    }
+  }
+
+  /**
+   * One read pass over every CPU: at most `budget` pages each, stopping at the
+   * first page that is less than half full (the reader has caught up with the
+   * writer) unless `all`. Returns true when some CPU still had full pages.
+   */
+  pass(budget: number, all = false): boolean {
+    this.passNo++;
+    this.opts.procs.tick();
+    const ahead = this.tracks.size > 0;
+    const pages: { r: CpuReader; page: Uint8Array }[] = [];
+    let more = false;
+    for (const r of this.readers) {
+      if (r.fd === undefined) continue;
+      let n = 0;
+      for (;;) {
+        if (!all && n >= budget) {
+          more = true;
+          break;
+        }
+        let got: number;
+        try {
+          got = fs.readSync(r.fd, this.pageU8, 0, this.page.byteLength, null);
+        } catch (e) {
+          const c = (e as NodeJS.ErrnoException).code;
+          if (c === 'EAGAIN' || c === 'EWOULDBLOCK' || c === 'ENODEV' || c === 'ENOMEM' || c === 'EBUSY' || c === 'EINTR') break;
+          throw e;
+        }
+        if (got <= 0) break;
+        n++;
+        r.pagesRead++;
+        r.bytesRead += got;
+        let size: number;
+        if (ahead) {
+          pages.push({ r, page: this.pageU8.slice(0, got) });
+          size = this.pageDv.getUint32(this.opts.headerPage.commitOffset, true) & 0x7ffffff;
+        } else size = this.decodePage(r, got);
+        if (!all && n > 1 && size < this.halfPage) break;
+      }
+    }
+    if (ahead) {
+      for (const p of pages) this.scanTracking(p.page);
+      this.tracker.ready();
+      for (const p of pages) {
+        this.pageU8.set(p.page);
+        this.decodePage(p.r, p.page.length);
+      }
+      this.tracker.endPass();
+    }
+    this.expirePending(false);
+    return more;
+  }
+
+  /** feeds the tracker with the thread events of one page */
+  private scanTracking(page: Uint8Array): void {
+    const c = this.cursor;
+    const dv = new DataView(page.buffer, page.byteOffset, page.byteLength);
+    try {
+      c.reset(page, dv, 0, page.length);
+      while (c.next()) {
+        if (c.length < 8) continue;
+        const spec = this.tracks.get(page[c.offset]! | (page[c.offset + 1]! << 8));
+        if (spec) this.tracker.note(spec, page, dv, c.offset, c.length, c.tsHi * TWO32 + c.tsLo);
+      }
+    } catch {
+      /* counted when the page is transcoded */
+    }
+  }
+
+  /** the thread `tid` at the time of the record being written */
+  private task(tid: number, tsHi: number, tsLo: number): TaskInfo | undefined {
+    return this.tracks.size ? this.tracker.at(tid, tsHi * TWO32 + tsLo) : this.opts.procs.get(tid);
+  }
+
+  /** bytes read by the fullest CPU since the last call */
+  takeMaxBytes(): number {
+    let m = 0;
+    for (const r of this.readers) {
+      m = Math.max(m, r.bytesRead);
+      r.bytesRead = 0;
+    }
+    return m;
+  }
+
+  /** Reads each CPU's `stats` and updates the streams' lost-event counts. */
+  pollStats(): void {
+    for (const r of this.readers) {
+      let lost: number;
+      try {
+        const st = this.opts.instance.stats(r.cpu);
+        lost = this.opts.overwrite ? Math.max(st.overrun, r.missedFromPages) + st.commitOverrun : st.droppedEvents + st.commitOverrun;
+      } catch {
+        continue;
+      }
+      if (lost > r.statsLost) r.statsLost = lost;
+      if (r.statsLost > r.stream.discarded) r.stream.discarded = r.statsLost;
+    }
+  }
+
+  /**
+   * Writes each stream's first packet now (the statedump, or an empty one):
+   * later packets then carry the events lost since, which readers report
+   * with their count ("Tracer discarded N events between …").
+   */
+  firstPackets(): void {
+    for (const r of this.readers) if (r.stream.packets === 0 && !r.stream.holding) r.stream.flushPacket(true);
+  }
+
+  /** Closes each stream's current packet (switch timer). */
+  switchPackets(): void {
+    for (const r of this.readers) if (!r.stream.holding) r.stream.flushPacket();
+  }
+
+  /** Everything read so far goes to disk (pending opens are resolved as well as they can be). */
+  sync(): void {
+    this.expirePending(true);
+    this.pollStats();
+    for (const r of this.readers) r.stream.sync();
+  }
+
+  close(): void {
+    this.expirePending(true);
+    this.pollStats();
+    this.closeFds();
+    for (const r of this.readers) r.stream.close();
+  }
+
+  get discarded(): number {
+    let n = 0;
+    for (const r of this.readers) n += r.stream.discarded;
+    return n;
+  }
+
+  get recorded(): number {
+    let n = 0;
+    for (const r of this.readers) n += r.stream.events;
+    return n;
+  }
+
+  /**
+   * Writes an event ttng makes itself (statedump) into the stream of the
+   * reader at `index`: header, contexts (of thread `tid`), byte-packed payload.
+   */
+  writeSynthetic(index: number, id: number, tsHi: number, tsLo: number, payload: Uint8Array, tid: number): void {
+    const r = this.readers[index];
+    if (!r) return;
+    const stream = r.stream;
+    const o = stream.reserve(tsHi, tsLo, 16 + this.ctxBytes + payload.length);
+    const u8 = stream.u8;
+    u8[o + 8] = id & 0xff;
+    u8[o + 9] = id >>> 8;
+    const p = this.writeContexts(r, stream.dv, u8, o + 10, tid, tsHi, tsLo);
+    u8.set(payload, p);
+    stream.commit(p + payload.length);
+  }
+
+  /** Decodes one page given by the caller (tests, replay) as if read from CPU reader `index`. */
+  consumePage(index: number, page: Uint8Array): void {
+    const r = this.readers[index];
+    if (!r) throw new Error(`no reader ${index}`);
+    const n = Math.min(page.length, this.pageU8.length);
+    this.pageU8.set(page.subarray(0, n));
+    this.pageU8.fill(0, n);
+    if (this.tracks.size) {
+      this.scanTracking(this.pageU8.slice(0, n));
+      this.tracker.ready();
+    }
+    this.decodePage(r, n);
+    if (this.tracks.size) this.tracker.endPass();
+  }
+
+  /* ------------------------------ decoding ------------------------------ */
+
+  /** decodes one page; returns its data size */
+  private decodePage(r: CpuReader, got: number): number {
+    const c = this.cursor;
+    const src = this.pageU8;
+    try {
+      c.reset(src, this.pageDv, 0, got);
+    } catch (e) {
+      this.noteError(e);
+      return 0;
+    }
+    if (c.missedEvents) {
+      if (c.missedCount > 0) r.missedFromPages += c.missedCount;
+      else r.missedUnknown = true;
+      if (r.missedFromPages > r.stream.discarded) r.stream.discarded = r.missedFromPages;
+    }
+    const plans = this.plans;
+    try {
+      while (c.next()) {
+        const off = c.offset;
+        const len = c.length;
+        if (len < 8) continue;
+        const id = src[off]! | (src[off + 1]! << 8);
+        const plan = plans[id];
+        if (plan === undefined) {
+          if (this.probes.size) this.onProbe(id, off, len);
+          continue;
+        }
+        if (plan.kind === PLAN_RAW) {
+          if (plan.pathExit) this.onOpenExit(r, plan, off);
+          this.writeRaw(r, plan, c.tsHi, c.tsLo, off, len);
+        } else if (plan.pathPointer !== undefined) this.onOpenEntry(r, plan, c.tsHi, c.tsLo, off, len);
+        else {
+          if (plan.pathExit) this.onOpenExit(r, plan, off);
+          this.writeSteps(r, plan, c.tsHi, c.tsLo, src, this.pageDv, off, len, EMPTY);
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof PageError)) throw e;
+      this.noteError(e);
+    }
+    return c.size;
+  }
+
+  private noteError(e: unknown): void {
+    this.pageErrors++;
+    this.lastPageError = (e as Error).message;
+  }
+
+  /** record copied as it is (ftrace layout described by the metadata) */
+  private writeRaw(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, off: number, len: number): void {
+    const hdr = this.hdr;
+    const decl = plan.declBytes;
+    const stream = r.stream;
+    const o = stream.reserve(tsHi, tsLo, hdr + decl + 8);
+    const u32 = stream.u32;
+    const src32 = this.pageU32;
+    const ow = o >> 2;
+    if (this.ctxCodes.length === 0) {
+      u32[ow + 2] = src32[off >> 2]!;
+      u32[ow + 3] = src32[(off >> 2) + 1]!;
+    } else {
+      const u8 = stream.u8;
+      u8[o + 8] = this.pageU8[off]!;
+      u8[o + 9] = this.pageU8[off + 1]!;
+      const e = this.writeContexts(r, stream.dv, u8, o + 10, this.pageDv.getInt32(off + 4, true), tsHi, tsLo);
+      for (let i = e; i < o + hdr; i++) u8[i] = 0;
+    }
+    if (decl === 0) {
+      stream.commit(o + 10 + this.ctxBytes);
+      return;
+    }
+    let have = len - plan.skip;
+    if (have > decl) have = decl;
+    const words = (have + 3) >> 2;
+    const d = (o + hdr) >> 2;
+    const s = (off + plan.skip) >> 2;
+    for (let i = 0; i < words; i++) u32[d + i] = src32[s + i]!;
+    if (have < decl) stream.u8.fill(0, o + hdr + have, o + hdr + decl);
+    const fx = plan.prioFixups;
+    if (fx.length) {
+      const dv = stream.dv;
+      for (let i = 0; i < fx.length; i++) {
+        const p = o + hdr + fx[i]! - plan.skip;
+        dv.setInt32(p, dv.getInt32(p, true) - MAX_RT_PRIO, true);
+      }
+    }
+    stream.commit(o + hdr + decl);
+  }
+
+  /** contexts at `p`; returns the end */
+  private writeContexts(r: CpuReader, dv: DataView, u8: Uint8Array, p: number, tid: number, tsHi: number, tsLo: number): number {
+    const codes = this.ctxCodes;
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i]!;
+      if (c === C_TID) {
+        dv.setInt32(p, tid, true);
+        p += 4;
+        continue;
+      }
+      if (c === C_HOSTNAME) {
+        u8.set(this.hostname, p);
+        p += HOSTNAME_LEN;
+        continue;
+      }
+      const t = this.task(tid, tsHi, tsLo);
+      switch (c) {
+        case C_PID:
+          dv.setInt32(p, t ? t.tgid : tid, true);
+          break;
+        case C_PPID:
+          dv.setInt32(p, t ? t.ppid : 0, true);
+          break;
+        case C_PROCNAME:
+          u8.set(tid === 0 ? r.swapper : t ? t.commBytes : EMPTY16, p);
+          p += 16;
+          continue;
+        case C_PRIO:
+          dv.setInt32(p, t ? t.prio : 0, true);
+          break;
+        case C_NICE:
+          dv.setInt32(p, t ? t.nice : 0, true);
+          break;
+        case C_VPID:
+          dv.setInt32(p, t ? t.nsTgids[t.nsTgids.length - 1]! : tid, true);
+          break;
+        case C_VTID:
+          dv.setInt32(p, t ? t.nsTids[t.nsTids.length - 1]! : tid, true);
+          break;
+        case C_VPPID:
+          dv.setInt32(p, t ? t.ppid : 0, true);
+          break;
+      }
+      p += 4;
+    }
+    return p;
+  }
+
+  /** record rebuilt by its plan's steps (byte-packed payload) */
+  private writeSteps(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, src: Uint8Array, sdv: DataView, off: number, len: number, path: Uint8Array): void {
+    const stream = r.stream;
+    const max = 16 + this.ctxBytes + 2 * len + plan.extraBytes + path.length;
+    const o = stream.reserve(tsHi, tsLo, max);
+    const u8 = stream.u8;
+    const dv = stream.dv;
+    u8[o + 8] = src[off]!;
+    u8[o + 9] = src[off + 1]!;
+    const tid = sdv.getInt32(off + 4, true);
+    let p = this.writeContexts(r, dv, u8, o + 10, tid, tsHi, tsLo);
+    const end = off + len;
+    for (const st of plan.steps) {
+      const a = off + st.a;
+      switch (st.op) {
+        case OP_COPY: {
+          const n = Math.max(0, Math.min(st.b, end - a));
+          u8.set(src.subarray(a, a + n), p);
+          if (n < st.b) u8.fill(0, p + n, p + st.b);
+          p += st.b;
+          break;
+        }
+        case OP_PRIO:
+          dv.setInt32(p, (a + 4 <= end ? sdv.getInt32(a, true) : 0) - MAX_RT_PRIO, true);
+          p += 4;
+          break;
+        case OP_TEXT16: {
+          const n = Math.max(0, Math.min(st.b, 16, end - a));
+          u8.set(src.subarray(a, a + n), p);
+          u8.fill(0, p + n, p + 16);
+          u8[p + 15] = 0;
+          p += 16;
+          break;
+        }
+        case OP_DATALOC_STR:
+        case OP_RELLOC_STR:
+        case OP_DATALOC_TEXT:
+        case OP_DATALOC_SEQ:
+        case OP_RELLOC_SEQ: {
+          let s = 0;
+          let n = 0;
+          if (a + 4 <= end) {
+            const loc = sdv.getUint32(a, true);
+            s = off + (loc & 0xffff) + (st.op === OP_RELLOC_STR || st.op === OP_RELLOC_SEQ ? st.a + 4 : 0);
+            n = loc >>> 16;
+            if (s < off || s > end) n = 0;
+            else if (s + n > end) n = end - s;
+          }
+          if (st.op === OP_DATALOC_SEQ || st.op === OP_RELLOC_SEQ) {
+            const count = Math.floor(n / st.b);
+            dv.setUint32(p, count, true);
+            p += 4;
+            u8.set(src.subarray(s, s + count * st.b), p);
+            p += count * st.b;
+          } else if (st.op === OP_DATALOC_TEXT) {
+            const k = strlen(src, s, Math.min(n, st.b - 1));
+            u8.set(src.subarray(s, s + k), p);
+            u8.fill(0, p + k, p + st.b);
+            p += st.b;
+          } else {
+            const k = strlen(src, s, n);
+            u8.set(src.subarray(s, s + k), p);
+            p += k;
+            u8[p++] = 0;
+          }
+          break;
+        }
+        case OP_FLEX_STR: {
+          const n = Math.max(0, end - a);
+          const k = strlen(src, a, n);
+          u8.set(src.subarray(a, a + k), p);
+          p += k;
+          u8[p++] = 0;
+          break;
+        }
+        case OP_FLEX_SEQ: {
+          const count = Math.max(0, Math.floor((end - a) / st.b));
+          dv.setUint32(p, count, true);
+          p += 4;
+          u8.set(src.subarray(a, a + count * st.b), p);
+          p += count * st.b;
+          break;
+        }
+        case OP_PATH:
+          u8.set(path, p);
+          p += path.length;
+          u8[p++] = 0;
+          break;
+        case OP_TGID: {
+          const t = a + 4 <= end ? sdv.getInt32(a, true) : 0;
+          const info = this.task(t, tsHi, tsLo);
+          dv.setInt32(p, info ? info.tgid : t, true);
+          p += 4;
+          break;
+        }
+        case OP_PIDNS: {
+          const t = a + 4 <= end ? sdv.getInt32(a, true) : 0;
+          dv.setUint32(p, this.opts.procs.pidNs(t), true);
+          p += 4;
+          break;
+        }
+        case OP_VTIDS: {
+          const t = a + 4 <= end ? sdv.getInt32(a, true) : 0;
+          const info = this.task(t, tsHi, tsLo);
+          const ids = info ? info.nsTids : [t];
+          u8[p++] = ids.length;
+          for (const v of ids) {
+            dv.setInt32(p, v, true);
+            p += 4;
+          }
+          break;
+        }
+      }
+    }
+    stream.commit(p);
+  }
+
+  /* ------------------------- paths of open-like calls ------------------------- */
+
+  private onProbe(id: number, off: number, len: number): void {
+    const l = this.probes.get(id);
+    if (!l) return;
+    const dv = this.pageDv;
+    const tid = dv.getInt32(off + 4, true);
+    const end = off + len;
+    if (off + l.ptr.offset + 8 > end || off + l.path.offset + 4 > end) return;
+    const ptr = dv.getUint32(off + l.ptr.offset, true) + dv.getUint32(off + l.ptr.offset + 4, true) * TWO32;
+    const loc = dv.getUint32(off + l.path.offset, true);
+    const s = off + (loc & 0xffff);
+    let n = loc >>> 16;
+    if (s > end) return;
+    if (s + n > end) n = end - s;
+    const k = strlen(this.pageU8, s, n);
+    if (this.uprobePaths.size > 10_000) this.uprobePaths.clear();
+    this.uprobePaths.set(tid, { ptr, path: this.pageU8.slice(s, s + k) });
+  }
+
+  private onOpenEntry(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, off: number, len: number): void {
+    const dv = this.pageDv;
+    const tid = dv.getInt32(off + 4, true);
+    const po = off + plan.pathPointer!;
+    const ptr = po + 8 <= off + len ? dv.getUint32(po, true) + dv.getUint32(po + 4, true) * TWO32 : 0;
+    const u = this.uprobePaths.get(tid);
+    if (u && u.ptr === ptr) {
+      this.uprobePaths.delete(tid);
+      this.writeSteps(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, u.path);
+      return;
+    }
+    if (ptr === 0 || r.stream.holding || this.pendingOpens.has(tid)) {
+      this.writeSteps(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, ptr === 0 ? NULL_PATH : readUserString(tid, ptr) ?? UNKNOWN_PATH);
+      return;
+    }
+    // the path comes with the exit: /proc/TID/fd/RET; hold this CPU's records until then
+    this.pendingOpens.set(tid, { reader: r, plan, tsHi, tsLo, rec: this.pageU8.slice(off, off + len), ptr, pass: this.passNo });
+    r.stream.hold();
+  }
+
+  private onOpenExit(r: CpuReader, plan: EventPlan, off: number): void {
+    const dv = this.pageDv;
+    const tid = dv.getInt32(off + 4, true);
+    const p = this.pendingOpens.get(tid);
+    if (!p) return;
+    this.pendingOpens.delete(tid);
+    const ret = plan.retOffset !== undefined ? dv.getInt32(off + plan.retOffset, true) : -1;
+    let path: Uint8Array | undefined;
+    if (ret >= 0) {
+      try {
+        path = Buffer.from(fs.readlinkSync(`/proc/${tid}/fd/${ret}`), 'utf8');
+      } catch {
+        /* gone already */
+      }
+    }
+    path ??= p.ptr === 0 ? NULL_PATH : readUserString(tid, p.ptr) ?? UNKNOWN_PATH;
+    this.resolve(p, path);
+    void r;
+  }
+
+  private resolve(p: PendingOpen, path: Uint8Array): void {
+    const rec = p.rec;
+    const rdv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+    p.reader.stream.release(() => this.writeSteps(p.reader, p.plan, p.tsHi, p.tsLo, rec, rdv, 0, rec.length, path));
+  }
+
+  /** gives up waiting for the exits of old pending opens (or all) */
+  private expirePending(all: boolean): void {
+    if (!this.pendingOpens.size) return;
+    for (const [tid, p] of this.pendingOpens) {
+      if (!all && this.passNo - p.pass < 3 && p.reader.stream.heldCount < 100_000) continue;
+      this.pendingOpens.delete(tid);
+      this.resolve(p, p.ptr === 0 ? NULL_PATH : readUserString(tid, p.ptr) ?? UNKNOWN_PATH);
+    }
+  }
+}
+
+const EMPTY16 = new Uint8Array(16);
+
+function strlen(b: Uint8Array, s: number, n: number): number {
+  const i = b.subarray(s, s + n).indexOf(0);
+  return i < 0 ? n : i;
+}
+
+/** a NUL-terminated string in a thread's memory (best effort) */
+export function readUserString(tid: number, ptr: number): Uint8Array | undefined {
+  if (!ptr || tid <= 0) return undefined;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(`/proc/${tid}/mem`, 'r');
+    const b = Buffer.alloc(4096);
+    const n = fs.readSync(fd, b, 0, 4096, ptr);
+    const k = b.subarray(0, n).indexOf(0);
+    if (k < 0) return undefined;
+    return b.subarray(0, k);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}

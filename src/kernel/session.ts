@@ -1,0 +1,595 @@
+// KernelSession (api.ts) over ftrace instances: one instance per channel,
+// configured, filled with the selected events, read by a ChannelConsumer on
+// the channel's read timer, written as an LTTng-style kernel CTF trace.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { ClockClass, EnvValue, EventClass, StreamClass } from '../ctf/model.js';
+import { uuidFromString } from '../ctf/model.js';
+import type {
+  KernelChannelConfig, KernelChannelStats, KernelContextType, KernelEventRule, KernelSession, KernelSessionOptions,
+} from './api.js';
+import { INSTANCE_PREFIX } from './api.js';
+import { ChannelConsumer } from './consumer.js';
+import { MetadataWriter, kernelStreamClass } from './ctf-out.js';
+import type { EventPlan } from './mapping.js';
+import { KERNEL_CONTEXT_TYPES, PATH_ARGS, contextStruct, planEvent } from './mapping.js';
+import { ProcCache } from './procinfo.js';
+import { selectEvents } from './rules.js';
+import type { StatedumpEvent } from './statedump.js';
+import { STATEDUMP_EVENTS, runStatedump, statedumpClasses } from './statedump.js';
+import type { Instance } from './tracefs.js';
+import { Tracefs, TracefsError } from './tracefs.js';
+import { UprobeSet } from './uprobes.js';
+import { TRACKING_EVENTS, trackSpec } from './tracker.js';
+
+/** contexts whose values the thread tracker knows better than /proc */
+const TRACKED_CONTEXTS = new Set<KernelContextType>(['pid', 'ppid', 'procname', 'vpid', 'vtid', 'vppid']);
+
+/* ------------------------- process-wide bookkeeping ------------------------- */
+
+/** instances and uprobe groups this process owns (never removed as stale) */
+export const ownedInstances = new Set<string>();
+export const ownedGroups = new Set<string>();
+const liveSessions = new Set<KernelSessionImpl>();
+let exitHook = false;
+let groupCounter = 0;
+
+function installExitHook(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    for (const s of liveSessions) s.destroySync();
+  });
+}
+
+export function sanitize(s: string, max = 64): string {
+  const out = s.replace(/[^A-Za-z0-9_]/g, '_').slice(0, max);
+  return out || '_';
+}
+
+export function ttngVersion(): string {
+  try {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    for (const rel of ['../../package.json', '../package.json']) {
+      const p = path.join(here, rel);
+      if (fs.existsSync(p)) {
+        const v = (JSON.parse(fs.readFileSync(p, 'utf8')) as { version?: unknown }).version;
+        if (typeof v === 'string') return v;
+      }
+    }
+  } catch {
+    /* unknown */
+  }
+  return '0.0.0';
+}
+
+/** realtime − monotonic in ns, to about a microsecond (waits for Date.now() to tick) */
+export function measureClockOffset(): bigint {
+  const t0 = Date.now();
+  let t = t0;
+  let m = 0n;
+  const deadline = process.hrtime.bigint() + 5_000_000n;
+  while (t === t0) {
+    m = process.hrtime.bigint();
+    t = Date.now();
+    if (m > deadline) break;
+  }
+  return BigInt(t) * 1_000_000n - m;
+}
+
+/** LTTng's trace_creation_datetime: ISO 8601 basic form with the UTC offset */
+export function creationDatetime(d = new Date()): string {
+  const p = (n: number, w = 2): string => String(Math.abs(n)).padStart(w, '0');
+  const off = -d.getTimezoneOffset();
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}T${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}${off >= 0 ? '+' : '-'}${p(Math.floor(Math.abs(off) / 60))}${p(Math.abs(off) % 60)}`;
+}
+
+function readFirstLine(p: string): string | undefined {
+  try {
+    return fs.readFileSync(p, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** the kernel trace env of LTTng 2.13 (lttng-modules), plus ttng's own */
+export function kernelEnv(traceName: string, created = new Date()): Map<string, EnvValue> {
+  const env = new Map<string, EnvValue>();
+  env.set('hostname', os.hostname());
+  env.set('domain', 'kernel');
+  env.set('sysname', os.type());
+  env.set('kernel_release', os.release());
+  env.set('kernel_version', os.version());
+  env.set('tracer_name', 'lttng-modules');
+  env.set('tracer_major', 2n);
+  env.set('tracer_minor', 13n);
+  env.set('tracer_patchlevel', 0n);
+  env.set('trace_buffering_scheme', 'global');
+  env.set('trace_name', traceName);
+  env.set('trace_creation_datetime', creationDatetime(created));
+  const product = readFirstLine('/sys/class/dmi/id/product_uuid');
+  if (product) env.set('product_uuid', product);
+  env.set('ttng_version', ttngVersion());
+  return env;
+}
+
+function hrtimeParts(): { hi: number; lo: number; ns: bigint } {
+  const ns = process.hrtime.bigint();
+  return { hi: Number(ns >> 32n), lo: Number(ns & 0xffffffffn), ns };
+}
+
+/** the threads of this process (excluded from tracing so the reader does not trace itself) */
+export function ownThreads(): number[] {
+  try {
+    return fs.readdirSync('/proc/self/task').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
+  } catch {
+    return [process.pid];
+  }
+}
+
+/* ------------------------------- the session ------------------------------- */
+
+interface Channel {
+  cfg: KernelChannelConfig;
+  streamId: number;
+  rules: KernelEventRule[];
+  contexts: KernelContextType[];
+  instance?: Instance;
+  /** an open file of the instance: keeps cleanupStaleInstances() of other processes off it */
+  guard?: number;
+  consumer?: ChannelConsumer;
+  /** `system/name` enabled in the instance */
+  enabled: Set<string>;
+  plans: Map<number, EventPlan>;
+  /** `system/name` → ftrace id of the events enabled by the rules */
+  ids: Map<string, number>;
+  /** `system/name` enabled for ttng's own needs (thread tracking), not written unless the rules select them */
+  internal: Set<string>;
+  sc?: StreamClass;
+  statedump: boolean;
+  probes: boolean;
+  readTimer?: NodeJS.Timeout;
+  switchTimer?: NodeJS.Timeout;
+  lastPass: number;
+  bufferBytes: number;
+  error?: string;
+}
+
+/** pages read per CPU per pass before yielding to the event loop */
+const PASS_BYTES = 1 << 20;
+
+export class KernelSessionImpl implements KernelSession {
+  private readonly channels = new Map<string, Channel>();
+  private state: 'new' | 'started' | 'stopped' | 'destroyed' = 'new';
+  private tfs: Tracefs | undefined;
+  private metadata: MetadataWriter | undefined;
+  private uuid: Uint8Array | undefined;
+  private clock: ClockClass | undefined;
+  private readonly procs = new ProcCache();
+  private uprobes: UprobeSet | undefined;
+  private statedumpIds = new Map<StatedumpEvent, number>();
+  private threads: string = '';
+  private threadsCheckedAt = 0;
+
+  constructor(readonly opts: KernelSessionOptions) {}
+
+  private get tracefs(): Tracefs {
+    this.tfs ??= new Tracefs();
+    return this.tfs;
+  }
+
+  addChannel(cfg: KernelChannelConfig): void {
+    this.alive();
+    if (this.channels.has(cfg.name)) throw new Error(`channel ${cfg.name} already exists in session ${this.opts.sessionName}`);
+    if (this.state !== 'new') throw new Error(`cannot add kernel channel ${cfg.name}: session ${this.opts.sessionName} has already been started`);
+    if (!cfg.name || /[/\0]/.test(cfg.name) || cfg.name === '.' || cfg.name === '..') throw new Error(`invalid channel name ${JSON.stringify(cfg.name)}`);
+    if (!(cfg.subbufSize > 0) || !(cfg.numSubbuf > 0)) throw new Error('sub-buffer size and count must be positive');
+    this.channels.set(cfg.name, {
+      cfg: { ...cfg }, streamId: this.channels.size, rules: [], contexts: [], enabled: new Set(), plans: new Map(), ids: new Map(), internal: new Set(),
+      statedump: false, probes: false, lastPass: 0, bufferBytes: cfg.subbufSize * cfg.numSubbuf,
+    });
+  }
+
+  private channel(name: string): Channel {
+    const ch = this.channels.get(name);
+    if (!ch) throw new Error(`no kernel channel ${name} in session ${this.opts.sessionName}`);
+    return ch;
+  }
+
+  private alive(): void {
+    if (this.state === 'destroyed') throw new Error(`session ${this.opts.sessionName} has been destroyed`);
+  }
+
+  setEventRules(channel: string, rules: KernelEventRule[]): void {
+    this.alive();
+    const ch = this.channel(channel);
+    const sel = selectEvents(rules, this.tracefs.availableEvents(), this.tracefs.syscallNames());
+    const miss = sel.missing[0];
+    if (miss) throw new Error(miss.kind === 'syscall' ? `no system call named "${miss.pattern}" in this kernel` : `no kernel tracepoint named "${miss.pattern}" in this kernel`);
+    ch.rules = rules.map((r) => ({ ...r }));
+    if (this.state === 'started') this.applyRules(ch);
+  }
+
+  setContexts(channel: string, types: KernelContextType[]): void {
+    this.alive();
+    const ch = this.channel(channel);
+    for (const t of types) if (!KERNEL_CONTEXT_TYPES.includes(t)) throw new Error(`unsupported kernel context type "${t}"`);
+    const uniq = [...new Set(types)];
+    if (this.state !== 'new' && uniq.join() !== ch.contexts.join()) throw new Error(`cannot change the contexts of channel ${channel}: session ${this.opts.sessionName} has already been started`);
+    ch.contexts = uniq;
+  }
+
+  async start(): Promise<void> {
+    this.alive();
+    if (this.state === 'started') return;
+    if (!this.channels.size) throw new Error(`session ${this.opts.sessionName} has no kernel channel`);
+    installExitHook();
+    liveSessions.add(this);
+    try {
+      if (this.state === 'new') this.setup();
+      const t0 = hrtimeParts();
+      for (const ch of this.channels.values()) {
+        ch.consumer!.setFloor(t0.hi, t0.lo);
+        ch.consumer!.open();
+      }
+      for (const ch of this.channels.values()) ch.instance!.setTracing(true);
+      this.state = 'started';
+      this.statedump(t0.hi, t0.lo);
+      for (const ch of this.channels.values()) ch.consumer!.firstPackets();
+      for (const ch of this.channels.values()) this.startTimers(ch);
+    } catch (e) {
+      // leave nothing half-made behind
+      if (this.state !== 'started') this.teardown();
+      throw e instanceof TracefsError ? new Error(e.message) : e;
+    }
+  }
+
+  /** first start: output, trace class, instances, events */
+  private setup(): void {
+    const tfs = this.tracefs;
+    fs.mkdirSync(this.opts.outputDir, { recursive: true });
+    this.uuid = uuidFromString(randomUUID())!;
+    const offset = measureClockOffset();
+    this.clock = {
+      name: 'monotonic', freq: 1_000_000_000n, offsetSeconds: offset / 1_000_000_000n, offsetCycles: offset % 1_000_000_000n,
+      precision: 1n, uuid: readFirstLine('/proc/sys/kernel/random/boot_id'), description: 'Monotonic Clock', absolute: false,
+    };
+    this.metadata = new MetadataWriter(this.opts.outputDir, { uuid: this.uuid, env: kernelEnv(this.opts.sessionName), clock: this.clock });
+    const streams: StreamClass[] = [];
+    for (const ch of this.channels.values()) {
+      ch.sc = kernelStreamClass(ch.streamId, this.clock, contextStruct(ch.contexts));
+      streams.push(ch.sc);
+    }
+    this.metadata.begin(streams);
+    const used = new Set(tfs.listInstances());
+    for (const ch of this.channels.values()) {
+      let name = `${INSTANCE_PREFIX}${sanitize(this.opts.daemonId, 32)}_${sanitize(this.opts.sessionName, 64)}_${sanitize(ch.cfg.name, 64)}`;
+      for (let n = 2; used.has(name); n++) name = name.replace(/(_\d+)?$/, `_${n}`);
+      used.add(name);
+      ownedInstances.add(name);
+      const inst = tfs.createInstance(name);
+      ch.instance = inst;
+      ch.guard = fs.openSync(inst.file('tracing_on'), 'r');
+      inst.setTracing(false);
+      inst.setClock('mono');
+      inst.setOverwrite(ch.cfg.overwrite);
+      const kb = ch.cfg.subbufSize / 1024;
+      if (Number.isInteger(kb) && kb >= 4 && (kb & (kb - 1)) === 0) inst.setSubbufSizeKb(kb);
+      inst.setBufferSizeKb(ch.bufferBytes / 1024);
+      this.refreshNotrace(true);
+      const hp = inst.headerPage();
+      const subbufBytes = hp.dataOffset + hp.dataSize;
+      ch.consumer = new ChannelConsumer({
+        channel: ch.cfg.name, streamId: ch.streamId, instance: inst, cpus: inst.cpus(), outDir: this.opts.outputDir,
+        packetBytes: Math.min(16 << 20, Math.max(64 << 10, ch.cfg.subbufSize)), uuid: this.uuid, contexts: ch.contexts,
+        overwrite: ch.cfg.overwrite, headerPage: hp, headerEvent: inst.headerEvent(), subbufBytes, procs: this.procs,
+        hostname: os.hostname(),
+      });
+    }
+    // statedump: in the channels whose rules select it, else the first one
+    const sels = [...this.channels.values()].map((ch) => ({ ch, sel: selectEvents(ch.rules, [], []) }));
+    const chosen = sels.filter((s) => s.sel.statedump).map((s) => s.ch);
+    for (const ch of chosen.length ? chosen : [[...this.channels.values()][0]!]) ch.statedump = true;
+    for (const ch of this.channels.values()) this.applyRules(ch);
+  }
+
+  /** enables what the rules select (and disables what they no longer do) */
+  private applyRules(ch: Channel): void {
+    const tfs = this.tracefs;
+    const inst = ch.instance!;
+    const consumer = ch.consumer!;
+    const sel = selectEvents(ch.rules, tfs.availableEvents(), tfs.syscallNames());
+    const newClasses: EventClass[] = [];
+    const toEnable: string[] = [];
+    for (const key of sel.events) {
+      if (ch.enabled.has(key)) continue;
+      const [system, name] = key.split('/') as [string, string];
+      let plan: EventPlan;
+      try {
+        plan = planEvent(inst.format(system, name));
+      } catch {
+        continue; // unreadable format: leave the event out
+      }
+      if (!ch.plans.has(plan.id)) {
+        ch.plans.set(plan.id, plan);
+        newClasses.push({ id: plan.id, name: plan.name, streamId: ch.streamId, payload: plan.payload });
+      }
+      consumer.setPlan(plan);
+      ch.ids.set(key, plan.id);
+      toEnable.push(key);
+    }
+    if (ch.statedump && !this.metadata!.has(ch.streamId, this.statedumpId('lttng_statedump_start', ch))) {
+      newClasses.push(...statedumpClasses(this.statedumpIdsFor(ch), ch.streamId));
+    }
+    this.metadata!.addEvents(newClasses);
+    // path strings of open-like calls: libc uprobes in this instance
+    if (!ch.probes && [...sel.events].some((k) => k.startsWith('syscalls/') && PATH_ARGS[k.slice(9)])) this.enableProbes(ch);
+    // who threads are (contexts, fork's process ids): a few thread events, read ahead
+    if (!ch.internal.size && (ch.contexts.some((c) => TRACKED_CONTEXTS.has(c)) || sel.events.has('sched/sched_process_fork'))) this.enableTracking(ch);
+    const failed: string[] = [];
+    for (const key of toEnable) {
+      const [system, name] = key.split('/') as [string, string];
+      try {
+        inst.enableEvent(system, name, true);
+        ch.enabled.add(key);
+      } catch {
+        failed.push(key);
+      }
+    }
+    for (const key of [...ch.enabled]) {
+      if (sel.events.has(key)) continue;
+      const [system, name] = key.split('/') as [string, string];
+      if (ch.internal.has(key)) {
+        // still needed by ttng: only stop writing it
+        const id = ch.ids.get(key);
+        if (id !== undefined) consumer.removePlan(id);
+        ch.enabled.delete(key);
+      } else if (inst.tryWrite(`events/${system}/${name}/enable`, '0')) ch.enabled.delete(key);
+    }
+    const explicit = ch.rules.filter((r) => r.enabled && !r.pattern.includes('*'));
+    const bad = failed.find((k) => explicit.some((r) => k.endsWith('/' + r.pattern) || k.endsWith('_' + r.pattern)));
+    if (bad) throw new Error(`cannot enable kernel event ${bad.replace('/', ':')}`);
+  }
+
+  private statedumpIdsFor(ch: Channel): Map<StatedumpEvent, number> {
+    if (this.statedumpIds.size) return this.statedumpIds;
+    // ids no kernel event uses: counting down from the top of common_type's range
+    let id = 0xfffe;
+    for (const n of STATEDUMP_EVENTS) {
+      while (ch.plans.has(id)) id--;
+      this.statedumpIds.set(n, id--);
+    }
+    return this.statedumpIds;
+  }
+
+  private statedumpId(n: StatedumpEvent, ch: Channel): number {
+    return this.statedumpIdsFor(ch).get(n)!;
+  }
+
+  private enableProbes(ch: Channel): void {
+    if (!this.uprobes) {
+      const group = `ttng_${sanitize(this.opts.daemonId, 24)}_${++groupCounter}`;
+      ownedGroups.add(group);
+      const set = new UprobeSet(this.tracefs, group);
+      if (!set.install()) return;
+      this.uprobes = set;
+    }
+    const set = this.uprobes;
+    for (const ev of set.events) {
+      try {
+        const f = ch.instance!.format(set.group, ev);
+        const pathF = f.fields.find((x) => x.name === 'path');
+        const ptrF = f.fields.find((x) => x.name === 'ptr');
+        if (!pathF || !ptrF) continue;
+        ch.consumer!.setProbe(f.id, { path: pathF, ptr: ptrF });
+        ch.instance!.enableEvent(set.group, ev, true);
+      } catch {
+        /* this probe stays off: /proc fallback */
+      }
+    }
+    ch.probes = true;
+  }
+
+  private enableTracking(ch: Channel): void {
+    const available = new Set(this.tracefs.availableEvents().map((e) => `${e.system}/${e.name}`));
+    for (const key of TRACKING_EVENTS) {
+      if (!available.has(key)) continue;
+      const [system, name] = key.split('/') as [string, string];
+      try {
+        const spec = trackSpec(ch.instance!.format(system, name));
+        if (!spec) continue;
+        ch.consumer!.setTrack(ch.instance!.format(system, name).id, spec);
+        ch.instance!.enableEvent(system, name, true);
+        ch.internal.add(key);
+      } catch {
+        /* contexts then come from /proc only */
+      }
+    }
+  }
+
+  private statedump(hi: number, lo: number): void {
+    const targets = [...this.channels.values()].filter((ch) => ch.statedump && ch.consumer);
+    if (!targets.length) return;
+    const tid = process.pid;
+    runStatedump(
+      (ev, payload) => {
+        for (const ch of targets) ch.consumer!.writeSynthetic(0, this.statedumpIds.get(ev)!, hi, lo, payload, tid);
+      },
+      (t) => this.procs.put(t.tid, t),
+    );
+  }
+
+  /** keeps this process's threads out of the instances' events */
+  private refreshNotrace(force = false): void {
+    const now = Date.now();
+    if (!force && now - this.threadsCheckedAt < 1000) return;
+    this.threadsCheckedAt = now;
+    const tids = ownThreads();
+    const key = tids.join(' ');
+    if (!force && key === this.threads) return;
+    this.threads = key;
+    for (const ch of this.channels.values()) ch.instance?.tryWrite('set_event_notrace_pid', key + '\n');
+  }
+
+  private startTimers(ch: Channel): void {
+    const readMs = Math.max(1, (ch.cfg.readTimerUs || 200_000) / 1000);
+    ch.lastPass = Date.now();
+    const budget = Math.max(16, Math.floor(PASS_BYTES / (ch.consumer!.opts.subbufBytes || 4096)));
+    const tick = (): void => {
+      ch.readTimer = undefined;
+      if (this.state !== 'started') return;
+      let more = false;
+      try {
+        this.refreshNotrace();
+        more = ch.consumer!.pass(budget);
+        ch.consumer!.pollStats();
+      } catch (e) {
+        ch.error = (e as Error).message;
+      }
+      const now = Date.now();
+      const elapsed = Math.max(1, now - ch.lastPass);
+      ch.lastPass = now;
+      const bytes = ch.consumer!.takeMaxBytes();
+      let delay = readMs;
+      if (more) delay = 0;
+      else if (bytes > 0) {
+        // come back before a quarter of the buffer fills at the rate just seen
+        const rate = bytes / elapsed;
+        delay = Math.min(readMs, Math.max(1, (ch.bufferBytes / 4) / rate));
+      }
+      ch.readTimer = delay === 0 ? (setImmediate(tick) as unknown as NodeJS.Timeout) : setTimeout(tick, delay);
+      if (delay !== 0) ch.readTimer.unref();
+    };
+    ch.readTimer = setTimeout(tick, Math.min(readMs, 10));
+    ch.readTimer.unref();
+    if (ch.cfg.switchTimerUs > 0) {
+      ch.switchTimer = setInterval(() => {
+        try {
+          ch.consumer!.switchPackets();
+        } catch (e) {
+          ch.error = (e as Error).message;
+        }
+      }, Math.max(1, ch.cfg.switchTimerUs / 1000));
+      ch.switchTimer.unref();
+    }
+  }
+
+  private stopTimers(ch: Channel): void {
+    if (ch.readTimer) {
+      clearTimeout(ch.readTimer);
+      clearImmediate(ch.readTimer as unknown as NodeJS.Immediate);
+    }
+    if (ch.switchTimer) clearInterval(ch.switchTimer);
+    ch.readTimer = undefined;
+    ch.switchTimer = undefined;
+  }
+
+  async stop(): Promise<KernelChannelStats[]> {
+    this.alive();
+    if (this.state !== 'started') return this.stats();
+    for (const ch of this.channels.values()) this.stopTimers(ch);
+    for (const ch of this.channels.values()) ch.instance!.tryWrite('tracing_on', '0');
+    this.state = 'stopped';
+    for (const ch of this.channels.values()) {
+      ch.consumer!.pass(Infinity, true);
+      ch.consumer!.sync();
+    }
+    return this.stats();
+  }
+
+  stats(): KernelChannelStats[] {
+    return [...this.channels.values()].map((ch) => {
+      const lost = ch.consumer?.discarded ?? 0;
+      const s: KernelChannelStats = {
+        name: ch.cfg.name,
+        discardedEvents: ch.cfg.overwrite ? 0 : lost,
+        recordedEvents: ch.consumer?.recorded ?? 0,
+      };
+      return s;
+    });
+  }
+
+  /** losses of each channel in overwrite mode (overwritten before being read) */
+  overwrittenEvents(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const ch of this.channels.values()) if (ch.cfg.overwrite) m.set(ch.cfg.name, ch.consumer?.discarded ?? 0);
+    return m;
+  }
+
+  /** per-channel errors met while reading (kept out of the control flow) */
+  errors(): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const ch of this.channels.values()) {
+      if (ch.error) m.set(ch.cfg.name, ch.error);
+      else if (ch.consumer?.pageErrors) m.set(ch.cfg.name, `${ch.consumer.pageErrors} unreadable ring-buffer pages (${ch.consumer.lastPageError})`);
+    }
+    return m;
+  }
+
+  async destroy(): Promise<void> {
+    if (this.state === 'destroyed') return;
+    if (this.state === 'started') await this.stop();
+    this.teardown();
+  }
+
+  /** synchronous destroy (process exit) */
+  destroySync(): void {
+    if (this.state === 'destroyed') return;
+    try {
+      if (this.state === 'started') {
+        for (const ch of this.channels.values()) {
+          this.stopTimers(ch);
+          ch.instance?.tryWrite('tracing_on', '0');
+          ch.consumer?.pass(Infinity, true);
+        }
+        this.state = 'stopped';
+      }
+    } catch {
+      /* best effort */
+    }
+    this.teardown();
+  }
+
+  private teardown(): void {
+    for (const ch of this.channels.values()) {
+      this.stopTimers(ch);
+      try {
+        ch.consumer?.close();
+      } catch {
+        /* best effort: the instance must go anyway */
+      }
+      ch.consumer = undefined;
+      if (ch.guard !== undefined) {
+        try {
+          fs.closeSync(ch.guard);
+        } catch {
+          /* closed */
+        }
+        ch.guard = undefined;
+      }
+      if (ch.instance) {
+        try {
+          this.tracefs.removeInstance(ch.instance.name);
+        } catch {
+          /* cleanupStaleInstances() will */
+        }
+        ownedInstances.delete(ch.instance.name);
+        ch.instance = undefined;
+      }
+    }
+    if (this.uprobes) {
+      this.uprobes.remove();
+      ownedGroups.delete(this.uprobes.group);
+      this.uprobes = undefined;
+    }
+    this.state = 'destroyed';
+    liveSessions.delete(this);
+  }
+}
+
+export function createKernelSession(opts: KernelSessionOptions): KernelSession {
+  return new KernelSessionImpl(opts);
+}

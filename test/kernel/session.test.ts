@@ -1,0 +1,293 @@
+// The kernel tracer on the real kernel (root, tracefs): a session records
+// sched_switch and every system call while a workload this test controls runs;
+// babeltrace2, babeltrace 1.5 and `ttng view` read the trace; nothing stays
+// behind in tracefs.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cleanupStaleInstances, createKernelSession, kernelTracerAvailable } from '../../src/kernel/index.js';
+import type { KernelChannelConfig, KernelSession } from '../../src/kernel/index.js';
+import { BIN, CHILD_ENV, ensureBuilt, tempDir } from '../helpers.js';
+
+const avail = kernelTracerAvailable();
+const skip = avail.ok ? false : `kernel tracing unavailable: ${avail.reason}`;
+const TRACEFS = '/sys/kernel/tracing';
+const daemonId = `test${process.pid}`;
+const ours = (n: string): boolean => n.startsWith(`ttng_${daemonId}_`);
+
+function leftovers(): string[] {
+  const inst = fs.existsSync(`${TRACEFS}/instances`) ? fs.readdirSync(`${TRACEFS}/instances`).filter(ours) : [];
+  let probes: string[] = [];
+  try {
+    probes = fs.readFileSync(`${TRACEFS}/uprobe_events`, 'utf8').split('\n').filter((l) => l.includes(`ttng_${daemonId}_`));
+  } catch {
+    /* none */
+  }
+  return [...inst, ...probes];
+}
+
+after(() => {
+  // whatever happened, leave no instance or probe of this test behind
+  if (skip) return;
+  for (const n of fs.readdirSync(`${TRACEFS}/instances`).filter(ours)) {
+    try {
+      fs.rmdirSync(`${TRACEFS}/instances/${n}`);
+    } catch {
+      /* reported by the tests */
+    }
+  }
+  for (const l of fs.readFileSync(`${TRACEFS}/uprobe_events`, 'utf8').split('\n')) {
+    const m = /^p:(ttng_test\d+_\d+\/\S+)/.exec(l);
+    if (m && m[1]!.startsWith(`ttng_${daemonId}_`)) fs.appendFileSync(`${TRACEFS}/uprobe_events`, `-:${m[1]}\n`);
+  }
+});
+
+const channel = (over: Partial<KernelChannelConfig> = {}): KernelChannelConfig => ({
+  name: 'channel0', subbufSize: 1 << 20, numSubbuf: 4, switchTimerUs: 0, readTimerUs: 200_000, overwrite: false, ...over,
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** runs `node -e script`; resolves with its pid and stdout */
+function runNode(script: string): Promise<{ pid: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve({ pid: child.pid!, out }) : reject(new Error(`workload exited with ${code}`))));
+  });
+}
+
+async function withSession<T>(name: string, body: (s: KernelSession) => Promise<T>): Promise<T> {
+  const { dir } = tempDir('ttng-kernel-');
+  const s = createKernelSession({ outputDir: path.join(dir, 'kernel'), sessionName: name, daemonId });
+  (s as unknown as { dir: string }).dir = dir;
+  try {
+    return await body(s);
+  } finally {
+    await s.destroy();
+  }
+}
+
+interface Ev {
+  line: string;
+  name: string;
+  ctx: Record<string, string>;
+  fields: Record<string, string>;
+}
+
+/** babeltrace2 text lines → events (names, context and payload fields) */
+function parseBt2(text: string): Ev[] {
+  const out: Ev[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\[[^\]]+\] \([^)]+\) \S+ ([a-z0-9_]+): (.*)$/.exec(line);
+    if (!m) continue;
+    const groups = [...m[2]!.matchAll(/\{ ([^{}]*) \}/g)].map((g) => {
+      const r: Record<string, string> = {};
+      for (const kv of g[1]!.matchAll(/(\w+) = ("(?:[^"\\]|\\.)*"|[^,]+)/g)) r[kv[1]!] = kv[2]!.trim();
+      return r;
+    });
+    // { cpu_id }, { stream event context }, { payload }
+    out.push({ line, name: m[1]!, ctx: groups.length >= 3 ? groups[1]! : {}, fields: groups[groups.length - 1] ?? {} });
+  }
+  return out;
+}
+
+test('sched_switch + all syscalls with a workload: babeltrace2, babeltrace 1.5 and ttng view read it', { skip, timeout: 60_000 }, async () => {
+  ensureBuilt();
+  const { dir, remove } = tempDir('ttng-kernel-work-');
+  const N = 7;
+  const CHUNK = 1237;
+  const file = path.join(dir, 'workload-input.bin');
+  fs.writeFileSync(file, Buffer.alloc(N * CHUNK + 100, 7));
+  const script = `
+    const fs = require('fs');
+    const fd = fs.openSync(${JSON.stringify(file)}, 'r');
+    const b = Buffer.alloc(${CHUNK});
+    for (let i = 0; i < ${N}; i++) fs.readSync(fd, b, 0, ${CHUNK}, null);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    fs.closeSync(fd);
+    process.stdout.write(String(fd));`;
+  let traceDir = '';
+  let workPid = 0;
+  let fdNum = -1;
+  try {
+    await withSession('ktest', async (s) => {
+      traceDir = (s as unknown as { dir: string }).dir;
+      s.addChannel(channel());
+      s.setEventRules('channel0', [
+        { kind: 'tracepoint', pattern: 'sched_switch', enabled: true },
+        { kind: 'syscall', pattern: '*', enabled: true },
+      ]);
+      s.setContexts('channel0', ['pid', 'tid', 'procname']);
+      await s.start();
+      assert.ok(leftovers().some((n) => n.startsWith(`ttng_${daemonId}_ktest_channel0`)), 'the instance exists while tracing');
+      const w = await runNode(script);
+      workPid = w.pid;
+      fdNum = Number(w.out);
+      await sleep(100);
+      const stats = await s.stop();
+      assert.equal(stats.length, 1);
+      assert.equal(stats[0]!.name, 'channel0');
+      assert.ok(stats[0]!.recordedEvents > 1000, `${stats[0]!.recordedEvents} events`);
+      assert.equal(stats[0]!.discardedEvents, 0);
+    });
+    assert.deepEqual(leftovers(), [], 'no instance or uprobe left after destroy');
+
+    const kdir = path.join(traceDir, 'kernel');
+    const files = fs.readdirSync(kdir).sort();
+    assert.ok(files.includes('metadata') && files.includes('index') && files.includes('channel0_0'), files.join());
+    assert.ok(fs.readdirSync(path.join(kdir, 'index')).includes('channel0_0.idx'));
+    const meta = fs.readFileSync(path.join(kdir, 'metadata'), 'utf8');
+    for (const kv of ['domain = "kernel"', 'tracer_name = "lttng-modules"', 'tracer_major = 2', 'tracer_minor = 13', 'tracer_patchlevel = 0', 'ttng_version = ', 'trace_name = "ktest"']) {
+      assert.ok(meta.includes(kv), `env has ${kv}`);
+    }
+
+    const bt2 = spawnSync('babeltrace2', [traceDir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 30 });
+    assert.equal(bt2.status, 0, bt2.stderr.slice(0, 2000));
+    const evs = parseBt2(bt2.stdout);
+    assert.ok(evs.length > 1000);
+    const mine = evs.filter((e) => e.ctx['tid'] === String(workPid));
+    assert.ok(mine.length > 50, `${mine.length} events of the workload`);
+    assert.ok(mine.every((e) => e.ctx['pid'] === String(workPid)));
+    // the statedump came first
+    assert.equal(evs[0]!.name, 'lttng_statedump_start');
+    assert.ok(evs.some((e) => e.name === 'lttng_statedump_process_state' && e.fields['tid'] === String(process.pid)));
+    assert.ok(evs.some((e) => e.name === 'lttng_statedump_end'));
+    // the reader's own system calls are not traced
+    assert.ok(!evs.some((e) => e.name.startsWith('syscall_') && e.ctx['tid'] === String(process.pid)), 'no syscall of the reader');
+
+    // openat of the known file, with its path string
+    const opens = mine.filter((e) => e.name === 'syscall_entry_openat' && e.fields['filename'] === JSON.stringify(file));
+    assert.equal(opens.length, 1, mine.filter((e) => e.name === 'syscall_entry_openat').map((e) => e.line).join('\n'));
+    assert.equal(opens[0]!.fields['dfd'], '-100');
+    const openIdx = mine.indexOf(opens[0]!);
+    const openExit = mine.slice(openIdx + 1).find((e) => e.name.startsWith('syscall_'))!;
+    assert.equal(openExit.name, 'syscall_exit_openat');
+    assert.equal(openExit.fields['ret'], String(fdNum));
+
+    // exactly N reads of CHUNK bytes on that fd, each followed by its exit returning CHUNK
+    const reads = mine.filter((e) => e.name === 'syscall_entry_read' && e.fields['fd'] === String(fdNum) && e.fields['count'] === String(CHUNK));
+    assert.equal(reads.length, N, reads.map((e) => e.line).join('\n'));
+    for (const r of reads) {
+      assert.equal(r.fields['count'], String(CHUNK));
+      const i = mine.indexOf(r);
+      const exit = mine.slice(i + 1).find((e) => e.name.startsWith('syscall_'))!;
+      assert.equal(exit.name, 'syscall_exit_read');
+      assert.equal(exit.fields['ret'], String(CHUNK));
+    }
+    // it goes to sleep (TASK_INTERRUPTIBLE = 1) after its last read
+    const lastRead = evs.indexOf(reads[N - 1]!);
+    const sleeps = evs.slice(lastRead).filter((e) => e.name === 'sched_switch' && e.fields['prev_tid'] === String(workPid) && e.fields['prev_state'] === '1');
+    assert.ok(sleeps.length >= 1, 'sched_switch to sleep');
+    assert.match(sleeps[0]!.fields['prev_comm']!, /^"node/);
+    assert.ok(Number(sleeps[0]!.fields['prev_prio']) <= 39, 'LTTng priority (prio - 100)');
+
+    // babeltrace 1.5 reads it too, with as many events
+    const bt1 = spawnSync('babeltrace', [kdir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 30 });
+    assert.equal(bt1.status, 0, bt1.stderr.slice(0, 2000));
+    assert.equal(bt1.stdout.split('\n').filter((l) => l.startsWith('[')).length, evs.length);
+    assert.ok(bt1.stdout.includes(`filename = ${JSON.stringify(file)}`));
+
+    // ttng view prints what babeltrace2 prints
+    const view = spawnSync(process.execPath, [BIN, 'view', traceDir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 30 });
+    assert.equal(view.status, 0, view.stderr.slice(0, 2000));
+    if (view.stdout !== bt2.stdout) {
+      const a = view.stdout.split('\n');
+      const b = bt2.stdout.split('\n');
+      const i = a.findIndex((l, k) => l !== b[k]);
+      assert.fail(`ttng view differs from babeltrace2 at line ${i + 1}:\n  ttng: ${a[i]}\n  bt2:  ${b[i]}`);
+    }
+  } finally {
+    remove();
+    if (traceDir) fs.rmSync(traceDir, { recursive: true, force: true });
+  }
+});
+
+test('two sessions record independently; destroying one leaves the other', { skip, timeout: 30_000 }, async () => {
+  const { dir: d1 } = tempDir('ttng-kernel-a-');
+  const { dir: d2 } = tempDir('ttng-kernel-b-');
+  const a = createKernelSession({ outputDir: path.join(d1, 'kernel'), sessionName: 'a', daemonId });
+  const b = createKernelSession({ outputDir: path.join(d2, 'kernel'), sessionName: 'b', daemonId });
+  try {
+    a.addChannel(channel());
+    a.setEventRules('channel0', [{ kind: 'tracepoint', pattern: 'sched_switch', enabled: true }]);
+    b.addChannel(channel({ name: 'mine', overwrite: true }));
+    b.setEventRules('mine', [{ kind: 'syscall', pattern: 'openat', enabled: true }]);
+    await a.start();
+    await b.start();
+    await runNode(`require('fs').readFileSync('/etc/hostname'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);`);
+    await b.stop();
+    await b.destroy();
+    assert.deepEqual(leftovers().filter((n) => n.includes('_b_')), []);
+    assert.equal(leftovers().filter((n) => n.includes('_a_channel0')).length, 1, 'a is still there');
+    await runNode(`Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);`);
+    await a.stop();
+    await a.destroy();
+    const ta = spawnSync('babeltrace2', [d1], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const tb = spawnSync('babeltrace2', [d2], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.equal(ta.status, 0, ta.stderr);
+    assert.equal(tb.status, 0, tb.stderr);
+    const names = (t: string): Set<string> => new Set(parseBt2(t).map((e) => e.name).filter((n) => !n.startsWith('lttng_statedump')));
+    assert.deepEqual([...names(ta.stdout)], ['sched_switch']);
+    assert.deepEqual([...names(tb.stdout)].sort(), ['syscall_entry_openat', 'syscall_exit_openat']);
+    assert.ok(tb.stdout.includes('filename = "/etc/hostname"'));
+    assert.ok(fs.readdirSync(path.join(d2, 'kernel')).includes('mine_0'));
+  } finally {
+    await a.destroy();
+    await b.destroy();
+    fs.rmSync(d1, { recursive: true, force: true });
+    fs.rmSync(d2, { recursive: true, force: true });
+  }
+  assert.deepEqual(leftovers(), []);
+});
+
+test('discard mode: losses counted from stats into events_discarded; babeltrace2 warns', { skip, timeout: 30_000 }, async () => {
+  await withSession('lossy', async (s) => {
+    const dir = (s as unknown as { dir: string }).dir;
+    // a 2 x 4 KiB buffer read every 5 s: a syscall storm overflows it
+    s.addChannel(channel({ subbufSize: 4096, numSubbuf: 2, readTimerUs: 5_000_000 }));
+    s.setEventRules('channel0', [{ kind: 'syscall', pattern: 'getppid', enabled: true }]);
+    await s.start();
+    await runNode(`for (let i = 0; i < 20000; i++) process.ppid;`);
+    const stats = await s.stop();
+    assert.ok(stats[0]!.discardedEvents > 1000, `${stats[0]!.discardedEvents} discarded`);
+    assert.ok(stats[0]!.recordedEvents > 0);
+    await s.destroy();
+    const bt2 = spawnSync('babeltrace2', [dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.equal(bt2.status, 0, bt2.stderr);
+    assert.match(bt2.stderr, /WARNING: Tracer discarded \d+ events/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+test('errors are one line for the user; stale instances and probes of dead processes are removed', { skip }, async () => {
+  const s = createKernelSession({ outputDir: '/tmp/ttng-never', sessionName: 'err', daemonId });
+  s.addChannel(channel());
+  assert.throws(() => s.addChannel(channel()), /already exists/);
+  assert.throws(() => s.setEventRules('channel0', [{ kind: 'tracepoint', pattern: 'no_such_tracepoint', enabled: true }]), /no kernel tracepoint named "no_such_tracepoint"/);
+  assert.throws(() => s.setEventRules('channel0', [{ kind: 'syscall', pattern: 'no_such_call', enabled: true }]), /no system call named/);
+  assert.throws(() => s.setEventRules('nochan', []), /no kernel channel nochan/);
+  s.setEventRules('channel0', [{ kind: 'tracepoint', pattern: 'no_such_*', enabled: true }]);
+  await s.destroy();
+  // a leftover of a process killed with -9: an instance nobody has open, a probe enabled nowhere
+  const stale = `ttng_${daemonId}_stale_channel0`;
+  fs.mkdirSync(`${TRACEFS}/instances/${stale}`);
+  fs.appendFileSync(`${TRACEFS}/uprobe_events`, `p:ttng_${daemonId}_9/x ${fs.realpathSync('/bin/true')}:0x0\n`);
+  // ...and an instance in use by someone (as a live session keeps it): kept
+  const busy = `ttng_${daemonId}_busy_channel0`;
+  fs.mkdirSync(`${TRACEFS}/instances/${busy}`);
+  const fd = fs.openSync(`${TRACEFS}/instances/${busy}/tracing_on`, 'r');
+  try {
+    assert.ok(cleanupStaleInstances() >= 2);
+    assert.deepEqual(leftovers(), [busy]);
+  } finally {
+    fs.closeSync(fd);
+    fs.rmdirSync(`${TRACEFS}/instances/${busy}`);
+  }
+});
