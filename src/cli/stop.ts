@@ -46,11 +46,17 @@ Options:
         }
         if (!flag(a, 'no-wait')) {
           msgPart('Waiting for data availability');
-          while ((await c.call('session.dataPending', { name })).pending) {
+          let st = await c.call('session.dataPending', { name });
+          while (st.pending) {
             await sleep(DATA_WAIT_MS);
             msgPart('.');
+            st = await c.call('session.dataPending', { name });
           }
           msg('');
+          if (st.error !== undefined) {
+            err(`Stopping kernel trace failed: ${st.error}`);
+            return 1;
+          }
         }
         const w = statsWarning(await c.call('session.get', { name }));
         if (w) msg(w);

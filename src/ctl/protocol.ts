@@ -115,7 +115,8 @@ export interface Methods {
   'session.start': { params: { name: string }; result: Record<string, never> };
   /** `wait: false` returns at once; poll `session.dataPending` */
   'session.stop': { params: { name: string; wait?: boolean }; result: Record<string, never> };
-  'session.dataPending': { params: { name: string }; result: { pending: boolean } };
+  /** `error`: why the last stop failed, once it is over */
+  'session.dataPending': { params: { name: string }; result: { pending: boolean; error?: string } };
   'session.list': { params: Record<string, never>; result: SessionSummary[] };
   'session.get': { params: { name: string }; result: SessionDetail };
   'channel.enable': {

@@ -358,9 +358,9 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
   process.on('SIGHUP', () => void shutdown('SIGHUP', 0));
   process.on('SIGPIPE', () => undefined);
+  // a tracer's failure must not take the other sessions down: log it and carry on
   process.on('uncaughtException', (e) => {
     log(`uncaught exception: ${e.stack ?? e.message}`);
-    void shutdown('fatal error', 1);
   });
   process.on('unhandledRejection', (e) => {
     log(`unhandled rejection: ${(e as Error)?.stack ?? String(e)}`);

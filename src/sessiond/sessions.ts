@@ -324,7 +324,8 @@ export class SessionManager {
 
   dataPending(p: Params<'session.dataPending'>): Result<'session.dataPending'> {
     const s = this.get(p.name);
-    return { pending: s.stopping !== undefined };
+    if (s.stopping !== undefined) return { pending: true };
+    return s.stopError ? { pending: false, error: oneLine(s.stopError) } : { pending: false };
   }
 
   destroy(p: Params<'session.destroy'>): Promise<Result<'session.destroy'>> {
