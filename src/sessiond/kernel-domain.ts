@@ -6,6 +6,7 @@
 // own logic on machines, or as users, that cannot trace the kernel).
 import { pathToFileURL } from 'node:url';
 import type { KernelSession, KernelSessionOptions } from '../kernel/api.js';
+import * as realKernel from '../kernel/index.js';
 
 export type { KernelSession, KernelSessionOptions, KernelChannelConfig, KernelEventRule, KernelContextType, KernelChannelStats } from '../kernel/api.js';
 
@@ -19,8 +20,6 @@ export interface KernelBackend {
   kernelTracerAvailable(): { ok: true } | { ok: false; reason: string };
   readonly KERNEL_CONTEXT_TYPES: readonly string[];
 }
-
-const REAL_MODULE = '../kernel/index.js';
 
 let loading: Promise<KernelBackend | Error> | undefined;
 
@@ -41,15 +40,13 @@ function isBackend(m: unknown): m is KernelBackend {
 export function kernelBackend(): Promise<KernelBackend | Error> {
   loading ??= (async (): Promise<KernelBackend | Error> => {
     const override = process.env['TTNG_SESSIOND_KERNEL_MODULE'];
-    const spec = override ? pathToFileURL(override).href : REAL_MODULE;
+    if (!override) return realKernel satisfies KernelBackend;
     try {
-      const m: unknown = await import(spec);
-      if (!isBackend(m)) return new Error(`${override ?? 'the kernel tracer module'} does not export the kernel tracer API`);
+      const m: unknown = await import(pathToFileURL(override).href);
+      if (!isBackend(m)) return new Error(`${override} does not export the kernel tracer API`);
       return m;
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (!override && code === 'ERR_MODULE_NOT_FOUND') return new Error('this ttng build has no kernel tracer');
-      return new Error(`cannot load the kernel tracer: ${(e as Error).message.split('\n')[0]}`);
+      return new Error(`cannot load the kernel tracer ${override}: ${(e as Error).message.split('\n')[0]}`);
     }
   })();
   return loading;
