@@ -71,6 +71,12 @@ function reportAsync(p: Promise<number>): void {
 }
 
 export function main(argv: string[]): void {
+  // `ttng … | head`: a closed pipe ends the output, not with a stack trace
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {

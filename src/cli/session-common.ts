@@ -1,6 +1,7 @@
 // What the session verbs share: the verb interface, output with lttng's
 // conventions (messages on stdout, `Error: …` and `Warning: …` on stderr),
 // connecting to the session daemon, the current session.
+import * as fs from 'node:fs';
 import { TtngClient } from '../ctl/client.js';
 import { CtlError } from '../ctl/protocol.js';
 import type { SessionDetail } from '../ctl/protocol.js';
@@ -23,29 +24,54 @@ export class CliExit extends Error {
   }
 }
 
+const closed = new Set<number>();
+
+/** Writes synchronously; a closed pipe (`ttng list -k | head`) ends that output quietly. */
+export function writeFd(fd: number, text: string): void {
+  if (closed.has(fd)) return;
+  const b = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < b.length) {
+    try {
+      off += fs.writeSync(fd, b, off, b.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        continue;
+      }
+      if (code === 'EPIPE') {
+        closed.add(fd);
+        return;
+      }
+      throw e;
+    }
+  }
+}
+
 export function msg(line: string): void {
-  process.stdout.write(line + '\n');
+  writeFd(1, line + '\n');
 }
 /** without a newline (lttng's `_MSG`) */
 export function msgPart(text: string): void {
-  process.stdout.write(text);
+  writeFd(1, text);
 }
 export function err(line: string): void {
-  process.stderr.write(`Error: ${line}\n`);
+  writeFd(2, `Error: ${line}\n`);
 }
 export function warn(line: string): void {
-  process.stderr.write(`Warning: ${line}\n`);
+  writeFd(2, `Warning: ${line}\n`);
 }
 
 /** Parses a verb's options; prints help or the option list and returns undefined when asked. */
 export function parseVerbArgs(verb: Verb, argv: string[], specs: OptionSpec[]): ParsedArgs | undefined {
   const a = parseOptions(verb.name, argv, specs);
   if (a === 'help') {
-    process.stdout.write(verb.help);
+    writeFd(1, verb.help);
     return undefined;
   }
   if (a === 'list-options') {
-    process.stdout.write(listOptions(specs));
+    writeFd(1, listOptions(specs));
     return undefined;
   }
   return a;

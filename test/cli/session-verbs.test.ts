@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { ensureBuilt } from '../helpers.js';
-import { home, oneError } from '../sessiond/harness.js';
+import { BIN, ensureBuilt } from '../helpers.js';
+import { home, oneError, runCmd } from '../sessiond/harness.js';
 import type { TestHome } from '../sessiond/harness.js';
 
 before(() => ensureBuilt());
@@ -133,6 +133,23 @@ Use ttng list <session_name> for more details
     );
     assert.equal(oneError(await h.ttng(['enable-event', '-k', '-c'])), 'Error: Option -c needs a value');
     assert.equal(h.daemonPid(), undefined, '--help and usage errors start no daemon');
+  });
+});
+
+describe('ttng list -k', () => {
+  test('the kernel tracepoints and system calls; a closed pipe ends the output quietly', async (t) => {
+    const h = home(t, { env: { TTNG_FAKE_TRACEPOINTS: '20000' } });
+    await h.ok(['create', 's']);
+    const k = await h.ok(['list', '-k']);
+    const lines = k.split('\n');
+    assert.deepEqual(lines.slice(0, 3), ['Kernel events:', '-------------', '      fake_tracepoint_0 (loglevel: TRACE_EMERG (0)) (type: tracepoint)']);
+    assert.equal(lines.length, 20004);
+    assert.deepEqual(lines.slice(-2), ['', '']);
+    const sys = await h.ok(['list', '-k', '--syscall']);
+    assert.match(sys, /^System calls:\n-------------\n      read \[(64|32)-bit\]\n      write \[(64|32)-bit\]\n/);
+    const piped = await runCmd('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" list -k | head -1`], { env: h.env });
+    assert.equal(piped.stdout.split('\n')[0], 'Kernel events:');
+    assert.equal(piped.stderr, '', 'no EPIPE stack trace');
   });
 });
 

@@ -9,6 +9,7 @@
 // TTNG_FAKE_DISCARDED=N        events each channel reports as discarded
 // TTNG_FAKE_STOP_DELAY_MS=N    how long stop() takes
 // TTNG_FAKE_UNAVAILABLE=WHY    kernelTracerAvailable() says no
+// TTNG_FAKE_TRACEPOINTS=N      list N made-up tracepoints
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -28,6 +29,8 @@ export function kernelTracerAvailable() {
 }
 
 export function listKernelTracepoints() {
+  const n = Number(process.env.TTNG_FAKE_TRACEPOINTS ?? 0);
+  if (n > 0) return Array.from({ length: n }, (_, i) => `fake_tracepoint_${i}`);
   return ['sched_switch', 'sched_wakeup', 'sched_process_fork', 'sched_process_exec', 'irq_handler_entry'];
 }
 
