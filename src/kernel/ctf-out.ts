@@ -135,14 +135,17 @@ export class KernelStream {
   private readonly uuid: Uint8Array;
 
   private pkt: ArrayBuffer;
-  private pktU8: Uint8Array;
-  private pktU32: Uint32Array;
+  /* the packet being filled; public for the consumer's fast path (see ensureRoom) */
+  pktU8: Uint8Array;
+  pktU32: Uint32Array;
   private pktDv: DataView;
-  private pktPos = FIRST_EVENT;
-  private pktDecl = PACKET_HEADER_BYTES;
-  private pktEvents = 0;
-  private pktBeginHi = -1;
-  private pktBeginLo = 0;
+  /** where the next record goes (8-aligned) */
+  pktPos = FIRST_EVENT;
+  /** where the last record's last field ends */
+  pktDecl = PACKET_HEADER_BYTES;
+  pktEvents = 0;
+  pktBeginHi = -1;
+  pktBeginLo = 0;
 
   /** current target of reserve(): the packet, or the hold buffer */
   u8: Uint8Array;
@@ -232,6 +235,18 @@ export class KernelStream {
     u32[o >> 2] = tsLo;
     u32[(o >> 2) + 1] = tsHi;
     return o;
+  }
+
+  /**
+   * Makes room for `n` bytes of records at pktPos in the current packet
+   * (flushing it if needed), for writers that fill pktU32 directly and then
+   * advance pktPos/pktDecl/pktEvents/events/lastHi/lastLo themselves. Not
+   * while holding.
+   */
+  ensureRoom(n: number): void {
+    if (this.pktPos + n <= this.capacity) return;
+    if (this.pktEvents > 0) this.flushPacket();
+    if (FIRST_EVENT + n > this.capacity) this.growPacket(FIRST_EVENT + n);
   }
 
   /** ends the record reserved last: `declEnd` = where its last field ends */

@@ -134,16 +134,22 @@ export interface EventPlan {
   declBytes: number;
   /** record offsets of s32 priorities to lower by MAX_RT_PRIO */
   prioFixups: number[];
+  /** u32 words copied from `skip` (RAW) */
+  words: number;
+  /** RAW and nothing else to do: the consumer's fast path copies it */
+  fast: boolean;
+  /** shortest record the fast path accepts (skip + declBytes) */
+  minLen: number;
   /* STEPS */
   steps: Step[];
   /** upper bound of the payload bytes given the record length (STEPS) */
   extraBytes: number;
-  /** the entry of an open-like syscall: record offset of the path pointer */
-  pathPointer?: number;
+  /** the entry of an open-like syscall: record offset of the path pointer (else undefined) */
+  pathPointer: number | undefined;
   /** the exit of an open-like syscall */
-  pathExit?: boolean;
-  /** its return value's record offset */
-  retOffset?: number;
+  pathExit: boolean;
+  /** its return value's record offset (else undefined) */
+  retOffset: number | undefined;
 }
 
 export class MappingError extends Error {}
@@ -222,7 +228,8 @@ function rawPlan(ev: EventFormat, name: string): EventPlan | undefined {
   return {
     kind: PLAN_RAW, id: ev.id, system: ev.system, ftraceName: ev.name, name,
     payload: fields.length ? { kind: 'struct', align: 64, fields } : undefined,
-    skip, declBytes: cur, prioFixups, steps: [], extraBytes: 0,
+    skip, declBytes: cur, prioFixups, words: (cur + 3) >> 2, fast: true, minLen: skip + cur, steps: [], extraBytes: 0,
+    pathPointer: undefined, pathExit: false, retOffset: undefined,
   };
 }
 
@@ -280,7 +287,8 @@ function stepsPlan(ev: EventFormat, name: string): EventPlan {
   return {
     kind: PLAN_STEPS, id: ev.id, system: ev.system, ftraceName: ev.name, name,
     payload: fields.length ? { kind: 'struct', align: 8, fields } : undefined,
-    skip: 8, declBytes: 0, prioFixups: [], steps: mergeCopies(steps), extraBytes: extra, pathPointer,
+    skip: 8, declBytes: 0, prioFixups: [], words: 0, fast: false, minLen: 0, steps: mergeCopies(steps), extraBytes: extra, pathPointer,
+    pathExit: false, retOffset: undefined,
   };
 }
 
@@ -340,7 +348,8 @@ function forkPlan(ev: EventFormat): EventPlan {
   ];
   return {
     kind: PLAN_STEPS, id: ev.id, system: ev.system, ftraceName: ev.name, name: 'sched_process_fork',
-    payload: { kind: 'struct', align: 8, fields }, skip: 8, declBytes: 0, prioFixups: [], steps, extraBytes: 256,
+    payload: { kind: 'struct', align: 8, fields }, skip: 8, declBytes: 0, prioFixups: [], words: 0, fast: false, minLen: 0, steps, extraBytes: 256,
+    pathPointer: undefined, pathExit: false, retOffset: undefined,
   };
 }
 
@@ -360,6 +369,7 @@ export function planEvent(ev: EventFormat): EventPlan {
     if (PATH_EXITS.has(ev.name)) {
       plan.pathExit = ret !== undefined;
       plan.retOffset = ret?.offset;
+      plan.fast = false;
     }
     return plan;
   }

@@ -121,6 +121,18 @@ function hrtimeParts(): { hi: number; lo: number; ns: bigint } {
   return { hi: Number(ns >> 32n), lo: Number(ns & 0xffffffffn), ns };
 }
 
+/**
+ * ftrace's sub-buffer size (the unit of one read()), in KiB: LTTng's
+ * sub-buffer size when the kernel allows it, but at most 64 KiB (larger reads
+ * gain nothing) and small enough that the buffer holds 32 of them (so losses
+ * stay fine-grained). Reads of 4 KiB pages cost several times more per event.
+ */
+export function ftraceSubbufKb(subbufSize: number, bufferBytes: number): number {
+  let kb = 4;
+  while (kb * 2 * 1024 <= subbufSize && kb * 2 <= 64 && kb * 2 * 1024 * 32 <= bufferBytes) kb *= 2;
+  return kb;
+}
+
 /** the threads of this process (excluded from tracing so the reader does not trace itself) */
 export function ownThreads(): number[] {
   try {
@@ -158,8 +170,10 @@ interface Channel {
   error?: string;
 }
 
-/** pages read per CPU per pass before yielding to the event loop */
+/** bytes read per CPU per pass before yielding to the event loop */
 const PASS_BYTES = 1 << 20;
+/** a busy CPU's event stream, in bytes per ms (≈ 2.3 M events/s of 40 B: the kernel's own limit here) */
+const PEAK_BYTES_PER_MS = 100_000;
 
 export class KernelSessionImpl implements KernelSession {
   private readonly channels = new Map<string, Channel>();
@@ -239,6 +253,7 @@ export class KernelSessionImpl implements KernelSession {
       this.state = 'started';
       this.statedump(t0.hi, t0.lo);
       for (const ch of this.channels.values()) ch.consumer!.firstPackets();
+      for (const ch of this.channels.values()) ch.consumer!.warmUp();
       for (const ch of this.channels.values()) this.startTimers(ch);
     } catch (e) {
       // leave nothing half-made behind
@@ -276,8 +291,8 @@ export class KernelSessionImpl implements KernelSession {
       inst.setTracing(false);
       inst.setClock('mono');
       inst.setOverwrite(ch.cfg.overwrite);
-      const kb = ch.cfg.subbufSize / 1024;
-      if (Number.isInteger(kb) && kb >= 4 && (kb & (kb - 1)) === 0) inst.setSubbufSizeKb(kb);
+      const kb = ftraceSubbufKb(ch.cfg.subbufSize, ch.bufferBytes);
+      if (kb > 4) inst.setSubbufSizeKb(kb);
       inst.setBufferSizeKb(ch.bufferBytes / 1024);
       this.refreshNotrace(true);
       const hp = inst.headerPage();
@@ -436,12 +451,17 @@ export class KernelSessionImpl implements KernelSession {
 
   private startTimers(ch: Channel): void {
     const readMs = Math.max(1, (ch.cfg.readTimerUs || 200_000) / 1000);
+    // ftrace has no wake-up a Node.js reader can wait on: poll, often enough that a
+    // burst at PEAK_RATE cannot fill half the buffer between two passes
+    const idleMs = Math.min(readMs, Math.max(1, ch.bufferBytes / 2 / PEAK_BYTES_PER_MS));
     ch.lastPass = Date.now();
+    let rate = 0; // bytes per ms on the busiest CPU, smoothed
     const budget = Math.max(16, Math.floor(PASS_BYTES / (ch.consumer!.opts.subbufBytes || 4096)));
     const tick = (): void => {
       ch.readTimer = undefined;
       if (this.state !== 'started') return;
       let more = false;
+      const t0 = process.env['TTNG_KDEBUG'] ? performance.now() : 0;
       try {
         this.refreshNotrace();
         more = ch.consumer!.pass(budget);
@@ -453,17 +473,14 @@ export class KernelSessionImpl implements KernelSession {
       const elapsed = Math.max(1, now - ch.lastPass);
       ch.lastPass = now;
       const bytes = ch.consumer!.takeMaxBytes();
-      let delay = readMs;
-      if (more) delay = 0;
-      else if (bytes > 0) {
-        // come back before a quarter of the buffer fills at the rate just seen
-        const rate = bytes / elapsed;
-        delay = Math.min(readMs, Math.max(1, (ch.bufferBytes / 4) / rate));
-      }
+      rate = Math.max(bytes / elapsed, rate * 0.7);
+      // come back before a quarter of the buffer fills at the rate seen lately
+      const delay = more ? 0 : Math.min(idleMs, Math.max(1, ch.bufferBytes / 4 / Math.max(rate, 1)));
+      if (process.env['TTNG_KDEBUG']) process.stderr.write(`pass ${now} took=${(performance.now() - t0).toFixed(1)} elapsed=${elapsed} bytes=${bytes} more=${more} delay=${delay.toFixed(1)} lost=${ch.consumer!.discarded}\n`);
       ch.readTimer = delay === 0 ? (setImmediate(tick) as unknown as NodeJS.Timeout) : setTimeout(tick, delay);
       if (delay !== 0) ch.readTimer.unref();
     };
-    ch.readTimer = setTimeout(tick, Math.min(readMs, 10));
+    ch.readTimer = setTimeout(tick, Math.min(idleMs, 10));
     ch.readTimer.unref();
     if (ch.cfg.switchTimerUs > 0) {
       ch.switchTimer = setInterval(() => {
