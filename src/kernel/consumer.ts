@@ -55,6 +55,8 @@ export interface ConsumerOptions {
   subbufBytes: number;
   procs: ProcCache;
   hostname: string;
+  /** the trace clock now, in ns (default: CLOCK_MONOTONIC); a record later than this by a minute is garbage */
+  now?: () => number;
 }
 
 class CpuReader {
@@ -101,6 +103,8 @@ export class ChannelConsumer {
   private readonly uprobePaths = new Map<number, { ptr: number; path: Uint8Array }>();
   private readonly pendingOpens = new Map<number, PendingOpen>();
   private passNo = 0;
+  /** latest plausible record time (ns) for the page being decoded */
+  private limit = Infinity;
   /** pages that could not be decoded (kept out of the trace, counted) */
   pageErrors = 0;
   lastPageError = '';
@@ -387,6 +391,10 @@ export class ChannelConsumer {
       if (r.missedFromPages > r.stream.discarded) r.stream.discarded = r.missedFromPages;
     }
     try {
+      // a timestamp from the future would hold the whole stream there (time never goes back in a stream)
+      const now = this.opts.now ? this.opts.now() : Number(process.hrtime.bigint());
+      this.limit = Math.max(now + 60e9, r.stream.lastHi * TWO32 + r.stream.lastLo + 600e9);
+      if (c.pageTsHi * TWO32 + c.pageTsLo > this.limit) throw new PageError(`page timestamp ${c.pageTsHi * TWO32 + c.pageTsLo} is in the future`);
       this.walk(r, this.opts.headerPage.dataOffset, this.opts.headerPage.dataOffset + c.size, c.pageTsHi, c.pageTsLo);
     } catch (e) {
       if (!(e instanceof PageError)) throw e;
@@ -414,12 +422,7 @@ export class ChannelConsumer {
     const pageHi = hi;
     // room for every record of the page written the fast way (at most 3 bytes out per byte in)
     stream.ensureRoom(3 * (end - pos) + 64);
-    if (stream.pktBeginHi < 0 && fast) {
-      // the packet begins with this page's first record (clamped as below)
-      const before = hi < stream.lastHi || (hi === stream.lastHi && lo < stream.lastLo);
-      stream.pktBeginHi = before ? stream.lastHi : hi;
-      stream.pktBeginLo = before ? stream.lastLo : lo;
-    }
+    let noBegin = stream.pktBeginHi < 0;
     let out = stream.pktU32;
     let o = stream.pktPos;
     let decl = stream.pktDecl;
@@ -480,11 +483,13 @@ export class ChannelConsumer {
             lo -= carry * TWO32;
             hi = (hi + carry) >>> 0;
           }
+          if (hi * TWO32 + lo > this.limit) throw new PageError(`time extend at page offset ${pos} goes to the future`);
           pos += 8;
           continue;
         } else if (tl === timeStamp) {
           hi = ((a0 >>> 5) | (pageHi & 0xf8000000)) >>> 0;
           lo = (a0 & 31) * 134217728 + (w >>> 5);
+          if (hi * TWO32 + lo > this.limit) throw new PageError(`time stamp at page offset ${pos} is in the future`);
           pos += 8;
           continue;
         } else throw new PageError(`unknown record type ${tl} at page offset ${pos}`);
@@ -506,6 +511,12 @@ export class ChannelConsumer {
           lastLo = lo;
           out[o >> 2] = lo;
           out[(o >> 2) + 1] = hi;
+        }
+        if (noBegin) {
+          // the packet begins with its first record
+          stream.pktBeginHi = lastHi;
+          stream.pktBeginLo = lastLo;
+          noBegin = false;
         }
         const ow = o >> 2;
         const iw = off >> 2;
@@ -545,10 +556,7 @@ export class ChannelConsumer {
       this.handle(r, plan, hi, lo, off, len, dv);
       stream.ensureRoom(3 * (end - pos) + 64);
       fast = this.ctxCodes.length === 0 && !stream.holding;
-      if (stream.pktBeginHi < 0 && fast) {
-        stream.pktBeginHi = stream.lastHi;
-        stream.pktBeginLo = stream.lastLo;
-      }
+      noBegin = stream.pktBeginHi < 0;
       out = stream.pktU32;
       o = stream.pktPos;
       decl = stream.pktDecl;
@@ -605,6 +613,7 @@ export class ChannelConsumer {
     }
     let have = len - plan.skip;
     if (have > decl) have = decl;
+    if (have < 0) have = 0;
     const words = (have + 3) >> 2;
     const d = (o + hdr) >> 2;
     const s = (off + plan.skip) >> 2;
