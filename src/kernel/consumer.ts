@@ -20,6 +20,7 @@ import type { ProcCache, TaskInfo } from './procinfo.js';
 import { commBytes } from './procinfo.js';
 import type { TrackSpec } from './tracker.js';
 import { TaskTracker } from './tracker.js';
+import { acceptRecord } from './filter.js';
 
 const TWO32 = 4294967296;
 const EMPTY = new Uint8Array(0);
@@ -573,14 +574,24 @@ export class ChannelConsumer {
 
   /** one record the fast path does not take */
   private handle(r: CpuReader, plan: EventPlan, hi: number, lo: number, off: number, len: number, dv: DataView): void {
-    if (plan.kind === PLAN_RAW) {
-      if (plan.pathExit) this.onOpenExit(r, plan, off);
-      this.writeRaw(r, plan, hi, lo, off, len);
-    } else if (plan.pathPointer !== undefined) this.onOpenEntry(r, plan, hi, lo, off, len);
-    else {
-      if (plan.pathExit) this.onOpenExit(r, plan, off);
-      this.writeSteps(r, plan, hi, lo, this.pageU8, dv, off, len, EMPTY);
+    if (plan.pathPointer !== undefined) {
+      this.onOpenEntry(r, plan, hi, lo, off, len);
+      return;
     }
+    if (plan.pathExit) this.onOpenExit(r, plan, off);
+    if (plan.userFilter && !this.accept(r, plan, hi, lo, this.pageU8, dv, off, len, undefined)) return;
+    if (plan.kind === PLAN_RAW) this.writeRaw(r, plan, hi, lo, off, len);
+    else this.writeSteps(r, plan, hi, lo, this.pageU8, dv, off, len, EMPTY);
+  }
+
+  /** the plan's filters (evaluated here, not by ftrace) accept the record */
+  private accept(r: CpuReader, plan: EventPlan, hi: number, lo: number, src: Uint8Array, dv: DataView, off: number, len: number, path: Uint8Array | undefined): boolean {
+    const tid = dv.getInt32(off + 4, true);
+    const t = this.task(tid, hi, lo);
+    return acceptRecord(plan.userFilter!, plan.format!, src, dv, off, len, {
+      tid, cpu: r.cpu, pid: t?.tgid, ppid: t?.ppid, procname: t?.comm,
+      path: path ? Buffer.from(path).toString('utf8') : undefined,
+    });
   }
 
   private noteError(e: unknown): void {
@@ -821,13 +832,13 @@ export class ChannelConsumer {
     const po = off + plan.pathPointer!;
     const ptr = po + 8 <= off + len ? dv.getUint32(po, true) + dv.getUint32(po + 4, true) * TWO32 : 0;
     const u = this.uprobePaths.get(tid);
+    let path: Uint8Array | undefined;
     if (u && u.ptr === ptr) {
       this.uprobePaths.delete(tid);
-      this.writeSteps(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, u.path);
-      return;
-    }
-    if (ptr === 0 || r.stream.holding || this.pendingOpens.has(tid)) {
-      this.writeSteps(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, ptr === 0 ? NULL_PATH : readUserString(tid, ptr) ?? UNKNOWN_PATH);
+      path = u.path;
+    } else if (ptr === 0 || r.stream.holding || this.pendingOpens.has(tid)) path = ptr === 0 ? NULL_PATH : readUserString(tid, ptr) ?? UNKNOWN_PATH;
+    if (path) {
+      if (!plan.userFilter || this.accept(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, path)) this.writeSteps(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, path);
       return;
     }
     // the path comes with the exit: /proc/TID/fd/RET; hold this CPU's records until then
@@ -858,7 +869,10 @@ export class ChannelConsumer {
   private resolve(p: PendingOpen, path: Uint8Array): void {
     const rec = p.rec;
     const rdv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-    p.reader.stream.release(() => this.writeSteps(p.reader, p.plan, p.tsHi, p.tsLo, rec, rdv, 0, rec.length, path));
+    const keep = !p.plan.userFilter || this.accept(p.reader, p.plan, p.tsHi, p.tsLo, rec, rdv, 0, rec.length, path);
+    p.reader.stream.release(() => {
+      if (keep) this.writeSteps(p.reader, p.plan, p.tsHi, p.tsLo, rec, rdv, 0, rec.length, path);
+    });
   }
 
   /** gives up waiting for the exits of old pending opens (or all) */

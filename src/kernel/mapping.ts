@@ -13,6 +13,7 @@
 import type { FieldType, NamedField, StructType } from '../ctf/model.js';
 import type { KernelContextType } from './api.js';
 import type { EventFormat, FtraceField } from './format.js';
+import type { FilterNode } from '../sessiond/filter.js';
 import { intType, stringType, textArray } from './ctf-out.js';
 
 /* ------------------------------- names ------------------------------- */
@@ -150,6 +151,10 @@ export interface EventPlan {
   pathExit: boolean;
   /** its return value's record offset (else undefined) */
   retOffset: number | undefined;
+  /** filters the consumer evaluates (any accepts); undefined: none */
+  userFilter: FilterNode[] | undefined;
+  /** the event's ftrace format (filters decode fields with it) */
+  format: EventFormat | undefined;
 }
 
 export class MappingError extends Error {}
@@ -229,7 +234,7 @@ function rawPlan(ev: EventFormat, name: string): EventPlan | undefined {
     kind: PLAN_RAW, id: ev.id, system: ev.system, ftraceName: ev.name, name,
     payload: fields.length ? { kind: 'struct', align: 64, fields } : undefined,
     skip, declBytes: cur, prioFixups, words: (cur + 3) >> 2, fast: true, minLen: skip + cur, steps: [], extraBytes: 0,
-    pathPointer: undefined, pathExit: false, retOffset: undefined,
+    pathPointer: undefined, pathExit: false, retOffset: undefined, userFilter: undefined, format: ev,
   };
 }
 
@@ -288,7 +293,7 @@ function stepsPlan(ev: EventFormat, name: string): EventPlan {
     kind: PLAN_STEPS, id: ev.id, system: ev.system, ftraceName: ev.name, name,
     payload: fields.length ? { kind: 'struct', align: 8, fields } : undefined,
     skip: 8, declBytes: 0, prioFixups: [], words: 0, fast: false, minLen: 0, steps: mergeCopies(steps), extraBytes: extra, pathPointer,
-    pathExit: false, retOffset: undefined,
+    pathExit: false, retOffset: undefined, userFilter: undefined, format: ev,
   };
 }
 
@@ -349,7 +354,7 @@ function forkPlan(ev: EventFormat): EventPlan {
   return {
     kind: PLAN_STEPS, id: ev.id, system: ev.system, ftraceName: ev.name, name: 'sched_process_fork',
     payload: { kind: 'struct', align: 8, fields }, skip: 8, declBytes: 0, prioFixups: [], words: 0, fast: false, minLen: 0, steps, extraBytes: 256,
-    pathPointer: undefined, pathExit: false, retOffset: undefined,
+    pathPointer: undefined, pathExit: false, retOffset: undefined, userFilter: undefined, format: ev,
   };
 }
 

@@ -27,6 +27,8 @@ export function excludedSystem(system: string): boolean {
 export interface Selection {
   /** `system/name` of the ftrace events to enable */
   events: Set<string>;
+  /** for each of them, the filters of the rules that select it (undefined: a rule without filter) */
+  filters: Map<string, (string | undefined)[]>;
   /** the rules select LTTng's statedump events */
   statedump: boolean;
   /** non-glob patterns that name nothing */
@@ -41,6 +43,13 @@ export interface Selection {
  */
 export function selectEvents(rules: KernelEventRule[], available: { system: string; name: string }[], syscalls: string[]): Selection {
   const events = new Set<string>();
+  const filters = new Map<string, (string | undefined)[]>();
+  const add = (key: string, filter: string | undefined): void => {
+    events.add(key);
+    let l = filters.get(key);
+    if (!l) filters.set(key, (l = []));
+    l.push(filter);
+  };
   const missing: KernelEventRule[] = [];
   let statedump = false;
   for (const rule of rules) {
@@ -50,15 +59,15 @@ export function selectEvents(rules: KernelEventRule[], available: { system: stri
     if (rule.kind === 'syscall') {
       for (const s of syscalls) {
         if (!re.test(s)) continue;
-        events.add(`syscalls/sys_enter_${s}`);
-        events.add(`syscalls/sys_exit_${s}`);
+        add(`syscalls/sys_enter_${s}`, rule.filter);
+        add(`syscalls/sys_exit_${s}`, rule.filter);
         hit = true;
       }
     } else {
       for (const e of available) {
         if (excludedSystem(e.system)) continue;
         if (re.test(lttngEventName(e.system, e.name)) || re.test(e.name) || re.test(`${e.system}:${e.name}`)) {
-          events.add(`${e.system}/${e.name}`);
+          add(`${e.system}/${e.name}`, rule.filter);
           hit = true;
         }
       }
@@ -69,5 +78,5 @@ export function selectEvents(rules: KernelEventRule[], available: { system: stri
     }
     if (!hit && !isGlob(rule.pattern)) missing.push(rule);
   }
-  return { events, statedump, missing };
+  return { events, filters, statedump, missing };
 }

@@ -15,7 +15,9 @@ import { INSTANCE_PREFIX } from './api.js';
 import { ChannelConsumer } from './consumer.js';
 import { MetadataWriter, kernelStreamClass } from './ctf-out.js';
 import type { EventPlan } from './mapping.js';
-import { KERNEL_CONTEXT_TYPES, PATH_ARGS, contextStruct, planEvent } from './mapping.js';
+import { KERNEL_CONTEXT_TYPES, PATH_ARGS, PLAN_RAW, contextStruct, planEvent } from './mapping.js';
+import { eventFilter } from './filter.js';
+import { parseFilter } from '../sessiond/filter.js';
 import { ProcCache } from './procinfo.js';
 import { selectEvents } from './rules.js';
 import type { StatedumpEvent } from './statedump.js';
@@ -244,6 +246,7 @@ export class KernelSessionImpl implements KernelSession {
     liveSessions.add(this);
     try {
       if (this.state === 'new') this.setup();
+      else for (const ch of this.channels.values()) this.applyRules(ch); // rules changed while stopped
       const t0 = hrtimeParts();
       for (const ch of this.channels.values()) {
         ch.consumer!.setFloor(t0.hi, t0.lo);
@@ -319,22 +322,44 @@ export class KernelSessionImpl implements KernelSession {
     const sel = selectEvents(ch.rules, tfs.availableEvents(), tfs.syscallNames());
     const newClasses: EventClass[] = [];
     const toEnable: string[] = [];
+    const off = new Set<string>();
     for (const key of sel.events) {
-      if (ch.enabled.has(key)) continue;
       const [system, name] = key.split('/') as [string, string];
-      let plan: EventPlan;
-      try {
-        plan = planEvent(inst.format(system, name));
-      } catch {
-        continue; // unreadable format: leave the event out
+      let plan = ch.ids.has(key) ? ch.plans.get(ch.ids.get(key)!) : undefined;
+      if (!plan) {
+        try {
+          plan = planEvent(inst.format(system, name));
+        } catch {
+          continue; // unreadable format: leave the event out
+        }
+        if (!ch.plans.has(plan.id)) {
+          ch.plans.set(plan.id, plan);
+          newClasses.push({ id: plan.id, name: plan.name, streamId: ch.streamId, payload: plan.payload });
+        }
+        ch.ids.set(key, plan.id);
       }
-      if (!ch.plans.has(plan.id)) {
-        ch.plans.set(plan.id, plan);
-        newClasses.push({ id: plan.id, name: plan.name, streamId: ch.streamId, payload: plan.payload });
+      // --filter: in the kernel when ftrace can say it, else in the consumer
+      let f = eventFilter(sel.filters.get(key) ?? [undefined], plan.format!);
+      // thread tracking needs every record of its events: filter those here
+      if (f?.kind === 'ftrace' && TRACKING_EVENTS.includes(key)) f = { kind: 'user', nodes: sel.filters.get(key)!.map((x) => parseFilter(x!)) };
+      plan.userFilter = undefined;
+      if (f?.kind === 'never') {
+        off.add(key);
+        continue;
       }
+      let kernelFilter = '0';
+      if (f?.kind === 'ftrace') kernelFilter = f.text;
+      else if (f?.kind === 'user') plan.userFilter = f.nodes;
+      if (!inst.tryWrite(`events/${system}/${name}/filter`, kernelFilter + '\n')) {
+        if (f?.kind === 'ftrace') {
+          // the kernel refused it: evaluate it here
+          plan.userFilter = eventFilter(sel.filters.get(key)!, plan.format!)?.kind === 'never' ? undefined : sel.filters.get(key)!.map((x) => parseFilter(x!));
+          inst.tryWrite(`events/${system}/${name}/filter`, '0\n');
+        }
+      }
+      plan.fast = plan.kind === PLAN_RAW && !plan.pathExit && plan.userFilter === undefined;
       consumer.setPlan(plan);
-      ch.ids.set(key, plan.id);
-      toEnable.push(key);
+      if (!ch.enabled.has(key)) toEnable.push(key);
     }
     if (ch.statedump && !this.metadata!.has(ch.streamId, this.statedumpId('lttng_statedump_start', ch))) {
       newClasses.push(...statedumpClasses(this.statedumpIdsFor(ch), ch.streamId));
@@ -355,7 +380,7 @@ export class KernelSessionImpl implements KernelSession {
       }
     }
     for (const key of [...ch.enabled]) {
-      if (sel.events.has(key)) continue;
+      if (sel.events.has(key) && !off.has(key)) continue;
       const [system, name] = key.split('/') as [string, string];
       if (ch.internal.has(key)) {
         // still needed by ttng: only stop writing it

@@ -291,3 +291,38 @@ test('errors are one line for the user; stale instances and probes of dead proce
     fs.rmdirSync(`${TRACEFS}/instances/${busy}`);
   }
 });
+
+test('--filter: in the kernel where ftrace can (sched_switch), on the records where not (openat paths)', { skip, timeout: 30_000 }, async () => {
+  const { dir: work, remove } = tempDir('ttng-kernel-filter-work-');
+  const probe = path.join(work, 'ttng-filter-probe.txt');
+  fs.writeFileSync(probe, 'x');
+  try {
+    await withSession('filt', async (s) => {
+      const dir = (s as unknown as { dir: string }).dir;
+      s.addChannel(channel());
+      s.setEventRules('channel0', [
+        { kind: 'tracepoint', pattern: 'sched_switch', enabled: true, filter: 'prev_state == 1 && prev_prio == 20' },
+        { kind: 'syscall', pattern: 'openat', enabled: true, filter: 'filename == "*ttng-filter-*"' },
+      ]);
+      await s.start();
+      const inst = leftovers().find((n) => n.includes('_filt_channel0'))!;
+      assert.equal(fs.readFileSync(`${TRACEFS}/instances/${inst}/events/sched/sched_switch/filter`, 'utf8').trim(), '(prev_state == 1) && (prev_prio == 120)');
+      assert.equal(fs.readFileSync(`${TRACEFS}/instances/${inst}/events/syscalls/sys_exit_openat/enable`, 'utf8').trim(), '0', 'no filename in the exit: never true');
+      await runNode(`require('fs').readFileSync(${JSON.stringify(probe)}); require('fs').readFileSync('/etc/hostname'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);`);
+      await s.stop();
+      await s.destroy();
+      const bt2 = spawnSync('babeltrace2', [dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
+      assert.equal(bt2.status, 0, bt2.stderr);
+      const evs = parseBt2(bt2.stdout).filter((e) => !e.name.startsWith('lttng_statedump'));
+      const sw = evs.filter((e) => e.name === 'sched_switch');
+      assert.ok(sw.length > 0);
+      assert.ok(sw.every((e) => e.fields['prev_state'] === '1' && e.fields['prev_prio'] === '20'), sw.find((e) => e.fields['prev_state'] !== '1')?.line);
+      const opens = evs.filter((e) => e.name === 'syscall_entry_openat');
+      assert.deepEqual(opens.map((e) => e.fields['filename']), [JSON.stringify(probe)]);
+      assert.ok(!evs.some((e) => e.name === 'syscall_exit_openat'));
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+  } finally {
+    remove();
+  }
+});
