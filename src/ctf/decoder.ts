@@ -347,33 +347,28 @@ export function enumLabelFn(e: EnumType): (v: number | bigint) => string {
   return (v) => compute(typeof v === 'bigint' ? v : BigInt(v));
 }
 
-/** tag value → option index, or -1 */
+/** tag value → option index, or -1 (the first mapping that holds the value wins) */
 export function variantSelector(vt: VariantType): (v: number) => number {
   const tag = vt.tag!;
-  const map = new Map<number, number>();
+  const ranges: { lo: bigint; hi: bigint; idx: number }[] = [];
   for (const m of tag.mappings) {
     const idx = vt.options.findIndex((o) => o.name === m.label);
-    if (idx < 0) continue;
-    for (const [lo, hi] of m.ranges) {
-      if (hi - lo > 65536n) continue;
-      for (let x = lo; x <= hi; x++) if (!map.has(Number(x))) map.set(Number(x), idx);
+    if (idx >= 0) for (const [lo, hi] of m.ranges) ranges.push({ lo, hi, idx });
+  }
+  const max = ranges.reduce((a, r) => (r.hi > a ? r.hi : a), -1n);
+  if (ranges.every((r) => r.lo >= 0n) && max < 1n << 20n) {
+    // dense table, filled so that earlier mappings win: one array load per event
+    const n = Number(max) + 1;
+    const dense = new Int32Array(n).fill(-1);
+    for (let i = ranges.length - 1; i >= 0; i--) {
+      const r = ranges[i]!;
+      dense.fill(r.idx, Number(r.lo), Number(r.hi) + 1);
     }
+    return (v) => (v >= 0 && v < n ? dense[v]! : -1);
   }
-  let maxSmall = -1;
-  for (const k of map.keys()) maxSmall = Math.max(maxSmall, k);
-  const minSmall = Math.min(0, ...map.keys());
-  const wideAny = tag.mappings.some((m) => m.ranges.some(([lo, hi]) => hi - lo > 65536n));
-  if (!wideAny && minSmall >= 0 && maxSmall < 1 << 20) {
-    // dense table: one array load per event (LTTng event headers)
-    const dense = new Int32Array(maxSmall + 1).fill(-1);
-    for (const [k, v] of map) dense[k] = v;
-    return (v) => (v >= 0 && v <= maxSmall ? dense[v]! : -1);
-  }
-  const wide = tag.mappings.flatMap((m) => m.ranges.filter(([lo, hi]) => hi - lo > 65536n).map(([lo, hi]) => ({ lo, hi, idx: vt.options.findIndex((o) => o.name === m.label) })));
   return (v) => {
-    const r = map.get(v);
-    if (r !== undefined) return r;
-    for (const w of wide) if (BigInt(v) >= w.lo && BigInt(v) <= w.hi) return w.idx;
+    const b = BigInt(v);
+    for (const r of ranges) if (b >= r.lo && b <= r.hi) return r.idx;
     return -1;
   };
 }
