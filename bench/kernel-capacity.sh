@@ -49,10 +49,10 @@ for mode in ${MODES//,/ }; do
   bytes=$(du -sb "$out" --exclude=log --exclude=workload.txt | cut -f1)
   cpu=$(awk -v a="$j0" -v b="$j1" -v hz="$HZ" 'BEGIN{printf "%.2f", (b-a)/hz}')
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$round" "$secs" "$gen" "$lost" \
-    "$(awk -v g="$gen" -v l="$lost" 'BEGIN{printf "%.2f", g>0?100*l/g:0}')" \
+    "$(awk -v g="$gen" -v l="$lost" 'BEGIN{printf "%.2f", (g>0?100*l/g:0)}')" \
     "$(awk -v g="$gen" -v l="$lost" -v s="$secs" 'BEGIN{printf "%.0f", (g-l)/s}')" "$cpu" \
     "$(awk -v c="$cpu" -v s="$secs" 'BEGIN{printf "%.0f", 100*c/s}')" \
-    "$(awk -v c="$cpu" -v g="$gen" 'BEGIN{printf "%.0f", g>0?c*1e9/g:0}')" "$bytes" >> "$W/result.tsv"
+    "$(awk -v c="$cpu" -v g="$gen" 'BEGIN{printf "%.0f", (g>0?c*1e9/g:0)}')" "$bytes" >> "$W/result.tsv"
   tail -1 "$W/result.tsv"
   rm -rf "$out/trace" "$out/trace.dat"*
 done

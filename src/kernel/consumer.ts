@@ -20,6 +20,19 @@ import type { ProcCache, TaskInfo } from './procinfo.js';
 import { commBytes } from './procinfo.js';
 import type { TrackSpec } from './tracker.js';
 import { TaskTracker } from './tracker.js';
+import type { Walker } from './wasm-walk.js';
+import {
+  KIND_COPY, KIND_JS, KIND_NONE, PLANS, PLAN_BYTES, S_BEGIN, S_BEGINTS, S_DECL, S_END, S_EXTEND, S_FAST, S_LAST, S_LIMIT, S_MAXTL,
+  S_N, S_O, S_PADDING, S_PAGETS, S_POS, S_REC_LEN, S_REC_OFF, S_STAMP, S_TS, W_BAD_LENGTH, W_BAD_TYPE, W_END, W_FUTURE, W_PAST_END,
+  W_TRUNCATED, createWalker,
+} from './wasm-walk.js';
+
+/** where the page lives in the wasm memory (after STATE and PLANS) */
+const PAGE_BASE = PLANS + 65536 * PLAN_BYTES;
+const WALK_ERRORS: Record<number, string> = {
+  [-W_TRUNCATED]: 'truncated record', [-W_PAST_END]: 'record runs past the page data', [-W_BAD_LENGTH]: 'invalid record length',
+  [-W_BAD_TYPE]: 'unknown record type', [-W_FUTURE]: 'timestamp in the future',
+};
 import { acceptRecord } from './filter.js';
 
 const TWO32 = 4294967296;
@@ -58,16 +71,27 @@ export interface ConsumerOptions {
   hostname: string;
   /** the trace clock now, in ns (default: CLOCK_MONOTONIC); a record later than this by a minute is garbage */
   now?: () => number;
+  /** the longest a record may wait in the kernel's buffer (the channel's read timer), ms */
+  latencyMs?: number;
 }
 
 class CpuReader {
-  fd: number | undefined;
-  /** events lost according to pages (overwrite mode) */
-  missedFromPages = 0;
+  /** trace_pipe_raw (-1: closed); numbers only, so the JIT sees one shape */
+  fd = -1;
+  /** per_cpu/cpuN/stats, kept open and read with pread (-1: none) */
+  statsFd = -1;
+  /**
+   * when a page the writer was still filling was last read (ms since the
+   * epoch; starts as a non-small number so the field's representation never
+   * changes: that would throw the hot loop's optimised code away)
+   */
+  lastPartial = Date.now();
+  /** events lost according to pages (overwrite mode); counters start as -0 (see KernelStream) */
+  missedFromPages = -0;
   missedUnknown = false;
-  statsLost = 0;
-  pagesRead = 0;
-  bytesRead = 0;
+  statsLost = -0;
+  pagesRead = -0;
+  bytesRead = -0;
   readonly swapper: Uint8Array;
   constructor(readonly cpu: number, readonly stream: KernelStream) {
     this.swapper = commBytes(`swapper/${cpu}`);
@@ -91,7 +115,12 @@ export class ChannelConsumer {
   private readonly tracks = new Map<number, TrackSpec>();
   private readonly tracker: TaskTracker;
   private readonly cursor: PageCursor;
-  private readonly page: ArrayBuffer;
+  /** the wasm hot loop and its memory: the page read and the records written live there */
+  private readonly walker: Walker;
+  private readonly wasmU8: Uint8Array;
+  private readonly wasmDv: DataView;
+  private readonly outBase: number;
+  private readonly pageBytes: number;
   private readonly pageU8: Uint8Array;
   private readonly pageU32: Uint32Array;
   private readonly pageDv: DataView;
@@ -112,10 +141,20 @@ export class ChannelConsumer {
 
   constructor(readonly opts: ConsumerOptions) {
     this.cursor = new PageCursor(opts.headerPage, opts.headerEvent);
-    this.page = new ArrayBuffer(Math.max(opts.subbufBytes, opts.headerPage.dataOffset + opts.headerPage.dataSize));
-    this.pageU8 = new Uint8Array(this.page);
-    this.pageU32 = new Uint32Array(this.page);
-    this.pageDv = new DataView(this.page);
+    this.pageBytes = (Math.max(opts.subbufBytes, opts.headerPage.dataOffset + opts.headerPage.dataSize) + 7) & ~7;
+    // PAGE, then OUT: room for 3 bytes out per byte in (a 12-byte record can become a 24-byte event)
+    this.outBase = (PAGE_BASE + this.pageBytes + 64 + 7) & ~7;
+    this.walker = createWalker(this.outBase + 3 * this.pageBytes + 256);
+    const buf = this.walker.mem.buffer;
+    this.wasmU8 = new Uint8Array(buf);
+    this.wasmDv = new DataView(buf);
+    this.wasmDv.setUint32(S_MAXTL, opts.headerEvent.dataMaxTypeLen, true);
+    this.wasmDv.setUint32(S_PADDING, opts.headerEvent.padding, true);
+    this.wasmDv.setUint32(S_EXTEND, opts.headerEvent.timeExtend, true);
+    this.wasmDv.setUint32(S_STAMP, opts.headerEvent.timeStamp, true);
+    this.pageU8 = new Uint8Array(buf, PAGE_BASE, this.pageBytes);
+    this.pageU32 = new Uint32Array(buf, PAGE_BASE, this.pageBytes >> 2);
+    this.pageDv = new DataView(buf, PAGE_BASE, this.pageBytes);
     this.hdr = headerBytes(opts.contexts);
     this.ctxBytes = opts.contexts.reduce((n, t) => n + contextBytes(t), 0);
     this.ctxCodes = Int32Array.from(opts.contexts.map((t) => CTX_CODE[t]));
@@ -130,15 +169,39 @@ export class ChannelConsumer {
 
   setPlan(p: EventPlan): void {
     this.plans[p.id] = p;
+    this.planEntry(p.id);
   }
 
   /** records of this event are no longer written */
   removePlan(id: number): void {
     this.plans[id] = undefined;
+    this.planEntry(id);
   }
 
   setProbe(id: number, l: PathProbeLayout): void {
     this.probes.set(id, l);
+    this.planEntry(id);
+  }
+
+  /** the wasm loop's view of an event id (see wasm-walk.ts, PLANS) */
+  private planEntry(id: number): void {
+    const e = PLANS + id * PLAN_BYTES;
+    const dv = this.wasmDv;
+    const p = this.plans[id];
+    this.wasmU8.fill(0, e, e + PLAN_BYTES);
+    if (!p) {
+      dv.setUint8(e, this.probes.has(id) ? KIND_JS : KIND_NONE);
+      return;
+    }
+    const copy = p.fast && p.prioFixups.length <= 3 && p.skip < 256 && p.minLen < 65536 && p.declBytes < 65536;
+    dv.setUint8(e, copy ? KIND_COPY : KIND_JS);
+    if (!copy) return;
+    dv.setUint8(e + 1, p.skip);
+    dv.setUint16(e + 2, p.words, true);
+    dv.setUint16(e + 4, p.declBytes, true);
+    dv.setUint16(e + 6, p.minLen, true);
+    dv.setUint8(e + 8, p.prioFixups.length);
+    p.prioFixups.forEach((f, i) => dv.setUint16(e + 10 + 2 * i, f, true));
   }
 
   /** an event that tells who threads are (see tracker.ts); read ahead of each pass */
@@ -153,16 +216,52 @@ export class ChannelConsumer {
 
   open(): void {
     for (const r of this.readers) {
-      if (r.fd !== undefined) continue;
+      if (r.fd >= 0) continue;
       r.fd = fs.openSync(this.opts.instance.rawPipe(r.cpu), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      try {
+        r.statsFd = fs.openSync(this.opts.instance.file(`per_cpu/cpu${r.cpu}/stats`), 'r');
+      } catch {
+        r.statsFd = -1;
+      }
     }
   }
 
   closeFds(): void {
     for (const r of this.readers) {
-      if (r.fd !== undefined) fs.closeSync(r.fd);
-      r.fd = undefined;
+      if (r.fd >= 0) fs.closeSync(r.fd);
+      if (r.statsFd >= 0) fs.closeSync(r.statsFd);
+      r.fd = -1;
+      r.statsFd = -1;
     }
+  }
+
+  private readonly statsBuf = Buffer.alloc(1024);
+  /** largest unread byte count seen since the last debug line */
+  debugUnread = -0;
+  readonly dbg = !!process.env['TTNG_KDEBUG'];
+  dbgRead = -0;
+  dbgDecode = -0;
+
+  /** bytes of unread events in a CPU's buffer (stats "bytes:"), -1 if unknown */
+  private unread(r: CpuReader): number {
+    if (r.statsFd < 0) return -1;
+    try {
+      const n = fs.readSync(r.statsFd, this.statsBuf, 0, this.statsBuf.length, 0);
+      const b = this.statsBuf;
+      // "bytes: N" is the 4th line; scan for it without making strings
+      for (let i = 0; i + 6 < n; i++) {
+        if (b[i] === 10 && b[i + 1] === 98 && b[i + 2] === 121 && b[i + 3] === 116 && b[i + 4] === 101 && b[i + 5] === 115 && b[i + 6] === 58) {
+          let v = 0;
+          let j = i + 7;
+          while (j < n && b[j] === 32) j++;
+          while (j < n && b[j]! >= 48 && b[j]! <= 57) v = v * 10 + (b[j++]! - 48);
+          return v;
+        }
+      }
+    } catch {
+      /* fall through */
+    }
+    return -1;
   }
 
   /**
@@ -176,17 +275,36 @@ export class ChannelConsumer {
     const ahead = this.tracks.size > 0;
     const pages: { r: CpuReader; page: Uint8Array }[] = [];
     let more = false;
+    const nowMs = Date.now();
+    const dataSize = this.opts.headerPage.dataSize;
     for (const r of this.readers) {
-      if (r.fd === undefined) continue;
+      if (r.fd < 0) continue;
+      // Read the sub-buffers the writer has finished; the one it is filling
+      // only once the read timer says its records have waited long enough:
+      // the kernel hands a finished sub-buffer over whole, but copies a
+      // partial one record by record with interrupts off.
+      let limit = budget;
+      if (!all) {
+        const unread = this.unread(r);
+        if (process.env['TTNG_KDEBUG']) this.debugUnread = Math.max(this.debugUnread, unread);
+        if (unread >= 0) {
+          const full = Math.floor(unread / dataSize);
+          const partialDue = unread > 0 && nowMs - r.lastPartial >= (this.opts.latencyMs ?? 200);
+          limit = Math.min(budget, full + (partialDue ? 1 : 0));
+          if (full >= budget) more = true;
+        }
+      }
       let n = 0;
       for (;;) {
-        if (!all && n >= budget) {
-          more = true;
+        if (!all && n >= limit) {
+          if (limit === budget) more = true;
           break;
         }
         let got: number;
+        const t0 = this.dbg ? performance.now() : 0;
         try {
-          got = fs.readSync(r.fd, this.pageU8, 0, this.page.byteLength, null);
+          got = fs.readSync(r.fd, this.pageU8, 0, this.pageBytes, null);
+          if (this.dbg) this.dbgRead += performance.now() - t0;
         } catch (e) {
           const c = (e as NodeJS.ErrnoException).code;
           if (c === 'EAGAIN' || c === 'EWOULDBLOCK' || c === 'ENODEV' || c === 'ENOMEM' || c === 'EBUSY' || c === 'EINTR') break;
@@ -200,7 +318,12 @@ export class ChannelConsumer {
         if (ahead) {
           pages.push({ r, page: this.pageU8.slice(0, got) });
           size = this.pageDv.getUint32(this.opts.headerPage.commitOffset, true) & 0x7ffffff;
-        } else size = this.decodePage(r, got);
+        } else {
+          const t1 = this.dbg ? performance.now() : 0;
+          size = this.decodePage(r, got);
+          if (this.dbg) this.dbgDecode += performance.now() - t1;
+        }
+        if (size < this.halfPage) r.lastPartial = nowMs;
         if (!all && n > 1 && size < this.halfPage) break;
       }
     }
@@ -320,46 +443,6 @@ export class ChannelConsumer {
     stream.commit(p + payload.length);
   }
 
-  /**
-   * Runs the hot loop on made-up pages of this channel's events, into a
-   * throw-away stream, so that the JIT has compiled it before the first burst
-   * of real events (cold, the first megabyte takes ~30 ms: enough for a busy
-   * CPU to fill a 4 MiB buffer).
-   */
-  warmUp(rounds = 1500): void {
-    const fastPlans = this.plans.filter((p): p is EventPlan => p !== undefined && p.fast);
-    if (!fastPlans.length) return;
-    const hp = this.opts.headerPage;
-    const page = new Uint8Array(this.pageU8.length);
-    const dv = new DataView(page.buffer);
-    let pos = hp.dataOffset;
-    const end = Math.min(page.length, hp.dataOffset + hp.dataSize, hp.dataOffset + 4096);
-    for (let i = 0; ; i++) {
-      const p = fastPlans[i % fastPlans.length]!;
-      const len = (p.minLen + 3) & ~3;
-      if (len > this.opts.headerEvent.dataMaxTypeLen * 4 || pos + 4 + len > end) break;
-      // values as real pages have them: deltas and payload words beyond 2^31
-      // (else the JIT specialises for small integers and bails out on real data)
-      dv.setUint32(pos, ((((0x4000000 + i * 7919) & 0x7ffffff) << 5) | (len >> 2)) >>> 0, true);
-      for (let k = 4; k < 4 + len; k += 4) dv.setUint32(pos + k, (0x9e3779b9 * (i + k)) >>> 0, true);
-      dv.setUint16(pos + 4, p.id, true);
-      pos += 4 + len;
-    }
-    const size = pos - hp.dataOffset;
-    if (!size) return;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ttng-warmup-'));
-    try {
-      const r = new CpuReader(0, new KernelStream(path.join(dir, 'w_0'), this.opts.streamId, 0, 1 << 20, this.opts.uuid));
-      const save = this.pageU8.slice();
-      this.pageU8.set(page);
-      for (let k = 0; k < rounds; k++) this.walk(r, hp.dataOffset, hp.dataOffset + size, 1000 + k, 4294000000 + (k % 997) * 1000);
-      this.pageU8.set(save);
-      r.stream.close();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }
-
   /** Decodes one page given by the caller (tests, replay) as if read from CPU reader `index`. */
   consumePage(index: number, page: Uint8Array): void {
     const r = this.readers[index];
@@ -405,171 +488,67 @@ export class ChannelConsumer {
   }
 
   /**
-   * The hot loop: walks the records of the page in pageU8[pos, end) (same
-   * rules as PageCursor.next) and writes RAW events without contexts straight
-   * into the packet; every other record goes through handle().
+   * The hot loop (wasm-walk.ts) over pageU8[pos, end): events copied as they
+   * are go straight into the packet; every other record goes through handle().
    */
   private walk(r: CpuReader, pos: number, end: number, hi: number, lo: number): void {
-    const src = this.pageU8;
-    const s32 = this.pageU32;
-    const dv = this.pageDv;
-    const plans = this.plans;
+    const mem = this.wasmDv;
     const stream = r.stream;
-    let fast = this.ctxCodes.length === 0 && !stream.holding;
-    const maxTypeLen = this.opts.headerEvent.dataMaxTypeLen;
-    const padding = this.opts.headerEvent.padding;
-    const timeExtend = this.opts.headerEvent.timeExtend;
-    const timeStamp = this.opts.headerEvent.timeStamp;
-    const pageHi = hi;
-    // room for every record of the page written the fast way (at most 3 bytes out per byte in)
-    stream.ensureRoom(3 * (end - pos) + 64);
-    let noBegin = stream.pktBeginHi < 0;
-    let out = stream.pktU32;
-    let o = stream.pktPos;
-    let decl = stream.pktDecl;
-    let n = 0;
-    let lastHi = stream.lastHi;
-    let lastLo = stream.lastLo;
-    while (pos < end) {
-      if (pos + 4 > end) throw new PageError(`truncated record header at page offset ${pos}`);
-      const w = s32[pos >> 2]!;
-      const tl = w & 31;
-      let off: number;
-      let len: number;
-      if (tl !== 0 && tl <= maxTypeLen) {
-        off = pos + 4;
-        len = tl << 2;
-        pos = off + len;
-        if (pos > end) throw new PageError(`record at page offset ${off - 4} runs past the page data`);
-        lo += w >>> 5;
-        if (lo >= TWO32) {
-          lo -= TWO32;
-          hi = (hi + 1) >>> 0;
-        }
-      } else {
-        if (pos + 8 > end) {
-          if (tl === padding && w >>> 5 === 0) break;
-          throw new PageError(`truncated record at page offset ${pos}`);
-        }
-        const a0 = s32[(pos >> 2) + 1]!;
-        if (tl === 0) {
-          if (a0 < 4 || a0 > end - pos) throw new PageError(`record at page offset ${pos} has invalid length ${a0}`);
-          const total = 4 + ((a0 + 3) & ~3);
-          if (pos + total > end) throw new PageError(`record at page offset ${pos} runs past the page data`);
-          off = pos + 8;
-          len = a0 - 4;
-          pos += total;
-          lo += w >>> 5;
-          if (lo >= TWO32) {
-            lo -= TWO32;
-            hi = (hi + 1) >>> 0;
-          }
-        } else if (tl === padding) {
-          if (w >>> 5 === 0) break;
-          if (a0 > end - pos) throw new PageError(`padding at page offset ${pos} has invalid length ${a0}`);
-          const total = 4 + ((a0 + 3) & ~3);
-          if (total < 8 || pos + total > end) throw new PageError(`padding at page offset ${pos} has invalid length ${a0}`);
-          pos += total;
-          lo += w >>> 5;
-          if (lo >= TWO32) {
-            lo -= TWO32;
-            hi = (hi + 1) >>> 0;
-          }
-          continue;
-        } else if (tl === timeExtend) {
-          hi = (hi + (a0 >>> 5)) >>> 0;
-          lo += (a0 & 31) * 134217728 + (w >>> 5);
-          if (lo >= TWO32) {
-            const carry = Math.floor(lo / TWO32);
-            lo -= carry * TWO32;
-            hi = (hi + carry) >>> 0;
-          }
-          if (hi * TWO32 + lo > this.limit) throw new PageError(`time extend at page offset ${pos} goes to the future`);
-          pos += 8;
-          continue;
-        } else if (tl === timeStamp) {
-          hi = ((a0 >>> 5) | (pageHi & 0xf8000000)) >>> 0;
-          lo = (a0 & 31) * 134217728 + (w >>> 5);
-          if (hi * TWO32 + lo > this.limit) throw new PageError(`time stamp at page offset ${pos} is in the future`);
-          pos += 8;
-          continue;
-        } else throw new PageError(`unknown record type ${tl} at page offset ${pos}`);
-      }
-      if (len < 8) continue;
-      const id = src[off]! | (src[off + 1]! << 8);
-      const plan = plans[id];
-      if (plan === undefined) {
-        if (this.probes.size) this.onProbe(id, off, len);
-        continue;
-      }
-      if (fast && plan.fast && len >= plan.minLen) {
-        // time never goes back in a stream
-        if (hi < lastHi || (hi === lastHi && lo < lastLo)) {
-          out[o >> 2] = lastLo;
-          out[(o >> 2) + 1] = lastHi;
-        } else {
-          lastHi = hi;
-          lastLo = lo;
-          out[o >> 2] = lo;
-          out[(o >> 2) + 1] = hi;
-        }
-        if (noBegin) {
-          // the packet begins with its first record
-          stream.pktBeginHi = lastHi;
-          stream.pktBeginLo = lastLo;
-          noBegin = false;
-        }
-        const ow = o >> 2;
-        const iw = off >> 2;
-        out[ow + 2] = s32[iw]!;
-        out[ow + 3] = s32[iw + 1]!;
-        const words = plan.words;
-        const sw = (off + plan.skip) >> 2;
-        for (let k = 0; k < words; k++) out[ow + 4 + k] = s32[sw + k]!;
-        // the padding up to the next record: zeros (at most one word is left)
-        if ((words & 1) !== 0) out[ow + 4 + words] = 0;
-        const fx = plan.prioFixups;
-        if (fx.length !== 0) {
-          const odv = stream.dv;
-          for (let k = 0; k < fx.length; k++) {
-            const p = o + 16 + fx[k]! - plan.skip;
-            odv.setInt32(p, odv.getInt32(p, true) - MAX_RT_PRIO, true);
-          }
-        }
-        if (plan.declBytes === 0) {
-          decl = o + 10;
-          o += 16;
-        } else {
-          decl = o + 16 + plan.declBytes;
-          o += 16 + ((words + 1) & ~1) * 4;
-        }
-        n++;
-        continue;
-      }
-      // everything else: through the stream's reserve/commit
-      stream.pktPos = o;
-      stream.pktDecl = decl;
-      stream.pktEvents += n;
-      stream.events += n;
-      stream.lastHi = lastHi;
-      stream.lastLo = lastLo;
-      n = 0;
-      this.handle(r, plan, hi, lo, off, len, dv);
-      stream.ensureRoom(3 * (end - pos) + 64);
-      fast = this.ctxCodes.length === 0 && !stream.holding;
-      noBegin = stream.pktBeginHi < 0;
-      out = stream.pktU32;
-      o = stream.pktPos;
-      decl = stream.pktDecl;
-      lastHi = stream.lastHi;
-      lastLo = stream.lastLo;
+    mem.setUint32(S_POS, PAGE_BASE + pos, true);
+    mem.setUint32(S_END, PAGE_BASE + end, true);
+    mem.setUint32(S_TS, lo, true);
+    mem.setUint32(S_TS + 4, hi, true);
+    mem.setUint32(S_PAGETS, lo, true);
+    mem.setUint32(S_PAGETS + 4, hi, true);
+    const limit = this.limit;
+    if (limit >= 2 ** 64) {
+      mem.setUint32(S_LIMIT, 0xffffffff, true);
+      mem.setUint32(S_LIMIT + 4, 0xffffffff, true);
+    } else {
+      const lh = Math.floor(limit / TWO32);
+      mem.setUint32(S_LIMIT + 4, lh, true);
+      mem.setUint32(S_LIMIT, limit - lh * TWO32, true);
     }
-    stream.pktPos = o;
-    stream.pktDecl = decl;
-    stream.pktEvents += n;
-    stream.events += n;
-    stream.lastHi = lastHi;
-    stream.lastLo = lastLo;
+    for (;;) {
+      mem.setUint32(S_O, this.outBase, true);
+      mem.setUint32(S_DECL, 0, true);
+      mem.setUint32(S_N, 0, true);
+      mem.setUint32(S_BEGIN, 0, true);
+      mem.setUint32(S_FAST, this.ctxCodes.length === 0 && !stream.holding ? 1 : 0, true);
+      mem.setUint32(S_LAST, stream.lastLo, true);
+      mem.setUint32(S_LAST + 4, stream.lastHi, true);
+      const status = this.walker.walk();
+      // what the loop wrote: into the packet, as it is
+      const o = mem.getUint32(S_O, true);
+      const bytes = o - this.outBase;
+      if (bytes > 0) {
+        const n = mem.getUint32(S_N, true);
+        // (a packet closed here ends with its own last event: update the clock after)
+        stream.ensureRoom(bytes);
+        const at = stream.pktPos;
+        if (stream.pktBeginHi < 0) {
+          stream.pktBeginLo = mem.getUint32(S_BEGINTS, true);
+          stream.pktBeginHi = mem.getUint32(S_BEGINTS + 4, true);
+        }
+        stream.pktU8.set(this.wasmU8.subarray(this.outBase, o), at);
+        stream.pktDecl = at + (mem.getUint32(S_DECL, true) - this.outBase);
+        stream.pktPos = at + bytes;
+        stream.pktEvents += n;
+        stream.events += n;
+      }
+      stream.lastLo = mem.getUint32(S_LAST, true);
+      stream.lastHi = mem.getUint32(S_LAST + 4, true);
+      if (status === W_END) return;
+      if (status < 0) throw new PageError(`${WALK_ERRORS[-status] ?? 'bad record'} at page offset ${mem.getUint32(S_POS, true) - PAGE_BASE}`);
+      // a record for JavaScript
+      const off = mem.getUint32(S_REC_OFF, true) - PAGE_BASE;
+      const len = mem.getUint32(S_REC_LEN, true);
+      const tlo = mem.getUint32(S_TS, true);
+      const thi = mem.getUint32(S_TS + 4, true);
+      const plan = this.plans[this.pageU8[off]! | (this.pageU8[off + 1]! << 8)];
+      if (plan === undefined) this.onProbe(this.pageU8[off]! | (this.pageU8[off + 1]! << 8), off, len);
+      else this.handle(r, plan, thi, tlo, off, len, this.pageDv);
+    }
   }
 
   /** one record the fast path does not take */

@@ -128,9 +128,11 @@ interface Held {
  * (or `u32`/`dv`), then `commit()`.
  */
 export class KernelStream {
+  static readonly dbg = !!process.env['TTNG_KDEBUG'];
+  static dbgWrite = -0;
   private readonly fd: number;
   private readonly idxFd: number;
-  private fileOffset = 0;
+  private fileOffset = -0;
   private seq = 0;
   private readonly uuid: Uint8Array;
 
@@ -145,7 +147,7 @@ export class KernelStream {
   pktDecl = PACKET_HEADER_BYTES;
   pktEvents = 0;
   pktBeginHi = -1;
-  pktBeginLo = 0;
+  pktBeginLo = -0;
 
   /** current target of reserve(): the packet, or the hold buffer */
   u8: Uint8Array;
@@ -155,21 +157,21 @@ export class KernelStream {
   private reserved = 0;
 
   /** clock of the last event (events never go backwards in a stream) */
-  lastHi = 0;
-  lastLo = 0;
+  lastHi = -0;
+  lastLo = -0;
   /** cumulative events lost in this stream (packet context events_discarded) */
-  discarded = 0;
+  discarded = -0;
   /** events written */
-  events = 0;
+  events = -0;
   packets = 0;
 
   private holdBuf: ArrayBuffer | undefined;
   private held: Held[] = [];
-  private holdFloorHi = 0;
-  private holdFloorLo = 0;
+  private holdFloorHi = -0;
+  private holdFloorLo = -0;
   holding = false;
   /** the events_discarded value written in the last packet */
-  private writtenDiscarded = 0;
+  private writtenDiscarded = -0;
 
   constructor(
     readonly file: string,
@@ -196,6 +198,17 @@ export class KernelStream {
     this.u8 = this.pktU8;
     this.u32 = this.pktU32;
     this.dv = this.pktDv;
+    // Fields that hold large numbers start as -0 (a heap number, not a small
+    // integer), and fields that are reassigned later are assigned twice here:
+    // either way the object's shape is final from the start, so the JIT's
+    // optimised hot loop is never thrown away when tracing starts.
+    this.u8 = this.pktU8;
+    this.u32 = this.pktU32;
+    this.dv = this.pktDv;
+    this.pktU8 = this.u8;
+    this.pktU32 = this.u32;
+    this.pktDv = this.dv;
+    this.holding = false;
   }
 
   /** sets the stream's clock floor (e.g. the session start) */
@@ -401,7 +414,9 @@ export class KernelStream {
     if (content < FIRST_EVENT) for (let i = PACKET_HEADER_BYTES; i < FIRST_EVENT; i++) this.pktU8[i] = 0;
     const data = this.pktU8.subarray(0, size);
     let off = 0;
+    const t0 = KernelStream.dbg ? performance.now() : 0;
     while (off < size) off += fs.writeSync(this.fd, data, off, size - off, this.fileOffset + off);
+    if (KernelStream.dbg) KernelStream.dbgWrite += performance.now() - t0;
     const e = Buffer.alloc(72);
     const ix = new DataView(e.buffer, e.byteOffset, 72);
     setU64BE(ix, 0, this.fileOffset);

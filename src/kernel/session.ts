@@ -13,7 +13,7 @@ import type {
 } from './api.js';
 import { INSTANCE_PREFIX } from './api.js';
 import { ChannelConsumer } from './consumer.js';
-import { MetadataWriter, kernelStreamClass } from './ctf-out.js';
+import { KernelStream, MetadataWriter, kernelStreamClass } from './ctf-out.js';
 import type { EventPlan } from './mapping.js';
 import { KERNEL_CONTEXT_TYPES, PATH_ARGS, PLAN_RAW, contextStruct, planEvent } from './mapping.js';
 import { eventFilter } from './filter.js';
@@ -174,6 +174,8 @@ interface Channel {
 
 /** bytes read per CPU per pass before yielding to the event loop */
 const PASS_BYTES = 1 << 20;
+/** how often the per-CPU `stats` are read while tracing */
+const STATS_MS = 250;
 /** a busy CPU's event stream, in bytes per ms (≈ 2.3 M events/s of 40 B: the kernel's own limit here) */
 const PEAK_BYTES_PER_MS = 100_000;
 
@@ -256,7 +258,6 @@ export class KernelSessionImpl implements KernelSession {
       this.state = 'started';
       this.statedump(t0.hi, t0.lo);
       for (const ch of this.channels.values()) ch.consumer!.firstPackets();
-      for (const ch of this.channels.values()) ch.consumer!.warmUp();
       for (const ch of this.channels.values()) this.startTimers(ch);
     } catch (e) {
       // leave nothing half-made behind
@@ -304,7 +305,7 @@ export class KernelSessionImpl implements KernelSession {
         channel: ch.cfg.name, streamId: ch.streamId, instance: inst, cpus: inst.cpus(), outDir: this.opts.outputDir,
         packetBytes: Math.min(16 << 20, Math.max(64 << 10, ch.cfg.subbufSize)), uuid: this.uuid, contexts: ch.contexts,
         overwrite: ch.cfg.overwrite, headerPage: hp, headerEvent: inst.headerEvent(), subbufBytes, procs: this.procs,
-        hostname: os.hostname(),
+        hostname: os.hostname(), latencyMs: Math.max(1, (ch.cfg.readTimerUs || 200_000) / 1000),
       });
     }
     // statedump: in the channels whose rules select it, else the first one
@@ -481,6 +482,7 @@ export class KernelSessionImpl implements KernelSession {
     const idleMs = Math.min(readMs, Math.max(1, ch.bufferBytes / 2 / PEAK_BYTES_PER_MS));
     ch.lastPass = Date.now();
     let rate = 0; // bytes per ms on the busiest CPU, smoothed
+    let lastStats = 0;
     const budget = Math.max(16, Math.floor(PASS_BYTES / (ch.consumer!.opts.subbufBytes || 4096)));
     const tick = (): void => {
       ch.readTimer = undefined;
@@ -490,7 +492,11 @@ export class KernelSessionImpl implements KernelSession {
       try {
         this.refreshNotrace();
         more = ch.consumer!.pass(budget);
-        ch.consumer!.pollStats();
+        // losses: a few times a second is enough (and stop() reads them last)
+        if (Date.now() - lastStats >= STATS_MS) {
+          ch.consumer!.pollStats();
+          lastStats = Date.now();
+        }
       } catch (e) {
         ch.error = (e as Error).message;
       }
@@ -501,7 +507,13 @@ export class KernelSessionImpl implements KernelSession {
       rate = Math.max(bytes / elapsed, rate * 0.7);
       // come back before a quarter of the buffer fills at the rate seen lately
       const delay = more ? 0 : Math.min(idleMs, Math.max(1, ch.bufferBytes / 4 / Math.max(rate, 1)));
-      if (process.env['TTNG_KDEBUG']) process.stderr.write(`pass ${now} took=${(performance.now() - t0).toFixed(1)} elapsed=${elapsed} bytes=${bytes} more=${more} delay=${delay.toFixed(1)} lost=${ch.consumer!.discarded}\n`);
+      if (process.env['TTNG_KDEBUG']) process.stderr.write(`pass ${now} took=${(performance.now() - t0).toFixed(1)} elapsed=${elapsed} bytes=${bytes} more=${more} delay=${delay.toFixed(1)} unread=${ch.consumer!.debugUnread} read=${ch.consumer!.dbgRead.toFixed(1)} decode=${ch.consumer!.dbgDecode.toFixed(1)} write=${KernelStream.dbgWrite.toFixed(1)} lost=${ch.consumer!.discarded}\n`);
+      if (process.env['TTNG_KDEBUG']) {
+        ch.consumer!.debugUnread = 0;
+        ch.consumer!.dbgRead = 0;
+        ch.consumer!.dbgDecode = 0;
+        KernelStream.dbgWrite = 0;
+      }
       ch.readTimer = delay === 0 ? (setImmediate(tick) as unknown as NodeJS.Timeout) : setTimeout(tick, delay);
       if (delay !== 0) ch.readTimer.unref();
     };

@@ -45,11 +45,33 @@ function cpuPages(): Uint8Array[][] {
   return out;
 }
 
+/** every stream's packets, from its index: time ranges in order and never overlapping */
+function checkPackets(kdir: string): number {
+  let packets = 0;
+  for (const f of fs.readdirSync(path.join(kdir, 'index'))) {
+    const b = fs.readFileSync(path.join(kdir, 'index', f));
+    let prevEnd = -1n;
+    let prevSeq = -1n;
+    for (let i = 16; i + 72 <= b.length; i += 72) {
+      const begin = b.readBigUInt64BE(i + 24);
+      const end = b.readBigUInt64BE(i + 32);
+      const seq = b.readBigUInt64BE(i + 64);
+      assert.ok(begin <= end, `${f}: packet ${seq} ends before it begins`);
+      assert.ok(begin >= prevEnd, `${f}: packet ${seq} begins before the previous one ends`);
+      assert.equal(seq, prevSeq + 1n);
+      prevEnd = end;
+      prevSeq = seq;
+      packets++;
+    }
+  }
+  return packets;
+}
+
 const stubInstance = { rawPipe: () => '/dev/null', stats: () => ({ entries: 0, overrun: 0, commitOverrun: 0, bytes: 0, droppedEvents: 0, readEvents: 0 }) } as unknown as Instance;
 
 function consumer(dir: string, cpus: number[], contexts: KernelContextType[]): ChannelConsumer {
   const opts: ConsumerOptions = {
-    channel: 'channel0', streamId: 0, instance: stubInstance, cpus, outDir: dir, packetBytes: 64 << 10, uuid: new Uint8Array(16).fill(3),
+    channel: 'channel0', streamId: 0, instance: stubInstance, cpus, outDir: dir, packetBytes: 16 << 10, uuid: new Uint8Array(16).fill(3),
     contexts, overwrite: false, headerPage: hp, headerEvent: he, subbufBytes: PAGE, procs: new ProcCache(), hostname: 'fixture',
     now: () => FIXTURE_NOW,
   };
@@ -84,6 +106,7 @@ test('fixture pages → CTF: babeltrace2 and babeltrace 1.5 read every event wit
     const { c, expected } = writeTrace(dir, []);
     assert.equal(c.pageErrors, 0, `page errors: ${c.lastPageError}`);
     assert.equal(c.recorded, expected);
+    assert.ok(checkPackets(path.join(dir, 'kernel')) > 2, 'several packets');
     const bt2 = spawnSync('babeltrace2', [dir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 28 });
     assert.equal(bt2.status, 0, bt2.stderr);
     const lines = bt2.stdout.split('\n').filter(Boolean);
@@ -154,6 +177,7 @@ test('fuzz: the consumer walks mutated and random pages without throwing or loop
     }
     c.close();
     assert.ok(c.recorded > 0);
+    checkPackets(dir);
     // babeltrace2 still reads what was written from the corrupted input
     const bt2 = spawnSync('babeltrace2', [dir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 28 });
     assert.equal(bt2.status, 0, bt2.stderr.slice(0, 1000));

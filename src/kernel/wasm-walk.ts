@@ -1,0 +1,363 @@
+// The consumer's hot loop in WebAssembly: walks the records of one ftrace page
+// (same rules as page.ts) and writes the events that are copied as they are
+// (RAW plans, see mapping.ts) into an output area; it stops at every record
+// that needs JavaScript (rebuilt events, filters, uprobe records, contexts).
+// WebAssembly because the loop runs ~100 M times a minute on a busy machine:
+// compiled once, it costs a few ns per event and never falls back to slower
+// code the way JIT-compiled JavaScript does when it meets a new case.
+//
+// The module is assembled here from a few opcodes (no toolchain needed).
+//
+// Memory (imported, never grown, so views on it stay valid):
+//   STATE   [0, 256)           i32/i64 slots below
+//   PLANS   [256, 256 + 1 MiB) 16 bytes per common_type:
+//            u8 kind (0 none, 1 copy, 2 JavaScript), u8 skip, u16 words,
+//            u16 declBytes, u16 minLen, u8 nfix, u8 -, u16 fix[3] (record
+//            offsets of s32 priorities to lower by 100)
+//   PAGE    the sub-buffer read from trace_pipe_raw
+//   OUT     records written (8-byte aligned, position independent)
+
+export const S_POS = 0;
+export const S_END = 4;
+export const S_O = 8;
+export const S_DECL = 12;
+export const S_N = 16;
+export const S_REC_OFF = 20;
+export const S_REC_LEN = 24;
+export const S_FAST = 28;
+export const S_MAXTL = 32;
+export const S_PADDING = 36;
+export const S_EXTEND = 40;
+export const S_STAMP = 44;
+export const S_BEGIN = 48;
+export const S_TS = 64;
+export const S_LAST = 72;
+export const S_LIMIT = 80;
+export const S_PAGETS = 88;
+export const S_BEGINTS = 96;
+
+export const PLANS = 256;
+export const PLAN_BYTES = 16;
+export const KIND_NONE = 0;
+export const KIND_COPY = 1;
+export const KIND_JS = 2;
+
+/** walk() results */
+export const W_END = 0;
+export const W_RECORD = 1;
+export const W_TRUNCATED = -1;
+export const W_PAST_END = -2;
+export const W_BAD_LENGTH = -3;
+export const W_BAD_TYPE = -4;
+export const W_FUTURE = -5;
+
+/* ------------------------------ a tiny assembler ------------------------------ */
+
+const I32 = 0x7f;
+const I64 = 0x7e;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: bigint): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = Number(n & 0x7fn);
+    n >>= 7n;
+    const done = (n === 0n && (b & 0x40) === 0) || (n === -1n && (b & 0x40) !== 0);
+    out.push(done ? b : b | 0x80);
+    if (done) return out;
+  }
+}
+
+class Code {
+  readonly b: number[] = [];
+  private nlocals: number[] = [];
+  local(type: number): number {
+    this.nlocals.push(type);
+    return this.nlocals.length - 1;
+  }
+  localsDecl(): number[] {
+    const out = [...uleb(this.nlocals.length)];
+    for (const t of this.nlocals) out.push(1, t);
+    return out;
+  }
+  get(l: number): this {
+    this.b.push(0x20, ...uleb(l));
+    return this;
+  }
+  set(l: number): this {
+    this.b.push(0x21, ...uleb(l));
+    return this;
+  }
+  tee(l: number): this {
+    this.b.push(0x22, ...uleb(l));
+    return this;
+  }
+  i32(v: number): this {
+    this.b.push(0x41, ...sleb(BigInt(v | 0)));
+    return this;
+  }
+  i64(v: bigint): this {
+    this.b.push(0x42, ...sleb(BigInt.asIntN(64, v)));
+    return this;
+  }
+  op(...bytes: number[]): this {
+    this.b.push(...bytes);
+    return this;
+  }
+  /** memory access: opcode, alignment log2, offset */
+  mem(opcode: number, align: number, offset = 0): this {
+    this.b.push(opcode, align, ...uleb(offset));
+    return this;
+  }
+  block(): this {
+    this.b.push(0x02, 0x40);
+    return this;
+  }
+  loop(): this {
+    this.b.push(0x03, 0x40);
+    return this;
+  }
+  if(): this {
+    this.b.push(0x04, 0x40);
+    return this;
+  }
+  else(): this {
+    this.b.push(0x05);
+    return this;
+  }
+  end(): this {
+    this.b.push(0x0b);
+    return this;
+  }
+  br(depth: number): this {
+    this.b.push(0x0c, ...uleb(depth));
+    return this;
+  }
+  brIf(depth: number): this {
+    this.b.push(0x0d, ...uleb(depth));
+    return this;
+  }
+  ret(): this {
+    this.b.push(0x0f);
+    return this;
+  }
+}
+
+// opcodes
+const I32_LOAD = 0x28, I64_LOAD = 0x29, I32_LOAD8_U = 0x2d, I32_LOAD16_U = 0x2f, I32_STORE = 0x36, I64_STORE = 0x37;
+const I32_EQZ = 0x45, I32_EQ = 0x46, I32_NE = 0x47, I32_LT_U = 0x49, I32_GT_U = 0x4b, I32_LE_U = 0x4d, I32_GE_U = 0x4f;
+const I64_LT_U = 0x54, I64_GT_U = 0x56;
+const I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_OR = 0x72, I32_SHL = 0x74, I32_SHR_U = 0x76;
+const I64_ADD = 0x7c, I64_AND = 0x83, I64_OR = 0x84, I64_SHL = 0x86;
+const I64_EXTEND_I32_U = 0xad;
+const SELECT = 0x1b;
+
+/** the walk function's body */
+function walkBody(): Code {
+  const c = new Code();
+  const pos = c.local(I32), end = c.local(I32), o = c.local(I32), decl = c.local(I32), n = c.local(I32);
+  const ts = c.local(I64), last = c.local(I64), limit = c.local(I64), pageTs = c.local(I64);
+  const w = c.local(I32), tl = c.local(I32), off = c.local(I32), len = c.local(I32), a0 = c.local(I32);
+  const ent = c.local(I32), k = c.local(I32), words = c.local(I32), skip = c.local(I32), tsOut = c.local(I64);
+  const total = c.local(I32), fast = c.local(I32), begin = c.local(I32), maxTl = c.local(I32), padding = c.local(I32);
+  const extend = c.local(I32), stamp = c.local(I32), db = c.local(I32), p = c.local(I32), nfix = c.local(I32);
+  const s = c.local(I32), d = c.local(I32), delta = c.local(I32), status = c.local(I32);
+
+  const ld32 = (slot: number, into: number): void => void c.i32(0).mem(I32_LOAD, 2, slot).set(into);
+  const ld64 = (slot: number, into: number): void => void c.i32(0).mem(I64_LOAD, 3, slot).set(into);
+  ld32(S_POS, pos); ld32(S_END, end); ld32(S_O, o); ld32(S_DECL, decl); ld32(S_N, n);
+  ld32(S_FAST, fast); ld32(S_BEGIN, begin); ld32(S_MAXTL, maxTl); ld32(S_PADDING, padding);
+  ld32(S_EXTEND, extend); ld32(S_STAMP, stamp);
+  ld64(S_TS, ts); ld64(S_LAST, last); ld64(S_LIMIT, limit); ld64(S_PAGETS, pageTs);
+
+  const addDelta = (): void => void c.get(ts).get(delta).op(I64_EXTEND_I32_U, I64_ADD).set(ts);
+
+  // block $done { loop $next { block $body { ... } br $next } }
+  c.block(); // $done
+  c.loop(); // $next
+  c.block(); // $body: `br 0` = next record
+  // if pos >= end: status END, done
+  c.get(pos).get(end).op(I32_GE_U).if().i32(W_END).set(status).br(3).end();
+  c.get(pos).i32(4).op(I32_ADD).get(end).op(I32_GT_U).if().i32(W_TRUNCATED).set(status).br(3).end();
+  c.get(pos).mem(I32_LOAD, 2).tee(w).i32(31).op(I32_AND).set(tl);
+  c.get(w).i32(5).op(I32_SHR_U).set(delta);
+  // data record with type_len 1..max?
+  c.get(tl).op(I32_EQZ, I32_EQZ).get(tl).get(maxTl).op(I32_LE_U, I32_AND).if();
+  {
+    c.get(pos).i32(4).op(I32_ADD).tee(off).get(tl).i32(2).op(I32_SHL).tee(len).op(I32_ADD).tee(pos);
+    c.get(end).op(I32_GT_U).if().i32(W_PAST_END).set(status).br(4).end();
+    addDelta();
+  }
+  c.else();
+  {
+    // special records need the array word
+    c.get(pos).i32(8).op(I32_ADD).get(end).op(I32_GT_U).if();
+    {
+      c.get(tl).get(padding).op(I32_EQ).get(delta).op(I32_EQZ, I32_AND).if().i32(W_END).set(status).br(5).end();
+      c.i32(W_TRUNCATED).set(status).br(4);
+    }
+    c.end();
+    c.get(pos).mem(I32_LOAD, 2, 4).set(a0);
+    c.get(tl).op(I32_EQZ).if();
+    {
+      // type_len 0: length in array[0]
+      c.get(a0).i32(4).op(I32_LT_U).get(a0).get(end).get(pos).op(I32_SUB, I32_GT_U, I32_OR).if().i32(W_BAD_LENGTH).set(status).br(5).end();
+      c.get(a0).i32(3).op(I32_ADD).i32(-4).op(I32_AND).i32(4).op(I32_ADD).set(total);
+      c.get(pos).get(total).op(I32_ADD).get(end).op(I32_GT_U).if().i32(W_PAST_END).set(status).br(5).end();
+      c.get(pos).i32(8).op(I32_ADD).set(off);
+      c.get(a0).i32(4).op(I32_SUB).set(len);
+      c.get(pos).get(total).op(I32_ADD).set(pos);
+      addDelta();
+    }
+    c.else();
+    {
+      c.get(tl).get(padding).op(I32_EQ).if();
+      {
+        c.get(delta).op(I32_EQZ).if().i32(W_END).set(status).br(6).end();
+        c.get(a0).get(end).get(pos).op(I32_SUB, I32_GT_U).if().i32(W_BAD_LENGTH).set(status).br(6).end();
+        c.get(a0).i32(3).op(I32_ADD).i32(-4).op(I32_AND).i32(4).op(I32_ADD).set(total);
+        c.get(total).i32(8).op(I32_LT_U).get(pos).get(total).op(I32_ADD).get(end).op(I32_GT_U, I32_OR).if().i32(W_BAD_LENGTH).set(status).br(6).end();
+        c.get(pos).get(total).op(I32_ADD).set(pos);
+        addDelta();
+        c.br(3); // next record
+      }
+      c.end();
+      c.get(tl).get(extend).op(I32_EQ).if();
+      {
+        c.get(ts).get(a0).op(I64_EXTEND_I32_U).i64(27n).op(I64_SHL, I64_ADD).get(delta).op(I64_EXTEND_I32_U, I64_ADD).set(ts);
+        c.get(ts).get(limit).op(I64_GT_U).if().i32(W_FUTURE).set(status).br(6).end();
+        c.get(pos).i32(8).op(I32_ADD).set(pos);
+        c.br(3);
+      }
+      c.end();
+      c.get(tl).get(stamp).op(I32_EQ).if();
+      {
+        c.get(a0).op(I64_EXTEND_I32_U).i64(27n).op(I64_SHL).get(delta).op(I64_EXTEND_I32_U, I64_OR);
+        c.get(pageTs).i64(0xf800000000000000n).op(I64_AND, I64_OR).set(ts);
+        c.get(ts).get(limit).op(I64_GT_U).if().i32(W_FUTURE).set(status).br(6).end();
+        c.get(pos).i32(8).op(I32_ADD).set(pos);
+        c.br(3);
+      }
+      c.end();
+      c.i32(W_BAD_TYPE).set(status).br(4);
+    }
+    c.end();
+  }
+  c.end();
+  // a data record at off/len
+  c.get(len).i32(8).op(I32_LT_U).brIf(0);
+  c.get(off).mem(I32_LOAD16_U, 1).i32(PLAN_BYTES).op(I32_MUL).i32(PLANS).op(I32_ADD).tee(ent).mem(I32_LOAD8_U, 0).tee(k);
+  c.op(I32_EQZ).brIf(0); // no plan: skipped
+  // JavaScript's: kind 2, or no fast path now, or a short record
+  c.get(k).i32(KIND_COPY).op(I32_NE).get(fast).op(I32_EQZ, I32_OR).get(len).get(ent).mem(I32_LOAD16_U, 1, 6).op(I32_LT_U, I32_OR).if();
+  {
+    c.i32(0).get(off).mem(I32_STORE, 2, S_REC_OFF);
+    c.i32(0).get(len).mem(I32_STORE, 2, S_REC_LEN);
+    c.i32(W_RECORD).set(status).br(3);
+  }
+  c.end();
+  // time never goes back in a stream
+  c.get(last).get(ts).get(ts).get(last).op(I64_LT_U, SELECT).tee(tsOut).set(last);
+  c.get(begin).op(I32_EQZ).if().i32(0).get(tsOut).mem(I64_STORE, 3, S_BEGINTS).i32(1).set(begin).end();
+  c.get(o).get(tsOut).mem(I64_STORE, 3);
+  c.get(o).get(off).mem(I64_LOAD, 2).mem(I64_STORE, 3, 8);
+  c.get(ent).mem(I32_LOAD16_U, 1, 2).set(words);
+  c.get(ent).mem(I32_LOAD8_U, 0, 1).set(skip);
+  c.get(off).get(skip).op(I32_ADD).set(s);
+  c.get(o).i32(16).op(I32_ADD).set(d);
+  c.i32(0).set(k);
+  c.block().loop();
+  {
+    c.get(k).get(words).op(I32_GE_U).brIf(1);
+    c.get(d).get(s).mem(I64_LOAD, 2).mem(I64_STORE, 3);
+    c.get(d).i32(8).op(I32_ADD).set(d);
+    c.get(s).i32(8).op(I32_ADD).set(s);
+    c.get(k).i32(2).op(I32_ADD).set(k);
+    c.br(0);
+  }
+  c.end().end();
+  // the padding word after an odd number of words: zero
+  c.get(words).i32(1).op(I32_AND).if().get(o).get(words).i32(2).op(I32_SHL, I32_ADD).i32(0).mem(I32_STORE, 2, 16).end();
+  // priorities: LTTng's prio - 100
+  c.get(ent).mem(I32_LOAD8_U, 0, 8).set(nfix);
+  for (let i = 0; i < 3; i++) {
+    c.get(nfix).i32(i).op(I32_GT_U).if();
+    c.get(o).i32(16).op(I32_ADD).get(ent).mem(I32_LOAD16_U, 1, 10 + 2 * i).op(I32_ADD).get(skip).op(I32_SUB).tee(p);
+    c.get(p).mem(I32_LOAD, 2).i32(100).op(I32_SUB).mem(I32_STORE, 2);
+    c.end();
+  }
+  c.get(ent).mem(I32_LOAD16_U, 1, 4).tee(db).op(I32_EQZ).if();
+  c.get(o).i32(10).op(I32_ADD).set(decl).get(o).i32(16).op(I32_ADD).set(o);
+  c.else();
+  c.get(o).i32(16).op(I32_ADD).get(db).op(I32_ADD).set(decl);
+  c.get(o).i32(16).op(I32_ADD).get(words).i32(1).op(I32_ADD).i32(-2).op(I32_AND).i32(2).op(I32_SHL, I32_ADD).set(o);
+  c.end();
+  c.get(n).i32(1).op(I32_ADD).set(n);
+  c.end(); // $body
+  c.br(0); // next record
+  c.end(); // loop
+  c.end(); // $done
+  const st32 = (slot: number, from: number): void => void c.i32(0).get(from).mem(I32_STORE, 2, slot);
+  st32(S_POS, pos); st32(S_O, o); st32(S_DECL, decl); st32(S_N, n); st32(S_BEGIN, begin);
+  c.i32(0).get(ts).mem(I64_STORE, 3, S_TS);
+  c.i32(0).get(last).mem(I64_STORE, 3, S_LAST);
+  c.get(status);
+  return c;
+}
+
+/** The module: imports env.mem, exports walk(): i32. */
+export function walkModuleBytes(): Uint8Array {
+  const body = walkBody();
+  const fn = [...body.localsDecl(), ...body.b, 0x0b];
+  const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
+  const str = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, 'utf8')];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    // type: () -> i32
+    ...section(1, [1, 0x60, 0, 1, I32]),
+    // import env.mem: memory, min 1
+    ...section(2, [1, ...str('env'), ...str('mem'), 0x02, 0x00, 0x01]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...str('walk'), 0x00, 0]),
+    ...section(10, [1, ...uleb(fn.length), ...fn]),
+  ];
+  return Uint8Array.from(bytes);
+}
+
+// the few WebAssembly APIs used (tsconfig's lib has no WebAssembly types)
+interface WasmModule {
+  readonly __wasmModule?: never;
+}
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Memory: new (d: { initial: number }) => WasmMemory;
+  Instance: new (m: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+};
+
+let compiled: WasmModule | undefined;
+
+export interface Walker {
+  walk(): number;
+  mem: WasmMemory;
+}
+
+/** An instance over a fresh memory of `bytes` bytes. */
+export function createWalker(bytes: number): Walker {
+  compiled ??= new WebAssembly.Module(walkModuleBytes());
+  const mem = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
+  const inst = new WebAssembly.Instance(compiled, { env: { mem } });
+  return { walk: inst.exports['walk'] as () => number, mem };
+}
