@@ -38,6 +38,8 @@ export interface KernelChannelStats {
   discardedEvents: number;
   /** events written to the trace so far */
   recordedEvents: number;
+  /** overwrite mode: events overwritten before they could be read (in the trace's events_discarded, not in discardedEvents) */
+  overwrittenEvents?: number;
 }
 
 /**

@@ -562,15 +562,9 @@ export class KernelSessionImpl implements KernelSession {
         discardedEvents: ch.cfg.overwrite ? 0 : lost,
         recordedEvents: ch.consumer?.recorded ?? 0,
       };
+      if (ch.cfg.overwrite) s.overwrittenEvents = lost;
       return s;
     });
-  }
-
-  /** losses of each channel in overwrite mode (overwritten before being read) */
-  overwrittenEvents(): Map<string, number> {
-    const m = new Map<string, number>();
-    for (const ch of this.channels.values()) if (ch.cfg.overwrite) m.set(ch.cfg.name, ch.consumer?.discarded ?? 0);
-    return m;
   }
 
   /** per-channel errors met while reading (kept out of the control flow) */

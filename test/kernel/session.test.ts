@@ -326,3 +326,21 @@ test('--filter: in the kernel where ftrace can (sched_switch), on the records wh
     remove();
   }
 });
+
+test('overwrite mode: records lost to the writer are in events_discarded, not in discardedEvents', { skip, timeout: 30_000 }, async () => {
+  await withSession('flight', async (s) => {
+    const dir = (s as unknown as { dir: string }).dir;
+    s.addChannel(channel({ subbufSize: 4096, numSubbuf: 4, readTimerUs: 5_000_000, overwrite: true }));
+    s.setEventRules('channel0', [{ kind: 'syscall', pattern: 'getppid', enabled: true }]);
+    await s.start();
+    await runNode(`for (let i = 0; i < 20000; i++) process.ppid;`);
+    const stats = await s.stop();
+    assert.equal(stats[0]!.discardedEvents, 0);
+    assert.ok((stats[0]!.overwrittenEvents ?? 0) > 1000, `${stats[0]!.overwrittenEvents} overwritten`);
+    await s.destroy();
+    const bt2 = spawnSync('babeltrace2', [dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.equal(bt2.status, 0, bt2.stderr);
+    assert.match(bt2.stderr, /WARNING: Tracer discarded \d+ events/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
