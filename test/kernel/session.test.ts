@@ -117,26 +117,35 @@ test('sched_switch + all syscalls with a workload: babeltrace2, babeltrace 1.5 a
   let workPid = 0;
   let fdNum = -1;
   try {
-    await withSession('ktest', async (s) => {
-      traceDir = (s as unknown as { dir: string }).dir;
-      s.addChannel(channel());
-      s.setEventRules('channel0', [
-        { kind: 'tracepoint', pattern: 'sched_switch', enabled: true },
-        { kind: 'syscall', pattern: '*', enabled: true },
-      ]);
-      s.setContexts('channel0', ['pid', 'tid', 'procname']);
-      await s.start();
-      assert.ok(leftovers().some((n) => n.startsWith(`ttng_${daemonId}_ktest_channel0`)), 'the instance exists while tracing');
-      const w = await runNode(script);
-      workPid = w.pid;
-      fdNum = Number(w.out);
-      await sleep(100);
-      const stats = await s.stop();
-      assert.equal(stats.length, 1);
-      assert.equal(stats[0]!.name, 'channel0');
-      assert.ok(stats[0]!.recordedEvents > 1000, `${stats[0]!.recordedEvents} events`);
-      assert.equal(stats[0]!.discardedEvents, 0);
-    });
+    // The session traces every process: when the machine is busy (other test
+    // files run beside this one), the buffer may overflow and the workload's
+    // own events may be among those lost. That is tracing, not a bug: try again.
+    for (let attempt = 1; ; attempt++) {
+      if (traceDir) fs.rmSync(traceDir, { recursive: true, force: true });
+      let discarded = 0;
+      await withSession('ktest', async (s) => {
+        traceDir = (s as unknown as { dir: string }).dir;
+        s.addChannel(channel({ numSubbuf: 8, readTimerUs: 50_000 }));
+        s.setEventRules('channel0', [
+          { kind: 'tracepoint', pattern: 'sched_switch', enabled: true },
+          { kind: 'syscall', pattern: '*', enabled: true },
+        ]);
+        s.setContexts('channel0', ['pid', 'tid', 'procname']);
+        await s.start();
+        assert.ok(leftovers().some((n) => n.startsWith(`ttng_${daemonId}_ktest_channel0`)), 'the instance exists while tracing');
+        const w = await runNode(script);
+        workPid = w.pid;
+        fdNum = Number(w.out);
+        await sleep(100);
+        const stats = await s.stop();
+        assert.equal(stats.length, 1);
+        assert.equal(stats[0]!.name, 'channel0');
+        assert.ok(stats[0]!.recordedEvents > 1000, `${stats[0]!.recordedEvents} events`);
+        discarded = stats[0]!.discardedEvents;
+      });
+      if (discarded === 0) break;
+      if (attempt === 3) assert.fail(`${discarded} events discarded in each of 3 attempts`);
+    }
     assert.deepEqual(leftovers(), [], 'no instance or uprobe left after destroy');
 
     const kdir = path.join(traceDir, 'kernel');
