@@ -24,11 +24,13 @@ import type { Walker } from './wasm-walk.js';
 import {
   KIND_COPY, KIND_JS, KIND_NONE, PLANS, PLAN_BYTES, S_BEGIN, S_BEGINTS, S_DECL, S_END, S_EXTEND, S_FAST, S_LAST, S_LIMIT, S_MAXTL,
   S_N, S_O, S_PADDING, S_PAGETS, S_POS, S_REC_LEN, S_REC_OFF, S_STAMP, S_TS, W_BAD_LENGTH, W_BAD_TYPE, W_END, W_FUTURE, W_PAST_END,
-  W_TRUNCATED, createWalker,
+  W_TRUNCATED, createWalker, S_CTXBYTES, S_HDR, S_CTXTAB, S_CTXMASK, S_CTXSTRIDE, S_CTXVALS, S_CPUKEY, W_CTX_MISS,
 } from './wasm-walk.js';
 
 /** where the page lives in the wasm memory (after STATE and PLANS) */
 const PAGE_BASE = PLANS + 65536 * PLAN_BYTES;
+/** threads whose contexts the wasm loop keeps (a power of two) */
+const CTX_ENTRIES = 4096;
 const WALK_ERRORS: Record<number, string> = {
   [-W_TRUNCATED]: 'truncated record', [-W_PAST_END]: 'record runs past the page data', [-W_BAD_LENGTH]: 'invalid record length',
   [-W_BAD_TYPE]: 'unknown record type', [-W_FUTURE]: 'timestamp in the future',
@@ -121,6 +123,11 @@ export class ChannelConsumer {
   private readonly wasmDv: DataView;
   private readonly outBase: number;
   private readonly pageBytes: number;
+  /** the wasm context cache (see wasm-walk.ts S_CTX*) */
+  private readonly ctxTab: number;
+  private readonly ctxVals: number;
+  private readonly ctxStride: number;
+  private ctxCount = 0;
   private readonly pageU8: Uint8Array;
   private readonly pageU32: Uint32Array;
   private readonly pageDv: DataView;
@@ -142,12 +149,25 @@ export class ChannelConsumer {
   constructor(readonly opts: ConsumerOptions) {
     this.cursor = new PageCursor(opts.headerPage, opts.headerEvent);
     this.pageBytes = (Math.max(opts.subbufBytes, opts.headerPage.dataOffset + opts.headerPage.dataSize) + 7) & ~7;
-    // PAGE, then OUT: room for 3 bytes out per byte in (a 12-byte record can become a 24-byte event)
+    this.hdr = headerBytes(opts.contexts);
+    this.ctxBytes = opts.contexts.reduce((n, t) => n + contextBytes(t), 0);
+    // PAGE, then OUT: room for (header + 8) / 12 bytes out per byte in (a 12-byte record can become a 24-byte event)
     this.outBase = (PAGE_BASE + this.pageBytes + 64 + 7) & ~7;
-    this.walker = createWalker(this.outBase + 3 * this.pageBytes + 256);
+    const outBytes = Math.ceil(((this.hdr + 8) / 12) * this.pageBytes) + 256;
+    // then the context cache: keys, and values of ctxBytes (+ zeros up to the next 8 bytes, + 8)
+    this.ctxTab = (this.outBase + outBytes + 7) & ~7;
+    this.ctxStride = ((this.ctxBytes + 7) & ~7) + 8;
+    this.ctxVals = this.ctxTab + CTX_ENTRIES * 4;
+    this.walker = createWalker(this.ctxVals + (this.ctxBytes ? CTX_ENTRIES * this.ctxStride : 0) + 64);
     const buf = this.walker.mem.buffer;
     this.wasmU8 = new Uint8Array(buf);
     this.wasmDv = new DataView(buf);
+    this.wasmDv.setUint32(S_CTXBYTES, this.ctxBytes, true);
+    this.wasmDv.setUint32(S_HDR, this.hdr, true);
+    this.wasmDv.setUint32(S_CTXTAB, this.ctxTab, true);
+    this.wasmDv.setUint32(S_CTXMASK, CTX_ENTRIES - 1, true);
+    this.wasmDv.setUint32(S_CTXSTRIDE, this.ctxStride, true);
+    this.wasmDv.setUint32(S_CTXVALS, this.ctxVals, true);
     this.wasmDv.setUint32(S_MAXTL, opts.headerEvent.dataMaxTypeLen, true);
     this.wasmDv.setUint32(S_PADDING, opts.headerEvent.padding, true);
     this.wasmDv.setUint32(S_EXTEND, opts.headerEvent.timeExtend, true);
@@ -155,8 +175,6 @@ export class ChannelConsumer {
     this.pageU8 = new Uint8Array(buf, PAGE_BASE, this.pageBytes);
     this.pageU32 = new Uint32Array(buf, PAGE_BASE, this.pageBytes >> 2);
     this.pageDv = new DataView(buf, PAGE_BASE, this.pageBytes);
-    this.hdr = headerBytes(opts.contexts);
-    this.ctxBytes = opts.contexts.reduce((n, t) => n + contextBytes(t), 0);
     this.ctxCodes = Int32Array.from(opts.contexts.map((t) => CTX_CODE[t]));
     this.hostname = new Uint8Array(HOSTNAME_LEN);
     this.hostname.set(Buffer.from(opts.hostname, 'utf8').subarray(0, HOSTNAME_LEN - 1));
@@ -272,6 +290,7 @@ export class ChannelConsumer {
   pass(budget: number, all = false): boolean {
     this.passNo++;
     this.opts.procs.tick();
+    this.clearContexts();
     const ahead = this.tracks.size > 0;
     const pages: { r: CpuReader; page: Uint8Array }[] = [];
     let more = false;
@@ -514,7 +533,8 @@ export class ChannelConsumer {
       mem.setUint32(S_DECL, 0, true);
       mem.setUint32(S_N, 0, true);
       mem.setUint32(S_BEGIN, 0, true);
-      mem.setUint32(S_FAST, this.ctxCodes.length === 0 && !stream.holding ? 1 : 0, true);
+      mem.setUint32(S_FAST, stream.holding ? 0 : 1, true);
+      mem.setUint32(S_CPUKEY, (0x80000000 | r.cpu) >>> 0, true);
       mem.setUint32(S_LAST, stream.lastLo, true);
       mem.setUint32(S_LAST + 4, stream.lastHi, true);
       const status = this.walker.walk();
@@ -546,9 +566,37 @@ export class ChannelConsumer {
       const tlo = mem.getUint32(S_TS, true);
       const thi = mem.getUint32(S_TS + 4, true);
       const plan = this.plans[this.pageU8[off]! | (this.pageU8[off + 1]! << 8)];
+      if (status === W_CTX_MISS) this.cacheContexts(r, this.pageDv.getInt32(off + 4, true), thi, tlo);
       if (plan === undefined) this.onProbe(this.pageU8[off]! | (this.pageU8[off + 1]! << 8), off, len);
       else this.handle(r, plan, thi, tlo, off, len, this.pageDv);
     }
+  }
+
+  /** puts a thread's contexts in the wasm loop's cache (unless they change within these pages) */
+  private cacheContexts(r: CpuReader, tid: number, hi: number, lo: number): void {
+    if (this.tracks.size && this.tracker.changing(tid)) return;
+    if (this.ctxCount >= (CTX_ENTRIES * 3) >> 2) this.clearContexts();
+    const key = tid === 0 ? (0x80000000 | r.cpu) >>> 0 : (tid + 1) >>> 0;
+    const mem = this.wasmDv;
+    let h = (Math.imul(key, -1640531535) >>> 20) & (CTX_ENTRIES - 1);
+    for (;;) {
+      const k = mem.getUint32(this.ctxTab + h * 4, true);
+      if (k === key) return;
+      if (k === 0) break;
+      h = (h + 1) & (CTX_ENTRIES - 1);
+    }
+    const v = this.ctxVals + h * this.ctxStride;
+    this.wasmU8.fill(0, v, v + this.ctxStride);
+    this.writeContexts(r, mem, this.wasmU8, v, tid, hi, lo);
+    mem.setUint32(this.ctxTab + h * 4, key, true);
+    this.ctxCount++;
+  }
+
+  /** forgets the cached contexts (once per pass: /proc's values age, threads come and go) */
+  private clearContexts(): void {
+    if (!this.ctxBytes) return;
+    this.wasmU8.fill(0, this.ctxTab, this.ctxTab + CTX_ENTRIES * 4);
+    this.ctxCount = 0;
   }
 
   /** one record the fast path does not take */

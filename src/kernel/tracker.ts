@@ -119,6 +119,11 @@ export class TaskTracker {
     this.push(tid, ts, info, before);
   }
 
+  /** whether the thread changed during the pages read ahead (its values depend on the time) */
+  changing(tid: number): boolean {
+    return this.hist.has(tid);
+  }
+
   /** orders each thread's updates by time (after a read-ahead) */
   ready(): void {
     for (const h of this.hist.values()) if (h.length > 1) h.sort((a, b) => a.ts - b.ts);

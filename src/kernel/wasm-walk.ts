@@ -35,6 +35,16 @@ export const S_LAST = 72;
 export const S_LIMIT = 80;
 export const S_PAGETS = 88;
 export const S_BEGINTS = 96;
+/** contexts: their bytes (0: none), the record header size with them (8-aligned) */
+export const S_CTXBYTES = 104;
+export const S_HDR = 108;
+/** the context cache: tid+1 keys (u32, 0 = free) at CTXTAB, mask = entries - 1, values every STRIDE bytes at CTXVALS */
+export const S_CTXTAB = 112;
+export const S_CTXMASK = 116;
+export const S_CTXSTRIDE = 120;
+export const S_CTXVALS = 124;
+/** the cache key of tid 0 on this CPU (the idle task's name depends on the CPU) */
+export const S_CPUKEY = 128;
 
 export const PLANS = 256;
 export const PLAN_BYTES = 16;
@@ -45,6 +55,8 @@ export const KIND_JS = 2;
 /** walk() results */
 export const W_END = 0;
 export const W_RECORD = 1;
+/** a record whose thread's contexts are not in the cache yet (JavaScript writes it and fills the cache) */
+export const W_CTX_MISS = 2;
 export const W_TRUNCATED = -1;
 export const W_PAST_END = -2;
 export const W_BAD_LENGTH = -3;
@@ -154,7 +166,7 @@ class Code {
 }
 
 // opcodes
-const I32_LOAD = 0x28, I64_LOAD = 0x29, I32_LOAD8_U = 0x2d, I32_LOAD16_U = 0x2f, I32_STORE = 0x36, I64_STORE = 0x37;
+const I32_LOAD = 0x28, I64_LOAD = 0x29, I32_LOAD8_U = 0x2d, I32_LOAD16_U = 0x2f, I32_STORE = 0x36, I64_STORE = 0x37, I32_STORE16 = 0x3b;
 const I32_EQZ = 0x45, I32_EQ = 0x46, I32_NE = 0x47, I32_LT_U = 0x49, I32_GT_U = 0x4b, I32_LE_U = 0x4d, I32_GE_U = 0x4f;
 const I64_LT_U = 0x54, I64_GT_U = 0x56;
 const I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_OR = 0x72, I32_SHL = 0x74, I32_SHR_U = 0x76;
@@ -172,12 +184,15 @@ function walkBody(): Code {
   const total = c.local(I32), fast = c.local(I32), begin = c.local(I32), maxTl = c.local(I32), padding = c.local(I32);
   const extend = c.local(I32), stamp = c.local(I32), db = c.local(I32), p = c.local(I32), nfix = c.local(I32);
   const s = c.local(I32), d = c.local(I32), delta = c.local(I32), status = c.local(I32);
+  const ctxBytes = c.local(I32), hdr = c.local(I32), tab = c.local(I32), mask = c.local(I32), stride = c.local(I32), vals = c.local(I32);
+  const h = c.local(I32), key = c.local(I32), tid1 = c.local(I32), val = c.local(I32);
 
   const ld32 = (slot: number, into: number): void => void c.i32(0).mem(I32_LOAD, 2, slot).set(into);
   const ld64 = (slot: number, into: number): void => void c.i32(0).mem(I64_LOAD, 3, slot).set(into);
   ld32(S_POS, pos); ld32(S_END, end); ld32(S_O, o); ld32(S_DECL, decl); ld32(S_N, n);
   ld32(S_FAST, fast); ld32(S_BEGIN, begin); ld32(S_MAXTL, maxTl); ld32(S_PADDING, padding);
   ld32(S_EXTEND, extend); ld32(S_STAMP, stamp);
+  ld32(S_CTXBYTES, ctxBytes); ld32(S_HDR, hdr); ld32(S_CTXTAB, tab); ld32(S_CTXMASK, mask); ld32(S_CTXSTRIDE, stride); ld32(S_CTXVALS, vals);
   ld64(S_TS, ts); ld64(S_LAST, last); ld64(S_LIMIT, limit); ld64(S_PAGETS, pageTs);
 
   const addDelta = (): void => void c.get(ts).get(delta).op(I64_EXTEND_I32_U, I64_ADD).set(ts);
@@ -266,15 +281,55 @@ function walkBody(): Code {
     c.i32(W_RECORD).set(status).br(3);
   }
   c.end();
+  // contexts: from the cache, by thread (a miss: JavaScript's)
+  c.get(ctxBytes).if();
+  {
+    c.get(off).mem(I32_LOAD, 2, 4).tee(tid1).op(I32_EQZ).if().i32(0).mem(I32_LOAD, 2, S_CPUKEY).set(tid1).else().get(tid1).i32(1).op(I32_ADD).set(tid1).end();
+    c.get(tid1).i32(-1640531535).op(I32_MUL).i32(20).op(I32_SHR_U).get(mask).op(I32_AND).set(h);
+    c.block().loop();
+    {
+      c.get(tab).get(h).i32(2).op(I32_SHL, I32_ADD).mem(I32_LOAD, 2).tee(key).get(tid1).op(I32_EQ).brIf(1);
+      c.get(key).op(I32_EQZ).if();
+      {
+        c.i32(0).get(off).mem(I32_STORE, 2, S_REC_OFF);
+        c.i32(0).get(len).mem(I32_STORE, 2, S_REC_LEN);
+        c.i32(W_CTX_MISS).set(status).br(6); // if, loop, block, if(ctx), $body, $next → $done
+      }
+      c.end();
+      c.get(h).i32(1).op(I32_ADD).get(mask).op(I32_AND).set(h);
+      c.br(0);
+    }
+    c.end().end();
+    c.get(vals).get(h).get(stride).op(I32_MUL, I32_ADD).set(val);
+  }
+  c.end();
   // time never goes back in a stream
   c.get(last).get(ts).get(ts).get(last).op(I64_LT_U, SELECT).tee(tsOut).set(last);
   c.get(begin).op(I32_EQZ).if().i32(0).get(tsOut).mem(I64_STORE, 3, S_BEGINTS).i32(1).set(begin).end();
   c.get(o).get(tsOut).mem(I64_STORE, 3);
-  c.get(o).get(off).mem(I64_LOAD, 2).mem(I64_STORE, 3, 8);
+  c.get(ctxBytes).op(I32_EQZ).if();
+  {
+    // id and ftrace's common fields (the reader skips them)
+    c.get(o).get(off).mem(I64_LOAD, 2).mem(I64_STORE, 3, 8);
+  }
+  c.else();
+  {
+    c.get(o).get(off).mem(I32_LOAD16_U, 1).mem(I32_STORE16, 1, 8);
+    c.i32(0).set(k);
+    c.block().loop();
+    {
+      c.get(k).get(ctxBytes).op(I32_GE_U).brIf(1);
+      c.get(o).get(k).op(I32_ADD).get(val).get(k).op(I32_ADD).mem(I64_LOAD, 3).mem(I64_STORE, 1, 10);
+      c.get(k).i32(8).op(I32_ADD).set(k);
+      c.br(0);
+    }
+    c.end().end();
+  }
+  c.end();
   c.get(ent).mem(I32_LOAD16_U, 1, 2).set(words);
   c.get(ent).mem(I32_LOAD8_U, 0, 1).set(skip);
   c.get(off).get(skip).op(I32_ADD).set(s);
-  c.get(o).i32(16).op(I32_ADD).set(d);
+  c.get(o).get(hdr).op(I32_ADD).set(d);
   c.i32(0).set(k);
   c.block().loop();
   {
@@ -287,20 +342,20 @@ function walkBody(): Code {
   }
   c.end().end();
   // the padding word after an odd number of words: zero
-  c.get(words).i32(1).op(I32_AND).if().get(o).get(words).i32(2).op(I32_SHL, I32_ADD).i32(0).mem(I32_STORE, 2, 16).end();
+  c.get(words).i32(1).op(I32_AND).if().get(o).get(hdr).op(I32_ADD).get(words).i32(2).op(I32_SHL, I32_ADD).i32(0).mem(I32_STORE, 2).end();
   // priorities: LTTng's prio - 100
   c.get(ent).mem(I32_LOAD8_U, 0, 8).set(nfix);
   for (let i = 0; i < 3; i++) {
     c.get(nfix).i32(i).op(I32_GT_U).if();
-    c.get(o).i32(16).op(I32_ADD).get(ent).mem(I32_LOAD16_U, 1, 10 + 2 * i).op(I32_ADD).get(skip).op(I32_SUB).tee(p);
+    c.get(o).get(hdr).op(I32_ADD).get(ent).mem(I32_LOAD16_U, 1, 10 + 2 * i).op(I32_ADD).get(skip).op(I32_SUB).tee(p);
     c.get(p).mem(I32_LOAD, 2).i32(100).op(I32_SUB).mem(I32_STORE, 2);
     c.end();
   }
   c.get(ent).mem(I32_LOAD16_U, 1, 4).tee(db).op(I32_EQZ).if();
-  c.get(o).i32(10).op(I32_ADD).set(decl).get(o).i32(16).op(I32_ADD).set(o);
+  c.get(o).i32(10).op(I32_ADD).get(ctxBytes).op(I32_ADD).set(decl).get(o).get(hdr).op(I32_ADD).set(o);
   c.else();
-  c.get(o).i32(16).op(I32_ADD).get(db).op(I32_ADD).set(decl);
-  c.get(o).i32(16).op(I32_ADD).get(words).i32(1).op(I32_ADD).i32(-2).op(I32_AND).i32(2).op(I32_SHL, I32_ADD).set(o);
+  c.get(o).get(hdr).op(I32_ADD).get(db).op(I32_ADD).set(decl);
+  c.get(o).get(hdr).op(I32_ADD).get(words).i32(1).op(I32_ADD).i32(-2).op(I32_AND).i32(2).op(I32_SHL, I32_ADD).set(o);
   c.end();
   c.get(n).i32(1).op(I32_ADD).set(n);
   c.end(); // $body
