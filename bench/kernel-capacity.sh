@@ -5,14 +5,15 @@
 # the same per-CPU buffer size. Reports events recorded per second, events
 # lost and the recorder's CPU time during the workload.
 #
-# usage: bench/kernel-capacity.sh [-n SYSCALLS] [-m ttng,tracecmd] [-b BUFFER_KB_PER_CPU] [-s SUBBUF_BYTES] [-r ROUNDS]
+# usage: bench/kernel-capacity.sh [-n SYSCALLS] [-m ttng,tracecmd] [-b BUFFER_KB_PER_CPU] [-s SUBBUF_BYTES] [-r ROUNDS] [-c CONTEXTS]
+#   -c pid,tid,procname: ttng also records these contexts (add-context -k)
 # Needs root, tracefs, gcc, trace-cmd, and a built dist/ (npm run build).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SHARED=$(cd "$HERE/../../shared" && pwd)
-N=5000000; MODES=ttng,tracecmd; KB=4096; SUBBUF=1048576; ROUNDS=1
-while getopts "n:m:b:s:r:" o; do
-  case $o in n) N=$OPTARG;; m) MODES=$OPTARG;; b) KB=$OPTARG;; s) SUBBUF=$OPTARG;; r) ROUNDS=$OPTARG;; *) sed -n '2,10p' "$0"; exit 2;; esac
+N=5000000; MODES=ttng,tracecmd; KB=4096; SUBBUF=1048576; ROUNDS=1; CTX=""
+while getopts "n:m:b:s:r:c:" o; do
+  case $o in n) N=$OPTARG;; m) MODES=$OPTARG;; b) KB=$OPTARG;; s) SUBBUF=$OPTARG;; r) ROUNDS=$OPTARG;; c) CTX=$OPTARG;; *) sed -n '2,11p' "$0"; exit 2;; esac
 done
 W=/tmp/ttng-bench/kernel; mkdir -p "$W"
 BIN=$W/getppid_loop
@@ -28,7 +29,7 @@ for mode in ${MODES//,/ }; do
   out=$W/$mode; rm -rf "$out"; mkdir -p "$out"; rdy=$out/ready; rm -f "$rdy"
   INST=ttngbenchtc$$
   case $mode in
-    ttng) setsid node "$HERE/kernel-record.mjs" "$out/trace" --subbuf "$SUBBUF" --num $((KB * 1024 / SUBBUF)) --ready "$rdy" > "$out/log" 2>&1 < /dev/null & ;;
+    ttng) setsid node "$HERE/kernel-record.mjs" "$out/trace" --subbuf "$SUBBUF" --num $((KB * 1024 / SUBBUF)) ${CTX:+--contexts "$CTX"} --ready "$rdy" > "$out/log" 2>&1 < /dev/null & ;;
     tracecmd) setsid "$SHARED/bench/overhead/tc-wrap.sh" "$INST" trace-cmd record --compression none -B "$INST" -b "$KB" -e syscalls -e sched:sched_switch -o "$out/trace.dat" > "$out/log" 2>&1 < /dev/null & ;;
   esac
   TPID=$!

@@ -1,7 +1,7 @@
 // A minimal kernel recorder over ttng's kernel tracer (dist/kernel), for
 // bench/kernel-capacity.sh: records sched_switch and every system call into
 // OUT until SIGINT/SIGTERM, then prints events_recorded=N events_lost=N.
-// usage: node bench/kernel-record.mjs OUT [--subbuf BYTES] [--num N] [--read-timer US] [--ready FILE]
+// usage: node bench/kernel-record.mjs OUT [--subbuf BYTES] [--num N] [--read-timer US] [--contexts pid,tid,...] [--ready FILE]
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,8 @@ s.setEventRules('channel0', [
   { kind: 'tracepoint', pattern: 'sched_switch', enabled: true },
   { kind: 'syscall', pattern: opt('--syscalls', '*'), enabled: true },
 ]);
+const ctx = opt('--contexts', '');
+if (ctx) s.setContexts('channel0', ctx.split(','));
 await s.start();
 const ready = opt('--ready');
 if (ready) fs.writeFileSync(ready, String(process.pid));

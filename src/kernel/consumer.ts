@@ -25,12 +25,15 @@ import {
   KIND_COPY, KIND_JS, KIND_NONE, PLANS, PLAN_BYTES, S_BEGIN, S_BEGINTS, S_DECL, S_END, S_EXTEND, S_FAST, S_LAST, S_LIMIT, S_MAXTL,
   S_N, S_O, S_PADDING, S_PAGETS, S_POS, S_REC_LEN, S_REC_OFF, S_STAMP, S_TS, W_BAD_LENGTH, W_BAD_TYPE, W_END, W_FUTURE, W_PAST_END,
   W_TRUNCATED, createWalker, S_CTXBYTES, S_HDR, S_CTXTAB, S_CTXMASK, S_CTXSTRIDE, S_CTXVALS, S_CPUKEY, W_CTX_MISS,
+  S_SCAN, S_LIST, S_LISTN, S_LISTMAX, W_LIST_FULL,
 } from './wasm-walk.js';
 
 /** where the page lives in the wasm memory (after STATE and PLANS) */
 const PAGE_BASE = PLANS + 65536 * PLAN_BYTES;
 /** threads whose contexts the wasm loop keeps (a power of two) */
 const CTX_ENTRIES = 4096;
+/** records listed per scan call */
+const LIST_MAX = 1024;
 const WALK_ERRORS: Record<number, string> = {
   [-W_TRUNCATED]: 'truncated record', [-W_PAST_END]: 'record runs past the page data', [-W_BAD_LENGTH]: 'invalid record length',
   [-W_BAD_TYPE]: 'unknown record type', [-W_FUTURE]: 'timestamp in the future',
@@ -128,6 +131,8 @@ export class ChannelConsumer {
   private readonly ctxVals: number;
   private readonly ctxStride: number;
   private ctxCount = 0;
+  /** where the scan mode lists the thread tracker's records */
+  private readonly listBase: number;
   private readonly pageU8: Uint8Array;
   private readonly pageU32: Uint32Array;
   private readonly pageDv: DataView;
@@ -158,7 +163,8 @@ export class ChannelConsumer {
     this.ctxTab = (this.outBase + outBytes + 7) & ~7;
     this.ctxStride = ((this.ctxBytes + 7) & ~7) + 8;
     this.ctxVals = this.ctxTab + CTX_ENTRIES * 4;
-    this.walker = createWalker(this.ctxVals + (this.ctxBytes ? CTX_ENTRIES * this.ctxStride : 0) + 64);
+    this.listBase = (this.ctxVals + (this.ctxBytes ? CTX_ENTRIES * this.ctxStride : 0) + 7) & ~7;
+    this.walker = createWalker(this.listBase + LIST_MAX * 16 + 64);
     const buf = this.walker.mem.buffer;
     this.wasmU8 = new Uint8Array(buf);
     this.wasmDv = new DataView(buf);
@@ -207,6 +213,7 @@ export class ChannelConsumer {
     const dv = this.wasmDv;
     const p = this.plans[id];
     this.wasmU8.fill(0, e, e + PLAN_BYTES);
+    if (this.tracks.has(id)) dv.setUint8(e + 9, 1);
     if (!p) {
       dv.setUint8(e, this.probes.has(id) ? KIND_JS : KIND_NONE);
       return;
@@ -225,6 +232,7 @@ export class ChannelConsumer {
   /** an event that tells who threads are (see tracker.ts); read ahead of each pass */
   setTrack(id: number, spec: TrackSpec): void {
     this.tracks.set(id, spec);
+    this.planEntry(id);
   }
 
   /** streams start no earlier than this clock value */
@@ -335,6 +343,7 @@ export class ChannelConsumer {
         r.bytesRead += got;
         let size: number;
         if (ahead) {
+          this.scanTracking(got);
           pages.push({ r, page: this.pageU8.slice(0, got) });
           size = this.pageDv.getUint32(this.opts.headerPage.commitOffset, true) & 0x7ffffff;
         } else {
@@ -347,7 +356,6 @@ export class ChannelConsumer {
       }
     }
     if (ahead) {
-      for (const p of pages) this.scanTracking(p.page);
       this.tracker.ready();
       for (const p of pages) {
         this.pageU8.set(p.page);
@@ -359,19 +367,42 @@ export class ChannelConsumer {
     return more;
   }
 
-  /** feeds the tracker with the thread events of one page */
-  private scanTracking(page: Uint8Array): void {
+  /** feeds the tracker with the thread events of the page in pageU8 (the wasm loop finds them) */
+  private scanTracking(got: number): void {
     const c = this.cursor;
-    const dv = new DataView(page.buffer, page.byteOffset, page.byteLength);
     try {
-      c.reset(page, dv, 0, page.length);
-      while (c.next()) {
-        if (c.length < 8) continue;
-        const spec = this.tracks.get(page[c.offset]! | (page[c.offset + 1]! << 8));
-        if (spec) this.tracker.note(spec, page, dv, c.offset, c.length, c.tsHi * TWO32 + c.tsLo);
-      }
+      c.reset(this.pageU8, this.pageDv, 0, got);
     } catch {
-      /* counted when the page is transcoded */
+      return; // counted when the page is transcoded
+    }
+    const mem = this.wasmDv;
+    const start = PAGE_BASE + this.opts.headerPage.dataOffset;
+    mem.setUint32(S_POS, start, true);
+    mem.setUint32(S_END, start + c.size, true);
+    mem.setUint32(S_TS, c.pageTsLo, true);
+    mem.setUint32(S_TS + 4, c.pageTsHi, true);
+    mem.setUint32(S_PAGETS, c.pageTsLo, true);
+    mem.setUint32(S_PAGETS + 4, c.pageTsHi, true);
+    mem.setUint32(S_LIMIT, 0xffffffff, true);
+    mem.setUint32(S_LIMIT + 4, 0xffffffff, true);
+    mem.setUint32(S_SCAN, 1, true);
+    mem.setUint32(S_LIST, this.listBase, true);
+    mem.setUint32(S_LISTMAX, LIST_MAX, true);
+    try {
+      for (;;) {
+        mem.setUint32(S_LISTN, 0, true);
+        const status = this.walker.walk();
+        const n = mem.getUint32(S_LISTN, true);
+        for (let i = 0; i < n; i++) {
+          const e = this.listBase + i * 16;
+          const off = mem.getUint32(e, true) - PAGE_BASE;
+          const spec = this.tracks.get(this.pageU8[off]! | (this.pageU8[off + 1]! << 8));
+          if (spec) this.tracker.note(spec, this.pageU8, this.pageDv, off, mem.getUint32(e + 4, true), mem.getUint32(e + 12, true) * TWO32 + mem.getUint32(e + 8, true));
+        }
+        if (status !== W_LIST_FULL) break;
+      }
+    } finally {
+      mem.setUint32(S_SCAN, 0, true);
     }
   }
 
@@ -470,7 +501,7 @@ export class ChannelConsumer {
     this.pageU8.set(page.subarray(0, n));
     this.pageU8.fill(0, n);
     if (this.tracks.size) {
-      this.scanTracking(this.pageU8.slice(0, n));
+      this.scanTracking(n);
       this.tracker.ready();
     }
     this.decodePage(r, n);

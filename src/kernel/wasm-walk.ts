@@ -45,6 +45,11 @@ export const S_CTXSTRIDE = 120;
 export const S_CTXVALS = 124;
 /** the cache key of tid 0 on this CPU (the idle task's name depends on the CPU) */
 export const S_CPUKEY = 128;
+/** scan mode: only list the records whose plan entry has the track flag (byte 9), 16 bytes each: off, len, ts */
+export const S_SCAN = 132;
+export const S_LIST = 136;
+export const S_LISTN = 140;
+export const S_LISTMAX = 144;
 
 export const PLANS = 256;
 export const PLAN_BYTES = 16;
@@ -57,6 +62,8 @@ export const W_END = 0;
 export const W_RECORD = 1;
 /** a record whose thread's contexts are not in the cache yet (JavaScript writes it and fills the cache) */
 export const W_CTX_MISS = 2;
+/** scan mode: the list is full (call again to go on) */
+export const W_LIST_FULL = 3;
 export const W_TRUNCATED = -1;
 export const W_PAST_END = -2;
 export const W_BAD_LENGTH = -3;
@@ -186,12 +193,14 @@ function walkBody(): Code {
   const s = c.local(I32), d = c.local(I32), delta = c.local(I32), status = c.local(I32);
   const ctxBytes = c.local(I32), hdr = c.local(I32), tab = c.local(I32), mask = c.local(I32), stride = c.local(I32), vals = c.local(I32);
   const h = c.local(I32), key = c.local(I32), tid1 = c.local(I32), val = c.local(I32);
+  const scan = c.local(I32), listN = c.local(I32), listMax = c.local(I32), list = c.local(I32);
 
   const ld32 = (slot: number, into: number): void => void c.i32(0).mem(I32_LOAD, 2, slot).set(into);
   const ld64 = (slot: number, into: number): void => void c.i32(0).mem(I64_LOAD, 3, slot).set(into);
   ld32(S_POS, pos); ld32(S_END, end); ld32(S_O, o); ld32(S_DECL, decl); ld32(S_N, n);
   ld32(S_FAST, fast); ld32(S_BEGIN, begin); ld32(S_MAXTL, maxTl); ld32(S_PADDING, padding);
   ld32(S_EXTEND, extend); ld32(S_STAMP, stamp);
+  ld32(S_SCAN, scan); ld32(S_LISTN, listN); ld32(S_LISTMAX, listMax); ld32(S_LIST, list);
   ld32(S_CTXBYTES, ctxBytes); ld32(S_HDR, hdr); ld32(S_CTXTAB, tab); ld32(S_CTXMASK, mask); ld32(S_CTXSTRIDE, stride); ld32(S_CTXVALS, vals);
   ld64(S_TS, ts); ld64(S_LAST, last); ld64(S_LIMIT, limit); ld64(S_PAGETS, pageTs);
 
@@ -271,7 +280,22 @@ function walkBody(): Code {
   c.end();
   // a data record at off/len
   c.get(len).i32(8).op(I32_LT_U).brIf(0);
-  c.get(off).mem(I32_LOAD16_U, 1).i32(PLAN_BYTES).op(I32_MUL).i32(PLANS).op(I32_ADD).tee(ent).mem(I32_LOAD8_U, 0).tee(k);
+  c.get(off).mem(I32_LOAD16_U, 1).i32(PLAN_BYTES).op(I32_MUL).i32(PLANS).op(I32_ADD).set(ent);
+  // scan mode: list the records the thread tracker wants, write nothing
+  c.get(scan).if();
+  {
+    c.get(ent).mem(I32_LOAD8_U, 0, 9).if();
+    {
+      c.get(list).get(listN).i32(4).op(I32_SHL, I32_ADD).tee(p).get(off).mem(I32_STORE, 2);
+      c.get(p).get(len).mem(I32_STORE, 2, 4);
+      c.get(p).get(ts).mem(I64_STORE, 3, 8);
+      c.get(listN).i32(1).op(I32_ADD).tee(listN).get(listMax).op(I32_GE_U).if().i32(W_LIST_FULL).set(status).br(5).end(); // if, if, if(scan), $body, $next → $done
+    }
+    c.end();
+    c.br(1); // next record
+  }
+  c.end();
+  c.get(ent).mem(I32_LOAD8_U, 0).tee(k);
   c.op(I32_EQZ).brIf(0); // no plan: skipped
   // JavaScript's: kind 2, or no fast path now, or a short record
   c.get(k).i32(KIND_COPY).op(I32_NE).get(fast).op(I32_EQZ, I32_OR).get(len).get(ent).mem(I32_LOAD16_U, 1, 6).op(I32_LT_U, I32_OR).if();
@@ -363,7 +387,7 @@ function walkBody(): Code {
   c.end(); // loop
   c.end(); // $done
   const st32 = (slot: number, from: number): void => void c.i32(0).get(from).mem(I32_STORE, 2, slot);
-  st32(S_POS, pos); st32(S_O, o); st32(S_DECL, decl); st32(S_N, n); st32(S_BEGIN, begin);
+  st32(S_POS, pos); st32(S_O, o); st32(S_DECL, decl); st32(S_N, n); st32(S_BEGIN, begin); st32(S_LISTN, listN);
   c.i32(0).get(ts).mem(I64_STORE, 3, S_TS);
   c.i32(0).get(last).mem(I64_STORE, 3, S_LAST);
   c.get(status);

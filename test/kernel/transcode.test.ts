@@ -17,6 +17,7 @@ import { contextStruct, planEvent } from '../../src/kernel/mapping.js';
 import { decodePage } from '../../src/kernel/page.js';
 import { ProcCache } from '../../src/kernel/procinfo.js';
 import type { Instance } from '../../src/kernel/tracefs.js';
+import { trackSpec } from '../../src/kernel/tracker.js';
 import type { KernelContextType } from '../../src/kernel/api.js';
 import { CHILD_ENV, prng, randInt, tempDir } from '../helpers.js';
 
@@ -78,7 +79,7 @@ function consumer(dir: string, cpus: number[], contexts: KernelContextType[]): C
   return new ChannelConsumer(opts);
 }
 
-function writeTrace(dir: string, contexts: KernelContextType[]): { c: ChannelConsumer; expected: number } {
+function writeTrace(dir: string, contexts: KernelContextType[], track = false): { c: ChannelConsumer; expected: number } {
   const kdir = path.join(dir, 'kernel');
   fs.mkdirSync(kdir, { recursive: true });
   const clock = { name: 'monotonic', freq: 1_000_000_000n, offsetSeconds: 1_700_000_000n, offsetCycles: 0n, precision: 1n, absolute: false };
@@ -88,6 +89,10 @@ function writeTrace(dir: string, contexts: KernelContextType[]): { c: ChannelCon
   const c = consumer(kdir, groups.map((_, i) => i), contexts);
   const plans = formats.map((f) => planEvent(f));
   for (const p of plans) c.setPlan(p);
+  if (track) for (const f of formats) {
+    const spec = trackSpec(f);
+    if (spec) c.setTrack(f.id, spec);
+  }
   meta.addEvents(plans.map((p) => ({ id: p.id, name: p.name, streamId: 0, payload: p.payload })));
   let expected = 0;
   groups.forEach((pages, cpu) => {
@@ -142,12 +147,18 @@ test('fixture pages → CTF: babeltrace2 and babeltrace 1.5 read every event wit
 test('fixture pages with contexts (pid, tid, procname, hostname): readable, contexts in place', () => {
   const { dir, remove } = tempDir('ttng-transcode-ctx-');
   try {
-    const { expected } = writeTrace(dir, ['pid', 'tid', 'procname', 'hostname']);
+    const { expected } = writeTrace(dir, ['pid', 'tid', 'procname', 'hostname'], true);
     const bt2 = spawnSync('babeltrace2', [dir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 28 });
     assert.equal(bt2.status, 0, bt2.stderr);
     const lines = bt2.stdout.split('\n').filter(Boolean);
     assert.equal(lines.length, expected);
     assert.ok(lines.every((l) => /\{ pid = -?\d+, tid = -?\d+, procname = "[^"]*", hostname = "fixture" \}/.test(l)), lines[0]);
+    // the threads of the fixture are long gone: their names come from the exec events (thread tracker)
+    const exec = lines.find((l) => / sched_process_exec: .*filename = "\/usr\/bin\/cat"/.test(l))!;
+    const tid = /\{ pid = -?\d+, tid = (\d+),/.exec(exec)![1]!;
+    const after = lines.slice(lines.indexOf(exec) + 1).filter((l) => l.includes(`tid = ${tid}, `));
+    assert.ok(after.length > 5);
+    assert.ok(after.every((l) => l.includes('procname = "cat"')), after[0]);
   } finally {
     remove();
   }
