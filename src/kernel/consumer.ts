@@ -133,9 +133,14 @@ export class ChannelConsumer {
   private ctxCount = 0;
   /** where the scan mode lists the thread tracker's records */
   private readonly listBase: number;
-  private readonly pageU8: Uint8Array;
-  private readonly pageU32: Uint32Array;
-  private readonly pageDv: DataView;
+  /** the page being decoded: one of the page slots of the wasm memory */
+  private pageBase = PAGE_BASE;
+  private pageU8: Uint8Array;
+  private pageU32: Uint32Array;
+  private pageDv: DataView;
+  /** page slots (several when pages are read ahead of decoding, for the thread tracker) */
+  private readonly slots: { base: number; u8: Uint8Array; u32: Uint32Array; dv: DataView }[] = [];
+  private ctxClearedAt = 0;
   private readonly hdr: number;
   private readonly ctxBytes: number;
   private readonly ctxCodes: Int32Array;
@@ -157,7 +162,9 @@ export class ChannelConsumer {
     this.hdr = headerBytes(opts.contexts);
     this.ctxBytes = opts.contexts.reduce((n, t) => n + contextBytes(t), 0);
     // PAGE, then OUT: room for (header + 8) / 12 bytes out per byte in (a 12-byte record can become a 24-byte event)
-    this.outBase = (PAGE_BASE + this.pageBytes + 64 + 7) & ~7;
+    // page slots: 1 MiB per CPU (a pass's reading) up to 8 MiB, at least one
+    const nslots = Math.max(1, Math.min(Math.floor((8 << 20) / this.pageBytes), opts.cpus.length * Math.max(16, Math.floor((1 << 20) / this.pageBytes))));
+    this.outBase = (PAGE_BASE + nslots * this.pageBytes + 64 + 7) & ~7;
     const outBytes = Math.ceil(((this.hdr + 8) / 12) * this.pageBytes) + 256;
     // then the context cache: keys, and values of ctxBytes (+ zeros up to the next 8 bytes, + 8)
     this.ctxTab = (this.outBase + outBytes + 7) & ~7;
@@ -178,9 +185,13 @@ export class ChannelConsumer {
     this.wasmDv.setUint32(S_PADDING, opts.headerEvent.padding, true);
     this.wasmDv.setUint32(S_EXTEND, opts.headerEvent.timeExtend, true);
     this.wasmDv.setUint32(S_STAMP, opts.headerEvent.timeStamp, true);
-    this.pageU8 = new Uint8Array(buf, PAGE_BASE, this.pageBytes);
-    this.pageU32 = new Uint32Array(buf, PAGE_BASE, this.pageBytes >> 2);
-    this.pageDv = new DataView(buf, PAGE_BASE, this.pageBytes);
+    for (let i = 0; i < nslots; i++) {
+      const base = PAGE_BASE + i * this.pageBytes;
+      this.slots.push({ base, u8: new Uint8Array(buf, base, this.pageBytes), u32: new Uint32Array(buf, base, this.pageBytes >> 2), dv: new DataView(buf, base, this.pageBytes) });
+    }
+    this.pageU8 = this.slots[0]!.u8;
+    this.pageU32 = this.slots[0]!.u32;
+    this.pageDv = this.slots[0]!.dv;
     this.ctxCodes = Int32Array.from(opts.contexts.map((t) => CTX_CODE[t]));
     this.hostname = new Uint8Array(HOSTNAME_LEN);
     this.hostname.set(Buffer.from(opts.hostname, 'utf8').subarray(0, HOSTNAME_LEN - 1));
@@ -189,6 +200,15 @@ export class ChannelConsumer {
     this.readers = opts.cpus.map(
       (cpu) => new CpuReader(cpu, new KernelStream(`${opts.outDir}/${opts.channel}_${cpu}`, opts.streamId, cpu, opts.packetBytes, opts.uuid)),
     );
+  }
+
+  /** decode from page slot i */
+  private usePage(i: number): void {
+    const sl = this.slots[i]!;
+    this.pageBase = sl.base;
+    this.pageU8 = sl.u8;
+    this.pageU32 = sl.u32;
+    this.pageDv = sl.dv;
   }
 
   setPlan(p: EventPlan): void {
@@ -266,6 +286,7 @@ export class ChannelConsumer {
   debugUnread = -0;
   readonly dbg = !!process.env['TTNG_KDEBUG'];
   dbgRead = -0;
+  readonly dbgCounts = new Map<string, number>();
   dbgDecode = -0;
 
   /** bytes of unread events in a CPU's buffer (stats "bytes:"), -1 if unknown */
@@ -298,11 +319,14 @@ export class ChannelConsumer {
   pass(budget: number, all = false): boolean {
     this.passNo++;
     this.opts.procs.tick();
-    this.clearContexts();
-    const ahead = this.tracks.size > 0;
-    const pages: { r: CpuReader; page: Uint8Array }[] = [];
-    let more = false;
     const nowMs = Date.now();
+    // /proc's values age: ask again now and then
+    if (nowMs - this.ctxClearedAt >= 1000) this.clearContexts();
+    const ahead = this.tracks.size > 0;
+    // read ahead: every page of the pass first (each in its slot), then decoded
+    const pages: { r: CpuReader; slot: number; got: number }[] = [];
+    let more = false;
+    this.usePage(0);
     const dataSize = this.opts.headerPage.dataSize;
     for (const r of this.readers) {
       if (r.fd < 0) continue;
@@ -327,6 +351,13 @@ export class ChannelConsumer {
           if (limit === budget) more = true;
           break;
         }
+        if (ahead) {
+          if (pages.length >= this.slots.length) {
+            more = true;
+            break;
+          }
+          this.usePage(pages.length);
+        }
         let got: number;
         const t0 = this.dbg ? performance.now() : 0;
         try {
@@ -344,7 +375,7 @@ export class ChannelConsumer {
         let size: number;
         if (ahead) {
           this.scanTracking(got);
-          pages.push({ r, page: this.pageU8.slice(0, got) });
+          pages.push({ r, slot: pages.length, got });
           size = this.pageDv.getUint32(this.opts.headerPage.commitOffset, true) & 0x7ffffff;
         } else {
           const t1 = this.dbg ? performance.now() : 0;
@@ -357,11 +388,14 @@ export class ChannelConsumer {
     }
     if (ahead) {
       this.tracker.ready();
+      // cached contexts of threads that changed in these pages are stale
+      if (this.tracker.anyChange()) this.clearContexts();
       for (const p of pages) {
-        this.pageU8.set(p.page);
-        this.decodePage(p.r, p.page.length);
+        this.usePage(p.slot);
+        this.decodePage(p.r, p.got);
       }
       this.tracker.endPass();
+      this.usePage(0);
     }
     this.expirePending(false);
     return more;
@@ -376,7 +410,7 @@ export class ChannelConsumer {
       return; // counted when the page is transcoded
     }
     const mem = this.wasmDv;
-    const start = PAGE_BASE + this.opts.headerPage.dataOffset;
+    const start = this.pageBase + this.opts.headerPage.dataOffset;
     mem.setUint32(S_POS, start, true);
     mem.setUint32(S_END, start + c.size, true);
     mem.setUint32(S_TS, c.pageTsLo, true);
@@ -395,7 +429,7 @@ export class ChannelConsumer {
         const n = mem.getUint32(S_LISTN, true);
         for (let i = 0; i < n; i++) {
           const e = this.listBase + i * 16;
-          const off = mem.getUint32(e, true) - PAGE_BASE;
+          const off = mem.getUint32(e, true) - this.pageBase;
           const spec = this.tracks.get(this.pageU8[off]! | (this.pageU8[off + 1]! << 8));
           if (spec) this.tracker.note(spec, this.pageU8, this.pageDv, off, mem.getUint32(e + 4, true), mem.getUint32(e + 12, true) * TWO32 + mem.getUint32(e + 8, true));
         }
@@ -458,6 +492,7 @@ export class ChannelConsumer {
   }
 
   close(): void {
+    if (this.dbg) process.stderr.write(`slow records: ${JSON.stringify([...this.dbgCounts].sort((a, b) => b[1] - a[1]).slice(0, 12))}\n`);
     this.expirePending(true);
     this.pollStats();
     this.closeFds();
@@ -544,8 +579,8 @@ export class ChannelConsumer {
   private walk(r: CpuReader, pos: number, end: number, hi: number, lo: number): void {
     const mem = this.wasmDv;
     const stream = r.stream;
-    mem.setUint32(S_POS, PAGE_BASE + pos, true);
-    mem.setUint32(S_END, PAGE_BASE + end, true);
+    mem.setUint32(S_POS, this.pageBase + pos, true);
+    mem.setUint32(S_END, this.pageBase + end, true);
     mem.setUint32(S_TS, lo, true);
     mem.setUint32(S_TS + 4, hi, true);
     mem.setUint32(S_PAGETS, lo, true);
@@ -590,13 +625,17 @@ export class ChannelConsumer {
       stream.lastLo = mem.getUint32(S_LAST, true);
       stream.lastHi = mem.getUint32(S_LAST + 4, true);
       if (status === W_END) return;
-      if (status < 0) throw new PageError(`${WALK_ERRORS[-status] ?? 'bad record'} at page offset ${mem.getUint32(S_POS, true) - PAGE_BASE}`);
+      if (status < 0) throw new PageError(`${WALK_ERRORS[-status] ?? 'bad record'} at page offset ${mem.getUint32(S_POS, true) - this.pageBase}`);
       // a record for JavaScript
-      const off = mem.getUint32(S_REC_OFF, true) - PAGE_BASE;
+      const off = mem.getUint32(S_REC_OFF, true) - this.pageBase;
       const len = mem.getUint32(S_REC_LEN, true);
       const tlo = mem.getUint32(S_TS, true);
       const thi = mem.getUint32(S_TS + 4, true);
       const plan = this.plans[this.pageU8[off]! | (this.pageU8[off + 1]! << 8)];
+      if (this.dbg) {
+        const k = status === W_CTX_MISS ? (this.tracks.size && thi * TWO32 + tlo < this.tracker.lastChange(this.pageDv.getInt32(off + 4, true)) ? 'miss-changing' : 'miss') : stream.holding ? 'holding' : plan ? (plan.fast ? 'fast?' : plan.name) : 'probe';
+        this.dbgCounts.set(k, (this.dbgCounts.get(k) ?? 0) + 1);
+      }
       if (status === W_CTX_MISS) this.cacheContexts(r, this.pageDv.getInt32(off + 4, true), thi, tlo);
       if (plan === undefined) this.onProbe(this.pageU8[off]! | (this.pageU8[off + 1]! << 8), off, len);
       else this.handle(r, plan, thi, tlo, off, len, this.pageDv);
@@ -605,7 +644,8 @@ export class ChannelConsumer {
 
   /** puts a thread's contexts in the wasm loop's cache (unless they change within these pages) */
   private cacheContexts(r: CpuReader, tid: number, hi: number, lo: number): void {
-    if (this.tracks.size && this.tracker.changing(tid)) return;
+    // a thread that changes later in these pages: its records until then are JavaScript's
+    if (this.tracks.size && hi * TWO32 + lo < this.tracker.lastChange(tid)) return;
     if (this.ctxCount >= (CTX_ENTRIES * 3) >> 2) this.clearContexts();
     const key = tid === 0 ? (0x80000000 | r.cpu) >>> 0 : (tid + 1) >>> 0;
     const mem = this.wasmDv;
@@ -625,6 +665,7 @@ export class ChannelConsumer {
 
   /** forgets the cached contexts (once per pass: /proc's values age, threads come and go) */
   private clearContexts(): void {
+    this.ctxClearedAt = Date.now();
     if (!this.ctxBytes) return;
     this.wasmU8.fill(0, this.ctxTab, this.ctxTab + CTX_ENTRIES * 4);
     this.ctxCount = 0;

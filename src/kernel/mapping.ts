@@ -214,7 +214,9 @@ function rawPlan(ev: EventFormat, name: string): EventPlan | undefined {
     const r = f.offset - skip;
     if (r < cur) return undefined;
     let t = fieldType(ev, f);
-    const maxA = Math.min(8, elemAlignMax(t));
+    // a scalar may be aligned beyond its size (a 32-bit int aligned on 64 bits skips
+    // the upper half of a syscall argument slot); array elements may not
+    const maxA = t.kind === 'int' ? 8 : Math.min(8, elemAlignMax(t));
     let chosen = 0;
     for (const a of [1, 2, 4, 8]) {
       if (a > maxA) break;

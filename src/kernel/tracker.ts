@@ -119,9 +119,20 @@ export class TaskTracker {
     this.push(tid, ts, info, before);
   }
 
+  /** whether any thread changed during the pages read ahead */
+  anyChange(): boolean {
+    return this.hist.size > 0;
+  }
+
   /** whether the thread changed during the pages read ahead (its values depend on the time) */
   changing(tid: number): boolean {
     return this.hist.has(tid);
+  }
+
+  /** when the thread last changed in the pages read ahead (-1: not) */
+  lastChange(tid: number): number {
+    const h = this.hist.get(tid);
+    return h ? h[h.length - 1]!.ts : -1;
   }
 
   /** orders each thread's updates by time (after a read-ahead) */

@@ -68,6 +68,29 @@ test('syscall entry: arguments in 8-byte slots read with their C size and alignm
   assert.equal(p.declBytes, 24);
 });
 
+test('syscall arguments narrower than their slot, one after another (futex): 64-bit alignment', () => {
+  const futex = parseEventFormat([
+    'name: sys_enter_futex', 'ID: 456', 'format:',
+    '\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;',
+    '\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;',
+    '\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;',
+    '\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;',
+    '', '\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;',
+    '\tfield:u32 * uaddr;\toffset:16;\tsize:8;\tsigned:0;',
+    '\tfield:int op;\toffset:24;\tsize:8;\tsigned:0;',
+    '\tfield:u32 val;\toffset:32;\tsize:8;\tsigned:0;',
+    '\tfield:const struct __kernel_timespec * utime;\toffset:40;\tsize:8;\tsigned:0;',
+    '\tfield:u32 * uaddr2;\toffset:48;\tsize:8;\tsigned:0;',
+    '\tfield:u32 val3;\toffset:56;\tsize:8;\tsigned:0;', '',
+  ].join('\n'), 'syscalls');
+  const p = planEvent(futex);
+  assert.equal(p.kind, PLAN_RAW);
+  assert.deepEqual(fields(p.payload), [
+    ['_uaddr', 'u64@8x'], ['_op', 's32@8'], ['_val', 'u32@64'], ['_utime', 'u64@64x'], ['_uaddr2', 'u64@8x'], ['_val3', 'u32@8'],
+  ]);
+  assert.equal(p.declBytes, 44);
+});
+
 test('openat entry: rebuilt, the filename a string ttng fetches', () => {
   const p = planEvent(fmt('events/syscalls/sys_enter_openat/format', 'syscalls'));
   assert.equal(p.kind, PLAN_STEPS);
