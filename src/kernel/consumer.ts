@@ -32,6 +32,7 @@ import {
 const PAGE_BASE = PLANS + 65536 * PLAN_BYTES;
 /** threads whose contexts the wasm loop keeps (a power of two) */
 const CTX_ENTRIES = 4096;
+const BYTES_LINE = Buffer.from('\nbytes:');
 /** records listed per scan call */
 const LIST_MAX = 1024;
 const WALK_ERRORS: Record<number, string> = {
@@ -295,15 +296,14 @@ export class ChannelConsumer {
     try {
       const n = fs.readSync(r.statsFd, this.statsBuf, 0, this.statsBuf.length, 0);
       const b = this.statsBuf;
-      // "bytes: N" is the 4th line; scan for it without making strings
-      for (let i = 0; i + 6 < n; i++) {
-        if (b[i] === 10 && b[i + 1] === 98 && b[i + 2] === 121 && b[i + 3] === 116 && b[i + 4] === 101 && b[i + 5] === 115 && b[i + 6] === 58) {
-          let v = 0;
-          let j = i + 7;
-          while (j < n && b[j] === 32) j++;
-          while (j < n && b[j]! >= 48 && b[j]! <= 57) v = v * 10 + (b[j++]! - 48);
-          return v;
-        }
+      // "bytes: N" (the 4th line)
+      const i = b.indexOf(BYTES_LINE);
+      if (i >= 0 && i < n) {
+        let v = 0;
+        let j = i + BYTES_LINE.length;
+        while (j < n && b[j] === 32) j++;
+        while (j < n && b[j]! >= 48 && b[j]! <= 57) v = v * 10 + (b[j++]! - 48);
+        return v;
       }
     } catch {
       /* fall through */
