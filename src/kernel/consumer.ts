@@ -445,6 +445,11 @@ export class ChannelConsumer {
     return this.tracks.size ? this.tracker.at(tid, tsHi * TWO32 + tsLo) : this.opts.procs.get(tid);
   }
 
+  /** Reads everything the buffers hold (tracing stopped): passes until none is left. */
+  drain(): void {
+    for (let i = 0; i < 100_000 && this.pass(Infinity, true); i++);
+  }
+
   /** bytes read by the fullest CPU since the last call */
   takeMaxBytes(): number {
     let m = 0;

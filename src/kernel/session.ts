@@ -548,7 +548,7 @@ export class KernelSessionImpl implements KernelSession {
     for (const ch of this.channels.values()) ch.instance!.tryWrite('tracing_on', '0');
     this.state = 'stopped';
     for (const ch of this.channels.values()) {
-      ch.consumer!.pass(Infinity, true);
+      ch.consumer!.drain();
       ch.consumer!.sync();
     }
     return this.stats();
@@ -591,7 +591,7 @@ export class KernelSessionImpl implements KernelSession {
         for (const ch of this.channels.values()) {
           this.stopTimers(ch);
           ch.instance?.tryWrite('tracing_on', '0');
-          ch.consumer?.pass(Infinity, true);
+          ch.consumer?.drain();
         }
         this.state = 'stopped';
       }
