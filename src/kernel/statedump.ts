@@ -38,7 +38,8 @@ export function statedumpPayload(name: StatedumpEvent): StructType | undefined {
       ]);
     case 'lttng_statedump_file_descriptor':
       return struct([
-        { name: '_file_table_address', type: hex64 }, { name: '_fd', type: s32 },
+        // `pid` as LTTng < 2.10 had it: lttng-analyses 0.6 (Debian's) reads it
+        { name: '_file_table_address', type: hex64 }, { name: '_pid', type: s32 }, { name: '_fd', type: s32 },
         { name: '_flags', type: intType(32, false, { base: 8 }) }, { name: '_fmode', type: intType(32, false, { base: 16 }) },
         { name: '_filename', type: stringType() },
       ]);
@@ -174,7 +175,7 @@ export function runStatedump(emit: StatedumpSink, onTask?: (t: TaskInfo) => void
       } catch {
         /* closed meanwhile */
       }
-      emit('lttng_statedump_file_descriptor', w.u64(fileTableAddress(pid)).s32(fd).u32(flags).u32(fmodeOf(flags)).string(target).take());
+      emit('lttng_statedump_file_descriptor', w.u64(fileTableAddress(pid)).s32(pid).s32(fd).u32(flags).u32(fmodeOf(flags)).string(target).take());
     }
   }
   for (const dev of listDir('/sys/class/block').sort()) {
