@@ -203,6 +203,14 @@ test('sched_switch + all syscalls with a workload: babeltrace2, babeltrace 1.5 a
     assert.equal(bt1.stdout.split('\n').filter((l) => l.startsWith('[')).length, evs.length);
     assert.ok(bt1.stdout.includes(`filename = ${JSON.stringify(file)}`));
 
+    // lttng-analyses (babeltrace 1.5's Python bindings) reads it and names the workload
+    if (fs.existsSync('/usr/bin/lttng-cputop')) {
+      const la = spawnSync('/usr/bin/python3', ['/usr/bin/lttng-cputop', kdir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
+      assert.equal(la.status, 0, la.stderr.slice(0, 2000));
+      assert.match(la.stdout, /Per-TID Usage/);
+      assert.ok(la.stdout.includes(`node (${workPid})`), la.stdout.slice(0, 2000));
+    }
+
     // ttng view prints what babeltrace2 prints
     const view = spawnSync(process.execPath, [BIN, 'view', traceDir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 30 });
     assert.equal(view.status, 0, view.stderr.slice(0, 2000));
@@ -352,4 +360,36 @@ test('overwrite mode: records lost to the writer are in events_discarded, not in
     assert.match(bt2.stderr, /WARNING: Tracer discarded \d+ events/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
+});
+
+test('a process killed with -9 leaves its instance and uprobes; cleanupStaleInstances() removes them', { skip, timeout: 30_000 }, async () => {
+  const { dir, remove } = tempDir('ttng-kernel-k9-');
+  const src = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../src/kernel/index.ts');
+  const script = `
+    import { createKernelSession } from ${JSON.stringify(src)};
+    const s = createKernelSession({ outputDir: ${JSON.stringify(path.join(dir, 'kernel'))}, sessionName: 'k9', daemonId: ${JSON.stringify(daemonId + '_k9')} });
+    s.addChannel({ name: 'channel0', subbufSize: 1 << 20, numSubbuf: 2, switchTimerUs: 0, readTimerUs: 200000, overwrite: false });
+    s.setEventRules('channel0', [{ kind: 'syscall', pattern: 'openat', enabled: true }]);
+    await s.start();
+    process.stdout.write('ready\\n');
+    setInterval(() => {}, 1000);`;
+  fs.writeFileSync(path.join(dir, 'k9.mts'), script);
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(dir, 'k9.mts')], { stdio: ['ignore', 'pipe', 'inherit'], cwd: path.dirname(src) });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (b: Buffer) => b.toString().includes('ready') && resolve());
+      child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));
+    });
+    const mine = (): string[] => leftovers().filter((n) => n.includes(`ttng_${daemonId}_k9_`));
+    assert.ok(mine().some((n) => n.startsWith(`ttng_${daemonId}_k9_k9_channel0`)), mine().join());
+    assert.ok(mine().some((n) => n.startsWith('p:')), 'its uprobes');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    assert.ok(mine().length >= 2, 'left behind');
+    assert.ok(cleanupStaleInstances() >= 2);
+    assert.deepEqual(mine(), []);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    remove();
+  }
 });
