@@ -43,24 +43,31 @@ export class FdWriter implements ByteSink {
 
   private writeAll(data: Buffer): void {
     if (this.closed) return;
-    let off = 0;
-    while (off < data.length) {
-      try {
-        off += fs.writeSync(this.fd, data, off, data.length - off);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-          continue;
-        }
-        if (code === 'EPIPE') {
-          this.closed = true;
-          return;
-        }
-        throw e;
+    if (!writeAllSync(this.fd, data)) this.closed = true;
+  }
+}
+
+/**
+ * Writes all of `data` to `fd`, waiting out EAGAIN (a non-blocking pipe).
+ * Returns false when the reader is gone (EPIPE), which callers treat as the
+ * end of their output.
+ */
+export function writeAllSync(fd: number, data: Uint8Array): boolean {
+  let off = 0;
+  while (off < data.length) {
+    try {
+      off += fs.writeSync(fd, data, off, data.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        continue;
       }
+      if (code === 'EPIPE') return false;
+      throw e;
     }
   }
+  return true;
 }
 
 declare module 'node:buffer' {

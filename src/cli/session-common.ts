@@ -1,7 +1,7 @@
 // What the session verbs share: the verb interface, output with lttng's
 // conventions (messages on stdout, `Error: …` and `Warning: …` on stderr),
 // connecting to the session daemon, the current session.
-import * as fs from 'node:fs';
+import { writeAllSync } from './output.js';
 import { TtngClient } from '../ctl/client.js';
 import { CtlError } from '../ctl/protocol.js';
 import type { SessionDetail } from '../ctl/protocol.js';
@@ -29,24 +29,7 @@ const closed = new Set<number>();
 /** Writes synchronously; a closed pipe (`ttng list -k | head`) ends that output quietly. */
 export function writeFd(fd: number, text: string): void {
   if (closed.has(fd)) return;
-  const b = Buffer.from(text, 'utf8');
-  let off = 0;
-  while (off < b.length) {
-    try {
-      off += fs.writeSync(fd, b, off, b.length - off);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-        continue;
-      }
-      if (code === 'EPIPE') {
-        closed.add(fd);
-        return;
-      }
-      throw e;
-    }
-  }
+  if (!writeAllSync(fd, Buffer.from(text, 'utf8'))) closed.add(fd);
 }
 
 export function msg(line: string): void {
