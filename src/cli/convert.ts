@@ -71,11 +71,10 @@ export function runConvert(a: ConvertArgs): number {
   const usedDirs = new Set<string>();
   for (const t of opened.traces) {
     const input = a.inputs.find((i) => path.resolve(t.dir).startsWith(path.resolve(i))) ?? t.dir;
-    let rel = path.relative(input, t.dir);
+    const rel = path.relative(input, t.dir);
     let dir = path.join(a.out, rel);
     for (let n = 1; usedDirs.has(dir); n++) dir = path.join(a.out, `${rel || 'trace'}-${n}`);
     usedDirs.add(dir);
-    rel = '';
     writers.set(t, new CtfWriter(dir, outTraceClass(t.tc), { packetizedMetadata: a.packetized }));
   }
   const names = new Map<CtfWriter, Set<string>>();
@@ -99,8 +98,9 @@ export function runConvert(a: ConvertArgs): number {
     const p = c.packet!;
     if (sw.packet !== p) {
       sw.packet = p;
+      // the source's own packet context fields (cpu_id…), after LTTng's
       const pcFields = c.stream.sc.packetContext?.fields ?? [];
-      const extra = pcFields.map((f, i) => (ROLE_FIELDS.has(f.name) ? undefined : c.packetValues?.[i])).filter((_, i) => !ROLE_FIELDS.has(pcFields[i]!.name));
+      const extra = pcFields.flatMap((f, i) => (ROLE_FIELDS.has(f.name) ? [] : [c.packetValues?.[i]]));
       sw.w.beginPacket({ extra: extra as never, eventsDiscarded: p.discarded, begin: p.begin, end: p.end, seq: p.seq });
     }
     const vals = c.decodeBody(c.cs.values(c.ceIndex!));

@@ -222,7 +222,6 @@ function wUint(b: Buffer, o: number, v: number): number {
       b[--e] = DIGIT_PAIRS[r + 1]!;
       b[--e] = DIGIT_PAIRS[r]!;
     } else b[--e] = 48 + v;
-    len = 0;
     return end;
   }
   let len = 1;
@@ -407,8 +406,7 @@ class Gen {
     // after reading `bits` at a position aligned to `known`
     let k = 1;
     while (k < this.known && bits % (k * 2) === 0) k *= 2;
-    this.known = Math.min(this.known, k === 0 ? 1 : k);
-    if (bits === 0) return;
+    this.known = Math.min(this.known, k);
   }
 
   /** emit code reading integer `t`; returns the JS variable holding its value */
@@ -524,10 +522,9 @@ class Gen {
    * bytes mode written to `b` at `o`; in values mode returns an expression
    * for its value. Fields babeltrace2 does not print are decoded only.
    */
-  field(t: FieldType, out: string): string | undefined {
+  field(t: FieldType): string | undefined {
     const mode = this.mode;
     const print = this.printing && t.inIr === true;
-    void out;
     switch (t.kind) {
       case 'int': {
         const v = this.readInt(t);
@@ -599,7 +596,7 @@ class Gen {
             if (this.text.names) this.litK(displayName(f.name) + ' = ');
             printed++;
           }
-          const r = this.field(f.type, out);
+          const r = this.field(f.type);
           vals.push(r ?? 'undefined');
         }
         if (print) this.lit(' }');
@@ -625,7 +622,7 @@ class Gen {
           this.emit(`case ${i}: {`);
           this.known = knownBefore;
           if (print) this.lit('{ ');
-          const r = this.field(o.type, out);
+          const r = this.field(o.type);
           if (print) this.lit(' }');
           if (mode === 'values') this.emit(`${res} = { sel: ${i}, v: ${r} };`);
           knownAfter = Math.min(knownAfter, this.known);
@@ -679,7 +676,7 @@ class Gen {
         const knownBefore = this.known;
         // each element starts where the previous one ended: alignment unknown
         this.known = 1;
-        const r = this.field(t.element, out);
+        const r = this.field(t.element);
         if (mode === 'values') this.emit(`${arr}[${i}] = ${r};`);
         this.emit('}');
         this.known = Math.min(knownBefore, t.element.align, this.known);
@@ -721,7 +718,7 @@ export function compileBytes(scopes: (StructType | undefined)[], opts: TextOptio
       const label = opts.scopeLabels?.[i];
       if (label) g.litK(label + ' = ');
     }
-    g.field(t, 's');
+    g.field(t);
   });
   return build<boolean>(g, `if (p > st.end) H.overrun(p, st.end);\nst.pos = p;\nob.o = o;\nreturn ${!first};`) as unknown as BytePrinter;
 }
@@ -729,7 +726,7 @@ export function compileBytes(scopes: (StructType | undefined)[], opts: TextOptio
 /** Decode a struct (a root scope) into values, updating roles, slots and clock. */
 export function compileValues(t: StructType): CompiledScope<Value[]> {
   const g = new Gen('values', { names: true });
-  const r = g.field(t, 's');
+  const r = g.field(t);
   return build<Value[]>(g, `if (p > st.end) H.overrun(p, st.end);\nst.pos = p;\nreturn ${r};`);
 }
 
@@ -737,7 +734,7 @@ export function compileValues(t: StructType): CompiledScope<Value[]> {
 export function compileSkip(scopes: StructType[], alignStart = 1): CompiledScope<void> {
   const g = new Gen('skip', { names: false });
   g.known = alignStart;
-  for (const t of scopes) g.field(t, 's');
+  for (const t of scopes) g.field(t);
   return build<void>(g, `if (p > st.end) H.overrun(p, st.end);\nst.pos = p;`);
 }
 
@@ -759,7 +756,7 @@ export function compileText(scopes: (StructType | undefined)[], opts: TextOption
       const label = opts.scopeLabels?.[i];
       if (label) g.emit(`s += ${g.k(label + ' = ')};`);
     }
-    g.field(t, 's');
+    g.field(t);
   });
   return build<string>(g, `if (p > st.end) H.overrun(p, st.end);\nst.pos = p;\nreturn s;`);
 }
@@ -768,6 +765,6 @@ export function compileText(scopes: (StructType | undefined)[], opts: TextOption
 export function compileEventValues(scopes: (StructType | undefined)[]): CompiledScope<(Value[] | undefined)[]> {
   const g = new Gen('values', { names: true });
   const rs: string[] = [];
-  for (const t of scopes) rs.push(t ? g.field(t, 's')! : 'undefined');
+  for (const t of scopes) rs.push(t ? g.field(t)! : 'undefined');
   return build(g, `if (p > st.end) H.overrun(p, st.end);\nst.pos = p;\nreturn [${rs.join(', ')}];`);
 }

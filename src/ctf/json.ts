@@ -3,7 +3,6 @@ import type { Value, VariantValue } from './decoder.js';
 import type { FieldType, StructType } from './model.js';
 import { displayName } from './metadata.js';
 import type { Cursor } from './reader.js';
-import { nsFromOrigin } from './trace.js';
 
 function toJson(t: FieldType, v: Value | undefined): unknown {
   switch (t.kind) {
@@ -81,6 +80,5 @@ export function eventJson(c: Cursor, baseNs: bigint): string {
   if (sctx) o['stream_context'] = structJson(sctx, vals[0]!);
   if (ctx) o['context'] = structJson(ctx, vals[1]!);
   if (payload) o['payload'] = structJson(payload, vals[2]!);
-  void nsFromOrigin;
   return stringify(o);
 }

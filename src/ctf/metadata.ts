@@ -14,7 +14,6 @@ import type {
   StructType,
   TraceClass,
   VariantType,
-  SequenceType,
 } from './model.js';
 import { uuidFromString } from './model.js';
 
@@ -409,25 +408,6 @@ function resolveScope(root: StructType, scopeName: ScopeName, ctx: ResolveCtx): 
   walk(root, []);
 }
 
-/** babeltrace2 strips one leading underscore from member names */
-function stripNames(t: FieldType): void {
-  switch (t.kind) {
-    case 'struct':
-      for (const f of t.fields) {
-        stripNames(f.type);
-      }
-      break;
-    case 'variant':
-      for (const o of t.options) stripNames(o.type);
-      break;
-    case 'array':
-    case 'sequence':
-      stripNames(t.element);
-      break;
-    default:
-  }
-}
-
 export function displayName(name: string): string {
   return name.startsWith('_') ? name.slice(1) : name;
 }
@@ -782,7 +762,5 @@ function finish(tc: TraceClass): void {
     markInIr(sc.packetContext, deps);
   }
   forceInIr(tc.packetHeader, false);
-  void stripNames;
 }
 
-export type { SequenceType };

@@ -176,7 +176,8 @@ export class Cursor {
   /** clkHi that relK was computed for (-1: not yet) */
   private relHi = -1;
   private readonly freq1GHz: boolean;
-  eventsInPacket = 0;
+  /** babeltrace2 gives discarded-item messages a time range only with both packet times */
+  private readonly packetsHaveTimes: boolean;
 
   constructor(
     readonly stream: Stream,
@@ -186,6 +187,8 @@ export class Cursor {
     this.cs = stream.trace.compiledFor(stream.sc);
     this.clock = stream.sc.defaultClock;
     this.freq1GHz = !this.clock || this.clock.freq === 1000000000n;
+    const pcNames = new Set(stream.sc.packetContext?.fields.map((f) => f.name));
+    this.packetsHaveTimes = pcNames.has('timestamp_begin') && pcNames.has('timestamp_end');
     this.st.saved = new Array(64).fill(0);
   }
 
@@ -253,10 +256,6 @@ export class Cursor {
     return it.begin !== undefined ? this.relOf(it.begin) : -Infinity;
   }
 
-  private where(e: PacketEntry, bitPos: number): TraceError {
-    return new TraceError(e.file.path, e.offset + Math.floor(bitPos / 8), '');
-  }
-
   private fail(e: PacketEntry, bitPos: number, msg: string): never {
     throw new TraceError(e.file.path, e.offset + Math.floor(bitPos / 8), msg);
   }
@@ -283,7 +282,6 @@ export class Cursor {
     this.ec = ce.ec;
     this.item = this.eventItem;
     this.time = this.eventTime();
-    this.eventsInPacket++;
     this.headerPos = at;
   }
   headerPos = 0;
@@ -347,22 +345,16 @@ export class Cursor {
     const st = this.st;
     st.end = e.contentBits;
     if (this.cs.packetContextText && this.stream.sc.packetContext!.inIr && this.wantText) {
-      // decode the context again for its text (rare fields, one per packet)
-      const save = st.pos;
-      st.pos = posAfterHeader(this, buf, e);
+      // decode the context again for its text (once per packet)
+      st.pos = head.contextPos;
       this.packetText = this.cs.packetContextText(st);
       this.packetBytes = Buffer.from(this.packetText, 'utf8');
-      st.pos = save;
     } else {
       this.packetText = '';
       this.packetBytes = EMPTY;
     }
     st.pos = head.pos;
     this.inPacket = true;
-    this.eventsInPacket = 0;
-    if (head.begin !== undefined && this.clock) {
-      // the clock starts the packet at timestamp_begin (mapped by the metadata)
-    }
     this.queueDiscarded(e);
     this.prevSeq = e.seq;
     this.prevDiscarded = e.discarded;
@@ -370,8 +362,7 @@ export class Cursor {
   }
 
   private queueDiscarded(e: PacketEntry): void {
-    const sc = this.stream.sc;
-    const hasTimes = sc.packetContext?.fields.some((f) => f.name === 'timestamp_begin') && sc.packetContext?.fields.some((f) => f.name === 'timestamp_end');
+    const hasTimes = this.packetsHaveTimes;
     if (e.discarded !== undefined) {
       if (this.prevDiscarded === undefined) {
         if (e.discarded !== 0n) {
@@ -386,16 +377,6 @@ export class Cursor {
       this.pending.push({ kind: 'discarded-packets', cursor: this, count: e.seq - this.prevSeq - 1n, begin: hasTimes ? this.prevEnd : undefined, end: hasTimes ? e.begin : undefined });
     }
   }
-}
-
-function posAfterHeader(c: Cursor, buf: Buffer, e: PacketEntry): number {
-  const st = c.st;
-  st.pos = 0;
-  st.roles = {};
-  if (c.trace.tc.packetHeader) c.trace.compiledFor(c.stream.sc).packetHeader!(st);
-  void buf;
-  void e;
-  return st.pos;
 }
 
 function closeIfLast(packets: PacketEntry[], i: number): void {

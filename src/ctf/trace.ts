@@ -173,6 +173,8 @@ interface DecodedPacketHead {
   discarded?: bigint;
   /** bit position after the packet context */
   pos: number;
+  /** bit position where the packet context starts */
+  contextPos: number;
   contextValues?: Value[];
 }
 
@@ -230,7 +232,7 @@ export class CtfTrace {
     st.roles = {};
     const tc = this.tc;
     let sc: StreamClass | undefined;
-    const head: DecodedPacketHead = { streamClassId: 0, pos: 0 };
+    const head: DecodedPacketHead = { streamClassId: 0, pos: 0, contextPos: 0 };
     try {
       if (tc.packetHeader) {
         const ph = this.compiledPH().packetHeader!;
@@ -257,6 +259,7 @@ export class CtfTrace {
         }
         head.streamClassId = [...tc.streams.keys()][0]!;
       }
+      head.contextPos = st.pos;
       sc = tc.streams.get(head.streamClassId);
       if (!sc) throw new TraceError(file.path, offset, `packet refers to unknown stream class ${head.streamClassId}`);
       const c = this.compiledFor(sc);
