@@ -1,9 +1,9 @@
-// `ttng disable-event -k [--tracepoint | --syscall | --all] (-a | NAME[,NAME…])
+// `ttng disable-event (-k | -u) [--tracepoint | --syscall | --all] (-a | NAME[,NAME…])
 // [-c CHANNEL] [-s SESSION]` (lttng-disable-event(1)).
 import { CtlError } from '../ctl/protocol.js';
 import type { EventKind } from '../ctl/protocol.js';
 import { flag, value } from './args.js';
-import { DOMAIN_OPTIONS, err, guard, kernelDomainOnly, msg, parseVerbArgs, sessionName, withDaemon } from './session-common.js';
+import { DOMAIN_OPTIONS, err, guard, domainOf, msg, parseVerbArgs, sessionName, withDaemon } from './session-common.js';
 import type { Verb } from './session-common.js';
 
 const SPECS = [
@@ -21,15 +21,16 @@ const SPECS = [
 export const disableEventVerb: Verb = {
   name: 'disable-event',
   summary: 'Disable event rules',
-  help: `Usage: ttng disable-event -k [--tracepoint | --syscall | --all]
+  help: `Usage: ttng disable-event (-k | -u) [--tracepoint | --syscall | --all]
                           (-a | NAME[,NAME...]) [-c CHANNEL] [-s SESSION]
 
-Disable the kernel event rules named NAME (or all of them with -a) of a
-channel (default: channel0). The rules stay, disabled; enable-event enables
-them again.
+Disable the event rules named NAME (or all of them with -a) of a channel
+(default: channel0). The rules stay, disabled; enable-event enables them
+again. User-space rules stop recording in running apps at once.
 
 Options:
   -k, --kernel              Kernel domain
+  -u, --userspace           User-space domain
   -a, --all-events          Every event rule
       --tracepoint          Only tracepoint rules
       --syscall             Only system call rules
@@ -47,7 +48,11 @@ Options:
         err('Multiple event type not supported.');
         return 1;
       }
-      kernelDomainOnly(a, true);
+      const domain = domainOf(a, true);
+      if (domain === 'ust' && types[0] === 'syscall') {
+        err('Event type not supported for domain -u: --syscall');
+        return 1;
+      }
       if (types[0] === 'probe' || types[0] === 'function') {
         err(`--${types[0]} is not supported yet`);
         return 1;
@@ -70,20 +75,20 @@ Options:
       return withDaemon(async (c) => {
         if (allEvents) {
           try {
-            await c.call('event.disable', { session, domain: 'kernel', channel, kind });
+            await c.call('event.disable', { session, domain, channel, kind });
           } catch (e) {
             if (!(e instanceof CtlError)) throw e;
             err(e.message);
             return 1;
           }
-          msg(`All kernel events of type ${typeName} are disabled in channel ${chanName}`);
+          msg(`All ${domain} events of type ${typeName} are disabled in channel ${chanName}`);
           return 0;
         }
         let status = 0;
         for (const name of list!.split(',').filter((n) => n !== '')) {
           try {
-            await c.call('event.disable', { session, domain: 'kernel', channel, kind, name });
-            msg(`kernel ${name} of type ${typeName} disabled in channel ${chanName} for session ${session}`);
+            await c.call('event.disable', { session, domain, channel, kind, name });
+            msg(`${domain} ${name} of type ${typeName} disabled in channel ${chanName} for session ${session}`);
           } catch (e) {
             if (!(e instanceof CtlError)) throw e;
             status = 1;

@@ -1,8 +1,8 @@
-// `ttng enable-channel -k [OPTIONS] CHANNEL[,CHANNEL…]` (lttng-enable-channel(1)).
-import type { ChannelAttributes } from '../ctl/protocol.js';
-import { CtlError, KERNEL_CHANNEL_DEFAULTS } from '../ctl/protocol.js';
+// `ttng enable-channel (-k | -u) [OPTIONS] CHANNEL[,CHANNEL…]` (lttng-enable-channel(1)).
+import type { ChannelAttributes, UstBuffers } from '../ctl/protocol.js';
+import { CtlError, KERNEL_CHANNEL_DEFAULTS, UST_PID_CHANNEL_DEFAULTS, UST_UID_CHANNEL_DEFAULTS } from '../ctl/protocol.js';
 import { flag, value } from './args.js';
-import { CliExit, DOMAIN_OPTIONS, err, guard, kernelDomainOnly, msg, parseVerbArgs, sessionName, warn, withDaemon } from './session-common.js';
+import { CliExit, DOMAIN_OPTIONS, err, guard, domainOf, msg, parseVerbArgs, sessionName, warn, withDaemon } from './session-common.js';
 import type { Verb } from './session-common.js';
 
 /** lttng's utils_parse_size_suffix: N, 0xN, 0N, with k/K, M or G (powers of 1024) */
@@ -66,7 +66,7 @@ function fail(line: string): never {
 }
 
 /** The attributes the options give (lttng's checks and warnings). */
-function attributesFrom(a: Parameters<typeof flag>[0]): Partial<ChannelAttributes> {
+function attributesFrom(a: Parameters<typeof flag>[0], domain: 'kernel' | 'ust'): Partial<ChannelAttributes> {
   const attrs: Partial<ChannelAttributes> = {};
   // popt applies options in order: the later of --discard/--overwrite wins
   const keys = [...a.opts.keys()];
@@ -108,8 +108,21 @@ function attributesFrom(a: Parameters<typeof flag>[0]): Partial<ChannelAttribute
     if (v === undefined || v > BigInt(Number.MAX_SAFE_INTEGER)) fail(`Wrong value for --monitor-timer parameter: ${mon}`);
     attrs.monitorTimerUs = Number(v);
   }
-  if (flag(a, 'blocking-timeout')) fail('Retry timeout option not supported for kernel domain (-k)');
-  if (flag(a, 'buffers-uid') || flag(a, 'buffers-pid')) fail('Buffer type not supported for domain -k');
+  const bt = value(a, 'blocking-timeout');
+  if (bt !== undefined) {
+    if (domain === 'kernel') fail('Retry timeout option not supported for kernel domain (-k)');
+    let v: bigint | undefined;
+    if (bt === 'inf') v = -1n;
+    else {
+      v = parseTimeUs(bt);
+      if (v === undefined) fail(`Wrong value for --blocking-timeout parameter: ${bt}`);
+      if (v! > 0x7fffffffn) fail(`32-bit overflow in --blocking-timeout parameter: ${bt}`);
+    }
+    if (attrs.overwrite && v !== 0n) fail('You cannot specify --overwrite and --blocking-timeout=N, where N is different than 0');
+    attrs.blockingTimeoutUs = Number(v);
+  }
+  if (domain === 'kernel' && (flag(a, 'buffers-uid') || flag(a, 'buffers-pid'))) fail('Buffer type not supported for domain -k');
+  if (domain === 'ust' && flag(a, 'buffers-global')) fail('Buffer type not supported for domain -u');
   const out = value(a, 'output');
   if (out !== undefined) {
     if (out.startsWith('mmap')) attrs.output = 'mmap';
@@ -132,7 +145,8 @@ function attributesFrom(a: Parameters<typeof flag>[0]): Partial<ChannelAttribute
   if ((attrs.tracefileSize ?? 0) === 0 && (attrs.tracefileCount ?? 0) > 0) {
     fail("Missing option --tracefile-size. A file count without a size won't do anything.");
   }
-  const subbuf = attrs.subbufSize ?? KERNEL_CHANNEL_DEFAULTS.subbufSize;
+  const defaults = domain === 'kernel' ? KERNEL_CHANNEL_DEFAULTS : flag(a, 'buffers-pid') ? UST_PID_CHANNEL_DEFAULTS : UST_UID_CHANNEL_DEFAULTS;
+  const subbuf = attrs.subbufSize ?? defaults.subbufSize;
   if (attrs.tracefileSize !== undefined && attrs.tracefileSize > 0 && attrs.tracefileSize < subbuf) {
     warn(`Tracefile size rounded up from (${attrs.tracefileSize}) to subbuffer size (${subbuf})`);
     attrs.tracefileSize = subbuf;
@@ -143,14 +157,16 @@ function attributesFrom(a: Parameters<typeof flag>[0]): Partial<ChannelAttribute
 export const enableChannelVerb: Verb = {
   name: 'enable-channel',
   summary: 'Create a channel',
-  help: `Usage: ttng enable-channel -k [OPTIONS] CHANNEL[,CHANNEL...]
+  help: `Usage: ttng enable-channel (-k | -u) [OPTIONS] CHANNEL[,CHANNEL...]
 
-Create kernel channels in a recording session (default: the current one).
-Kernel defaults (as LTTng's): 4 sub-buffers of 1 MiB per CPU, discard mode,
-read timer 200000 us, no switch timer.
+Create channels in a recording session (default: the current one).
+Defaults (as LTTng's): kernel: 4 sub-buffers of 1 MiB per CPU, read timer
+200000 us; user space: 4 sub-buffers of 512 KiB per app thread with per-user
+buffers (16 KiB with --buffers-pid); discard mode, no switch timer.
 
 Options:
   -k, --kernel              Kernel domain
+  -u, --userspace           User-space domain (Node.js apps using ttng/ust)
   -s, --session=SESSION     Recording session (default: the current one)
       --discard             Discard new events when the buffers are full (default)
       --overwrite           Overwrite the oldest sub-buffer (flight recorder)
@@ -161,8 +177,12 @@ Options:
                             plain numbers are µs; 0 = off)
       --read-timer=PERIOD   Read the buffers every PERIOD (default 200000 us)
       --monitor-timer=PERIOD
-      --output=TYPE         splice (default) or mmap
+      --output=TYPE         splice (kernel default) or mmap (user space: the only one)
       --buffers-global      Kernel buffering scheme (the only one)
+      --buffers-uid         User space: one trace per user (default)
+      --buffers-pid         User space: one trace per process
+      --blocking-timeout=0  User space: accepted only as 0 (a traced app never
+                            waits for the consumer)
   -h, --help                Show this help
 `,
   run: (argv) =>
@@ -173,8 +193,9 @@ Options:
         err(`Unrecognized option --${['jul', 'log4j', 'python'].find((d) => flag(a, d))} used with 'enable-channel' command`);
         return 1;
       }
-      kernelDomainOnly(a, false);
-      const attrs = attributesFrom(a);
+      const domain = domainOf(a, false);
+      const attrs = attributesFrom(a, domain);
+      const buffers: UstBuffers | undefined = domain === 'ust' ? (flag(a, 'buffers-pid') ? 'pid' : flag(a, 'buffers-uid') ? 'uid' : undefined) : undefined;
       const [list, leftover] = a.positional;
       if (list === undefined) fail('Missing channel name.');
       if (leftover !== undefined) fail(`Unknown argument: ${leftover}`);
@@ -188,12 +209,12 @@ Options:
             continue;
           }
           try {
-            await c.call('channel.enable', { session, domain: 'kernel', name, attributes: attrs });
-            msg(`kernel channel ${name} enabled for session ${session}`);
+            await c.call('channel.enable', { session, domain, name, attributes: attrs, buffers });
+            msg(`${domain} channel ${name} enabled for session ${session}`);
           } catch (e) {
             if (!(e instanceof CtlError)) throw e;
             status = 1;
-            if (e.code === 'KERN_CHAN_EXIST') warn(`Channel ${name}: ${e.message} (session ${session})`);
+            if (e.code === 'KERN_CHAN_EXIST' || e.code === 'UST_CHAN_EXIST') warn(`Channel ${name}: ${e.message} (session ${session})`);
             else if (e.code === 'INVALID_CHANNEL_NAME') err(e.message);
             else err(`Channel ${name}: ${e.message} (session ${session})`);
           }

@@ -1,10 +1,13 @@
 // `ttng enable-event -k [--tracepoint | --syscall] (-a | NAME[,NAME…])
-// [--filter=EXPR] [-c CHANNEL] [-s SESSION]` (lttng-enable-event(1)).
+// [--filter=EXPR] [-c CHANNEL] [-s SESSION]` and `ttng enable-event -u
+// [--tracepoint] (-a | NAME[,NAME…]) [-x NAME,…] [--loglevel=L |
+// --loglevel-only=L] [--filter=EXPR] [-c CHANNEL] [-s SESSION]` (lttng-enable-event(1)).
 import { CtlError } from '../ctl/protocol.js';
-import type { EventKind } from '../ctl/protocol.js';
+import type { EventKind, LoglevelCriterion } from '../ctl/protocol.js';
+import { parseLoglevel } from '../sessiond/ust-rules.js';
 import type { TtngClient } from '../ctl/client.js';
 import { flag, value } from './args.js';
-import { DOMAIN_OPTIONS, err, guard, kernelDomainOnly, msg, parseVerbArgs, sessionName, warn, withDaemon } from './session-common.js';
+import { DOMAIN_OPTIONS, err, guard, domainOf, msg, parseVerbArgs, sessionName, warn, withDaemon } from './session-common.js';
 import type { Verb } from './session-common.js';
 
 const SPECS = [
@@ -30,14 +33,19 @@ export const enableEventVerb: Verb = {
   summary: 'Create or enable event rules',
   help: `Usage: ttng enable-event -k [--tracepoint | --syscall] (-a | NAME[,NAME...])
                          [--filter=EXPR] [-c CHANNEL] [-s SESSION]
+       ttng enable-event -u [--tracepoint] (-a | NAME[,NAME...])
+                         [-x NAME[,NAME...]] [--loglevel=LEVEL | --loglevel-only=LEVEL]
+                         [--filter=EXPR] [-c CHANNEL] [-s SESSION]
 
-Create kernel event rules (or enable disabled ones) in a channel of a
-recording session. NAME is a tracepoint or system call name, or a pattern
-with * wildcards. Without -c, the rules go to channel0, which is created
-with the kernel defaults when missing.
+Create event rules (or enable disabled ones) in a channel of a recording
+session. NAME is a tracepoint or system call name (user space:
+\`provider:event\`), or a pattern with * wildcards. Without -c, the rules go to
+channel0, which is created with the domain's defaults when missing. User-space
+rules take effect in running apps at once.
 
 Options:
   -k, --kernel              Kernel domain
+  -u, --userspace           User-space domain (Node.js apps using ttng/ust)
   -a, --all                 Every tracepoint (with --tracepoint), every
                             system call (with --syscall), or both
       --tracepoint          NAME is a tracepoint (default)
@@ -46,6 +54,13 @@ Options:
                             (LTTng's filter language: payload fields,
                             $ctx.NAME contexts, == != < <= > >=, && || !,
                             & | ^ ~ << >>, "glob*" strings)
+  -x, --exclude=NAME,...    User space: names (or patterns) the NAME pattern
+                            does not cover
+      --loglevel=LEVEL      User space: events of LEVEL or more severe
+                            (EMERG, ALERT, CRIT, ERR, WARNING, NOTICE, INFO,
+                            DEBUG_SYSTEM ... DEBUG_LINE, DEBUG, or 0 to 14;
+                            TRACE_ prefix optional)
+      --loglevel-only=LEVEL User space: events of exactly LEVEL
   -c, --channel=CHANNEL     Channel (default: channel0)
   -s, --session=SESSION     Recording session (default: the current one)
   -h, --help                Show this help
@@ -59,7 +74,8 @@ Options:
         err('Multiple event type not supported.');
         return 1;
       }
-      kernelDomainOnly(a, true);
+      const domain = domainOf(a, true);
+      if (domain === 'ust') return enableUst(a, types[0]);
       if (types[0] === 'probe' || types[0] === 'userspace-probe' || types[0] === 'function') {
         err(`--${types[0]} is not supported yet`);
         return 1;
@@ -131,4 +147,64 @@ async function enableAll(c: TtngClient, session: string, channel: string | undef
   else if (kind === 'syscall') msg(`All kernel system calls are enabled in channel ${chanName}`);
   else msg(`All kernel events are enabled in channel ${chanName}`);
   return 0;
+}
+
+/** `enable-event -u` */
+async function enableUst(a: Parameters<typeof flag>[0], type: string | undefined): Promise<number> {
+  if (type !== undefined && type !== 'tracepoint') {
+    err(`Event type not supported for domain -u: --${type}`);
+    return 1;
+  }
+  if (flag(a, 'loglevel') && flag(a, 'loglevel-only')) {
+    err('Only one of --loglevel and --loglevel-only may be given.');
+    return 1;
+  }
+  let loglevel: LoglevelCriterion | undefined;
+  const llText = value(a, 'loglevel') ?? value(a, 'loglevel-only');
+  if (llText !== undefined) {
+    const level = parseLoglevel(llText);
+    if (level === undefined) {
+      err(`Unknown loglevel ${llText}`);
+      return 1;
+    }
+    loglevel = { type: flag(a, 'loglevel') ? 'range' : 'single', level };
+  }
+  const exclusions = flag(a, 'exclude') ? value(a, 'exclude')!.split(',').filter((x) => x !== '') : undefined;
+  const all = flag(a, 'all');
+  const [list, leftover] = a.positional;
+  if (list === undefined && !all) {
+    err('Missing event name(s).');
+    return 1;
+  }
+  if (leftover !== undefined || (all && list !== undefined)) {
+    err(`Unknown argument: ${leftover ?? list}`);
+    return 1;
+  }
+  const session = sessionName(value(a, 'session'));
+  const channel = value(a, 'channel');
+  const filter = value(a, 'filter');
+  const chanName = channel ?? 'channel0';
+  const names = all ? ['*'] : list!.split(',').filter((n) => n !== '');
+  return withDaemon(async (c) => {
+    let status = 0;
+    for (const name of names) {
+      const label = all ? 'Events' : `Event ${name}`;
+      try {
+        const r = await c.call('event.enable', { session, domain: 'ust', channel, kind: 'tracepoint', name, filter, loglevel, exclusions });
+        for (const w of r.warnings ?? []) warn(`${label}: ${w}`);
+        if (filter !== undefined) msg(all ? `Filter '${filter}' successfully set` : `Event ${name}: Filter '${filter}' successfully set`);
+        else if (all) msg(`All ust events are enabled in channel ${chanName}${llText !== undefined ? ` for loglevel ${llText}` : ''}`);
+        else if (exclusions?.length) msg(`ust event ${name} excluding ${exclusions.map((x) => `"${x}"`).join(', ')} created in channel ${chanName}`);
+        else msg(`ust event ${name} created in channel ${chanName}`);
+      } catch (e) {
+        if (!(e instanceof CtlError)) throw e;
+        status = 1;
+        const ch = e.code === 'NEED_CHANNEL_NAME' ? (channel ?? '<default>') : chanName;
+        if (e.code === 'EXCLUSION_INVAL' && /globbing/.test(e.message)) err(`${label}: ${e.message}`);
+        else if (e.code === 'TRACE_ALREADY_STARTED') err(`${label}: ${STARTED_MSG} (channel ${ch}, session ${session})`);
+        else err(`${label}: ${e.message} (channel ${ch}, session ${session}${filter !== undefined ? `, filter '${filter}'` : ''})`);
+      }
+    }
+    return status;
+  });
 }

@@ -1,6 +1,8 @@
 // `ttng list` (lttng-list(1)): sessions; one session's domains, channels and
-// event rules; the kernel's tracepoints (-k) or system calls (-k --syscall).
-import type { ChannelInfo, DomainInfo, EventRuleInfo, SessionDetail } from '../ctl/protocol.js';
+// event rules; the kernel's tracepoints (-k) or system calls (-k --syscall);
+// the registered apps' events (-u).
+import type { ChannelInfo, DomainInfo, EventRuleInfo, SessionDetail, UstAppListing } from '../ctl/protocol.js';
+import { loglevelName } from '../sessiond/ust-rules.js';
 import { CtlError } from '../ctl/protocol.js';
 import { flag, value } from './args.js';
 import { DOMAIN_OPTIONS, err, guard, msg, parseVerbArgs, withDaemon } from './session-common.js';
@@ -14,8 +16,13 @@ function enabledString(e: boolean): string {
   return e ? ' [enabled]' : ' [disabled]';
 }
 
-export function eventLine(e: EventRuleInfo): string {
+export function eventLine(e: EventRuleInfo, domain: DomainInfo['type'] = 'kernel'): string {
   const filter = e.filter !== undefined ? ` [filter: '${e.filter}']` : '';
+  if (domain === 'ust') {
+    const exclusions = e.exclusions?.length ? ` [exclusions: ${e.exclusions.join(',')}]` : '';
+    const ll = e.loglevel ? ` (loglevel ${e.loglevel.type === 'range' ? '<=' : '=='} ${loglevelName(e.loglevel.level)} (${e.loglevel.level}))` : '';
+    return `${I6}${e.name}${ll} (type: tracepoint)${enabledString(e.enabled)}${exclusions}${filter}`;
+  }
   if (e.kind === 'syscall') return `${I6}${e.name} (type:syscall)${enabledString(e.enabled)}${filter}`;
   // kernel tracepoints carry log level 0, which lttng prints
   return `${I6}${e.name} (loglevel: TRACE_EMERG (0)) (type: tracepoint)${enabledString(e.enabled)}${filter}`;
@@ -25,7 +32,7 @@ function timer(name: string, spaces: number, v: number): string {
   return `${I6}${name}:${' '.repeat(spaces)}${v ? `${v} us` : 'inactive'}`;
 }
 
-export function channelLines(c: ChannelInfo, snapshotMode: boolean): string[] {
+export function channelLines(c: ChannelInfo, snapshotMode: boolean, domain: DomainInfo['type'] = 'kernel'): string[] {
   const a = c.attributes;
   const out = [
     `- ${c.name}:${enabledString(c.enabled)}`,
@@ -48,36 +55,61 @@ export function channelLines(c: ChannelInfo, snapshotMode: boolean): string[] {
   else out.push(`${I6}Lost packets:     ${c.lostPackets}`);
   out.push('', `${I4}Recording event rules:`);
   if (c.events.length === 0) out.push(`${I6}None`, '');
-  else out.push(...c.events.map(eventLine), '');
+  else out.push(...c.events.map((e) => eventLine(e, domain)), '');
   return out;
 }
 
 const KERNEL_TRACKERS = ['Process ID', 'Virtual process ID', 'User ID', 'Virtual user ID', 'Group ID', 'Virtual group ID'];
 
+const UST_TRACKERS = ['Virtual process ID', 'Virtual user ID', 'Virtual group ID'];
+
+function trackerLines(domain: DomainInfo['type']): string[] {
+  const out = ['Tracked process attributes'];
+  for (const t of domain === 'ust' ? UST_TRACKERS : KERNEL_TRACKERS) out.push(`  ${`${t}s:`.padEnd(22)}all`);
+  out.push('');
+  return out;
+}
+
 function domainLines(d: DomainInfo, snapshotMode: boolean, channel: string | undefined): string[] {
   const out: string[] = [];
-  out.push('Tracked process attributes');
-  for (const t of KERNEL_TRACKERS) out.push(`  ${`${t}s:`.padEnd(22)}all`);
-  out.push('');
+  if (d.type === 'ust') out.push(`Buffering scheme: ${d.bufferType === 'per-pid' ? 'per-process' : 'per-user'}`, '');
+  out.push(...trackerLines(d.type));
   const chans = channel === undefined ? d.channels : d.channels.filter((c) => c.name === channel);
   if (chans.length) out.push('Channels:', '-------------');
-  for (const c of chans) out.push(...channelLines(c, snapshotMode));
+  for (const c of chans) out.push(...channelLines(c, snapshotMode, d.type));
   return out;
 }
 
 /** `lttng list SESSION` text; throws CtlError-like failures for a missing channel */
-export function sessionLines(s: SessionDetail, opts: { channel?: string; kernelOnly?: boolean } = {}): { lines: string[]; error?: string } {
+export function sessionLines(s: SessionDetail, opts: { channel?: string; kernelOnly?: boolean; domain?: DomainInfo['type'] } = {}): { lines: string[]; error?: string } {
   const lines = [`Recording session ${s.name}: [${s.active ? 'active' : 'inactive'}${s.snapshotMode ? ' snapshot' : ''}]`];
   if (s.outputPath) lines.push(`${I4}Trace output: ${s.outputPath}`, '');
+  const only = opts.domain ?? (opts.kernelOnly ? 'kernel' : undefined);
   for (const d of s.domains) {
-    if (!opts.kernelOnly) lines.push('=== Domain: Linux kernel ===', '');
+    if (only !== undefined && d.type !== only) continue;
+    if (only === undefined) lines.push(d.type === 'ust' ? '=== Domain: User space ===' : '=== Domain: Linux kernel ===', '');
     lines.push(...domainLines(d, s.snapshotMode, opts.channel));
     if (opts.channel !== undefined && !d.channels.some((c) => c.name === opts.channel)) {
       return { lines, error: `Channel ${opts.channel} not found` };
     }
   }
-  if (opts.kernelOnly && s.domains.length === 0) lines.push('Tracked process attributes', ...KERNEL_TRACKERS.map((t) => `  ${`${t}s:`.padEnd(22)}all`), '');
+  if (only !== undefined && !s.domains.some((d) => d.type === only)) lines.push(...trackerLines(only));
   return { lines };
+}
+
+/** `lttng list -u` (with -f, the fields) */
+export function ustListingLines(apps: UstAppListing[], fields: boolean): string[] {
+  const out = ['UST events:', '-------------'];
+  if (apps.length === 0) out.push('None');
+  for (const a of apps) {
+    out.push('', `PID: ${a.pid} - Name: ${a.procname}`);
+    for (const e of a.events) {
+      out.push(`${I6}${e.name} (loglevel: ${loglevelName(e.loglevel)} (${e.loglevel})) (type: tracepoint)`);
+      if (fields) for (const f of [...e.fields].reverse()) out.push(`${I6}  field: ${f.name} (${f.type})`);
+    }
+  }
+  out.push('');
+  return out;
 }
 
 /** the bitness lttng prints beside each system call; ftrace traces the native ones */
@@ -96,15 +128,20 @@ const SPECS = [
 export const listVerb: Verb = {
   name: 'list',
   summary: 'List sessions, their channels and events, or the kernel\'s events',
-  help: `Usage: ttng list [SESSION [-c CHANNEL] [-k] | -d SESSION]
+  help: `Usage: ttng list [SESSION [-c CHANNEL] [-k | -u] | -d SESSION]
        ttng list -k [--syscall]
+       ttng list -u [-f]
 
 Without arguments, list the recording sessions. With SESSION, show its
 domains, channels (attributes, discarded events) and recording event rules.
 With -k, list the kernel tracepoints; with -k --syscall, the system calls.
+With -u, list the events of the registered apps, per process (-f: with their
+fields).
 
 Options:
   -k, --kernel           Kernel domain
+  -u, --userspace        User-space domain
+  -f, --fields           With -u: the events' fields
   -c, --channel=CHANNEL  Only this channel of SESSION
   -d, --domain           List SESSION's domains
       --syscall          With -k: list the system calls
@@ -119,13 +156,19 @@ Options:
         err(`Unknown argument: ${leftover}`);
         return 1;
       }
-      for (const d of ['userspace', 'jul', 'log4j', 'python']) {
+      for (const d of ['jul', 'log4j', 'python']) {
         if (flag(a, d)) {
-          err(`The ${d === 'userspace' ? 'user space' : d} domain is not supported yet: ttng traces the kernel (-k)`);
+          err(`The ${d} domain is not supported yet: ttng traces the kernel (-k) and user space (-u)`);
           return 1;
         }
       }
       const kernel = flag(a, 'kernel');
+      const ust = flag(a, 'userspace');
+      if (name === undefined && ust) {
+        const apps = await withDaemon((c) => c.call('ust.listTracepoints', {}));
+        msg(ustListingLines(apps, flag(a, 'fields')).join('\n'));
+        return 0;
+      }
       if (name === undefined) {
         if (kernel) {
           const syscalls = flag(a, 'syscall');
@@ -160,12 +203,12 @@ Options:
         msg(out.join('\n'));
         return 0;
       }
-      return printSession(name, { channel: value(a, 'channel'), kernelOnly: kernel, domains: flag(a, 'domain') });
+      return printSession(name, { channel: value(a, 'channel'), domain: kernel ? 'kernel' : ust ? 'ust' : undefined, domains: flag(a, 'domain') });
     }),
 };
 
 /** `list SESSION` / `status`: prints one session; returns the exit status */
-export async function printSession(name: string, opts: { channel?: string; kernelOnly?: boolean; domains?: boolean } = {}): Promise<number> {
+export async function printSession(name: string, opts: { channel?: string; domain?: DomainInfo['type']; domains?: boolean } = {}): Promise<number> {
   let s: SessionDetail;
   try {
     s = await withDaemon((c) => c.call('session.get', { name }));
@@ -181,7 +224,7 @@ export async function printSession(name: string, opts: { channel?: string; kerne
     if (s.outputPath) lines.push(`${I4}Trace output: ${s.outputPath}`, '');
     lines.push('Domains:', '-------------');
     if (s.domains.length === 0) lines.push('  None');
-    for (const d of s.domains) if (d.type === 'kernel') lines.push('  - Kernel');
+    for (const d of s.domains) lines.push(d.type === 'kernel' ? '  - Kernel' : '  - UST global');
     lines.push('');
     msg(lines.join('\n'));
     return 0;

@@ -123,8 +123,8 @@ export async function guard(fn: () => Promise<number>): Promise<number> {
   }
 }
 
-/** The domain a verb's -k/-u/-j/-l/-p flags name (only the kernel for now). */
-export function kernelDomainOnly(a: ParsedArgs, agents: boolean): void {
+/** The domain a verb's -k/-u/-j/-l/-p flags name (the kernel or user space; the agents are not supported). */
+export function domainOf(a: ParsedArgs, agents: boolean): 'kernel' | 'ust' {
   const has = (l: string): boolean => a.opts.has(l);
   const n = ['kernel', 'userspace', 'jul', 'log4j', 'python'].filter(has).length;
   if (n === 0) {
@@ -135,11 +135,11 @@ export function kernelDomainOnly(a: ParsedArgs, agents: boolean): void {
     err('Only one domain must be specified.');
     throw new CliExit(1);
   }
-  if (!has('kernel')) {
-    const which = has('userspace') ? 'user space (-u)' : has('jul') ? 'JUL (-j)' : has('log4j') ? 'log4j (-l)' : 'Python (-p)';
-    err(`The ${which} domain is not supported yet: ttng traces the kernel (-k)`);
-    throw new CliExit(1);
-  }
+  if (has('kernel')) return 'kernel';
+  if (has('userspace')) return 'ust';
+  const which = has('jul') ? 'JUL (-j)' : has('log4j') ? 'log4j (-l)' : 'Python (-p)';
+  err(`The ${which} domain is not supported yet: ttng traces the kernel (-k) and user space (-u)`);
+  throw new CliExit(1);
 }
 
 export const DOMAIN_OPTIONS: OptionSpec[] = [

@@ -6,7 +6,9 @@
 
 export const PROTOCOL_VERSION = 1;
 
-export type DomainType = 'kernel';
+export type DomainType = 'kernel' | 'ust';
+/** UST buffering scheme (`--buffers-uid`, the default, or `--buffers-pid`) */
+export type UstBuffers = 'uid' | 'pid';
 export type EventKind = 'tracepoint' | 'syscall';
 export type EventLossMode = 'discard' | 'overwrite';
 
@@ -46,7 +48,31 @@ export const KERNEL_CHANNEL_DEFAULTS: Readonly<ChannelAttributes> = Object.freez
   output: 'splice',
 });
 
+/** LTTng's user-space channel defaults, per-UID buffers (`tools@2.13:configure.ac`): 4 × 512 KiB, mmap, no read timer */
+export const UST_UID_CHANNEL_DEFAULTS: Readonly<ChannelAttributes> = Object.freeze({
+  subbufSize: 512 << 10,
+  numSubbuf: 4,
+  switchTimerUs: 0,
+  readTimerUs: 0,
+  monitorTimerUs: 1_000_000,
+  blockingTimeoutUs: 0,
+  overwrite: false,
+  tracefileSize: 0,
+  tracefileCount: 0,
+  output: 'mmap',
+});
+
+/** per-PID buffers: 4 × 16 KiB */
+export const UST_PID_CHANNEL_DEFAULTS: Readonly<ChannelAttributes> = Object.freeze({ ...UST_UID_CHANNEL_DEFAULTS, subbufSize: 16 << 10 });
+
 export const DEFAULT_CHANNEL_NAME = 'channel0';
+
+/** `--loglevel L` (L or more severe: `range`) or `--loglevel-only L` (`single`) */
+export interface LoglevelCriterion {
+  type: 'range' | 'single';
+  /** UST level, 0 (EMERG) to 14 (DEBUG) */
+  level: number;
+}
 
 export interface EventRuleInfo {
   kind: EventKind;
@@ -54,6 +80,10 @@ export interface EventRuleInfo {
   name: string;
   filter?: string;
   enabled: boolean;
+  /** user space: log level criterion (none: any level) */
+  loglevel?: LoglevelCriterion;
+  /** user space: excluded event names or patterns (`-x`) */
+  exclusions?: string[];
 }
 
 export interface ChannelInfo {
@@ -102,6 +132,14 @@ export interface DaemonInfo {
   kernel: { ok: true } | { ok: false; reason: string };
 }
 
+/** `lttng list -u`: one registered app (all its threads) and the events it declared */
+export interface UstAppListing {
+  pid: number;
+  procname: string;
+  /** newest declaration first, as lttng lists them */
+  events: { name: string; loglevel: number; fields: { name: string; type: string }[] }[];
+}
+
 /** kernel contexts `add-context -k -t` accepts */
 export const KERNEL_CONTEXTS = ['pid', 'tid', 'ppid', 'procname', 'prio', 'nice', 'vpid', 'vtid', 'vppid', 'hostname'] as const;
 export type KernelContextName = (typeof KERNEL_CONTEXTS)[number];
@@ -120,7 +158,7 @@ export interface Methods {
   'session.list': { params: Record<string, never>; result: SessionSummary[] };
   'session.get': { params: { name: string }; result: SessionDetail };
   'channel.enable': {
-    params: { session: string; domain: DomainType; name: string; attributes?: Partial<ChannelAttributes> };
+    params: { session: string; domain: DomainType; name: string; attributes?: Partial<ChannelAttributes>; buffers?: UstBuffers };
     result: ChannelInfo;
   };
   /**
@@ -129,8 +167,19 @@ export interface Methods {
    * means `channel0`, created with the domain's defaults when missing.
    */
   'event.enable': {
-    params: { session: string; domain: DomainType; channel?: string; kind: EventKind | 'all'; name: string; filter?: string };
-    result: { channel: string; created: EventRuleInfo[] };
+    params: {
+      session: string;
+      domain: DomainType;
+      channel?: string;
+      kind: EventKind | 'all';
+      name: string;
+      filter?: string;
+      /** user space only */
+      loglevel?: LoglevelCriterion;
+      /** user space only; needs a pattern NAME */
+      exclusions?: string[];
+    };
+    result: { channel: string; created: EventRuleInfo[]; warnings?: string[] };
   };
   /** no `name`: every event (of `kind`, `all` = any) */
   'event.disable': {
@@ -144,6 +193,8 @@ export interface Methods {
   };
   'kernel.listTracepoints': { params: Record<string, never>; result: string[] };
   'kernel.listSyscalls': { params: Record<string, never>; result: string[] };
+  /** the registered apps and their events (`lttng list -u`) */
+  'ust.listTracepoints': { params: Record<string, never>; result: UstAppListing[] };
   /** no `name`: every session; files `<outputDir>/<name>.lttng` */
   'session.save': { params: { name?: string; outputDir?: string; force?: boolean }; result: { files: string[] } };
   /** no `name`: every session found; `inputPath` a file or a directory */
@@ -189,6 +240,19 @@ export const ERROR_MESSAGES = {
   KERN_START_FAIL: 'Starting kernel trace failed',
   KERN_STOP_FAIL: 'Stopping kernel trace failed',
   KERN_LIST_FAIL: 'Listing kernel events failed',
+  UST_CHAN_EXIST: 'UST channel already exist',
+  UST_CHAN_FAIL: 'UST create channel failed',
+  UST_CHAN_NOT_FOUND: 'UST channel not found',
+  UST_EVENT_EXIST: 'UST event already enabled',
+  UST_EVENT_NOT_FOUND: 'UST event not found',
+  UST_CONTEXT_EXIST: 'UST context already exist',
+  UST_CONTEXT_INVAL: 'UST invalid context',
+  UST_START_FAIL: 'Starting UST trace failed',
+  UST_STOP_FAIL: 'Stopping UST trace failed',
+  BUFFER_TYPE_MISMATCH: 'Buffer type mismatch for session',
+  NOT_SUPPORTED: 'Operation not supported',
+  EXCLUSION_INVAL: 'Invalid event exclusion data',
+  INVALID_LOGLEVEL: 'Unknown loglevel',
   NEED_CHANNEL_NAME: "Non-default channel exists within session: channel name needs to be specified with '-c name'",
   INVALID_CHANNEL_NAME: 'Invalid channel name',
   FILTER_INVAL: 'Invalid filter expression',

@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import { CtlError, isErrorCode } from '../ctl/protocol.js';
 import type { Method, Params, Request } from '../ctl/protocol.js';
 import type { SessionManager } from './sessions.js';
+import { isUstAppMethod } from './ust-apps.js';
 
 /** one request line may not exceed this */
 const MAX_LINE = 4 << 20;
@@ -29,6 +30,7 @@ const HANDLERS: { [M in Method]: Handler } = {
   'context.add': h<'context.add'>((m, p) => m.addContext(p)),
   'kernel.listTracepoints': h<'kernel.listTracepoints'>((m) => m.listTracepoints()),
   'kernel.listSyscalls': h<'kernel.listSyscalls'>((m) => m.listSyscalls()),
+  'ust.listTracepoints': h<'ust.listTracepoints'>((m) => m.listUstTracepoints()),
   'session.save': h<'session.save'>((m, p) => m.save(p)),
   'session.load': h<'session.load'>((m, p) => m.load(p)),
 };
@@ -79,7 +81,10 @@ export class ControlServer {
       }
     });
     sock.on('error', () => undefined);
-    sock.on('close', () => this.conns.delete(sock));
+    sock.on('close', () => {
+      this.conns.delete(sock);
+      this.manager.ustApps.disconnected(sock);
+    });
   }
 
   private async handleLine(sock: net.Socket, line: string): Promise<void> {
@@ -96,6 +101,14 @@ export class ControlServer {
         throw new CtlError('INVALID_PROTOCOL');
       }
       id = req.id;
+      const params0 = (typeof req.params === 'object' && req.params !== null ? req.params : {}) as Record<string, unknown>;
+      // traced apps (src/ust/protocol.ts) speak on the same socket and stay connected
+      const method: string = req.method;
+      if (isUstAppMethod(method)) {
+        const result = this.manager.ustApps.request(sock, method, params0);
+        if (!sock.destroyed) sock.write(JSON.stringify({ id, result: result ?? {} }) + '\n');
+        return;
+      }
       const handler = Object.prototype.hasOwnProperty.call(HANDLERS, req.method) ? HANDLERS[req.method] : undefined;
       if (!handler) throw new CtlError('UNKNOWN_METHOD', `Unknown command ${req.method}`);
       const params = (typeof req.params === 'object' && req.params !== null ? req.params : {}) as never;

@@ -3,14 +3,17 @@
 // name, output path, started flag, and per domain the channels with their
 // attributes, event rules (tracepoint and syscall, filters, enabled flag) and
 // contexts. Elements ttng does not know are skipped on load.
-import type { ChannelAttributes, EventKind } from '../ctl/protocol.js';
-import { KERNEL_CHANNEL_DEFAULTS } from '../ctl/protocol.js';
+import type { ChannelAttributes, EventKind, LoglevelCriterion, UstBuffers } from '../ctl/protocol.js';
+import { KERNEL_CHANNEL_DEFAULTS, UST_PID_CHANNEL_DEFAULTS, UST_UID_CHANNEL_DEFAULTS } from '../ctl/protocol.js';
 
 export interface SavedEvent {
   kind: EventKind;
   name: string;
   enabled: boolean;
   filter?: string;
+  /** user space */
+  loglevel?: LoglevelCriterion;
+  exclusions?: string[];
 }
 
 export interface SavedChannel {
@@ -28,6 +31,7 @@ export interface SavedSession {
   outputPath?: string;
   started: boolean;
   kernel?: { channels: SavedChannel[] };
+  ust?: { buffers: UstBuffers; channels: SavedChannel[] };
 }
 
 /* ------------------------------- writing ------------------------------- */
@@ -61,12 +65,15 @@ export function sessionToXml(s: SavedSession): string {
   x.open('session');
   x.leaf('name', s.name);
   x.open('domains');
-  if (s.kernel) {
+  const domains: [string, string, SavedChannel[]][] = [];
+  if (s.kernel) domains.push(['KERNEL', 'GLOBAL', s.kernel.channels]);
+  if (s.ust) domains.push(['UST', s.ust.buffers === 'pid' ? 'PER_PID' : 'PER_UID', s.ust.channels]);
+  for (const [dtype, btype, chans] of domains) {
     x.open('domain');
-    x.leaf('type', 'KERNEL');
-    x.leaf('buffer_type', 'GLOBAL');
+    x.leaf('type', dtype);
+    x.leaf('buffer_type', btype);
     x.open('channels');
-    for (const c of s.kernel.channels) {
+    for (const c of chans) {
       const a = c.attributes;
       x.open('channel');
       x.leaf('name', c.name);
@@ -89,10 +96,15 @@ export function sessionToXml(s: SavedSession): string {
         x.leaf('enabled', e.enabled);
         x.leaf('type', e.kind === 'syscall' ? 'SYSCALL' : 'TRACEPOINT');
         if (e.kind === 'tracepoint') {
-          x.leaf('loglevel_type', 'ALL');
-          x.leaf('loglevel', 0);
+          x.leaf('loglevel_type', e.loglevel ? (e.loglevel.type === 'range' ? 'RANGE' : 'SINGLE') : 'ALL');
+          x.leaf('loglevel', e.loglevel ? e.loglevel.level : dtype === 'UST' ? -1 : 0);
         }
         if (e.filter !== undefined) x.leaf('filter', e.filter);
+        if (e.exclusions?.length) {
+          x.open('exclusions');
+          for (const n of e.exclusions) x.leaf('exclusion', n);
+          x.close('exclusions');
+        }
         x.close('event');
       }
       x.close('events');
@@ -270,17 +282,19 @@ export function parseSessionsXml(text: string): SavedSession[] {
       if (p) saved.outputPath = p;
     }
     for (const d of children(child(s, 'domains'), 'domain')) {
-      const type = textOf(d, 'type');
-      if (type !== 'KERNEL') {
-        throw new SessionXmlError(`session ${name}: the ${type ?? '?'} domain is not supported yet`);
+      const dtype = textOf(d, 'type');
+      if (dtype !== 'KERNEL' && dtype !== 'UST') {
+        throw new SessionXmlError(`session ${name}: the ${dtype ?? '?'} domain is not supported yet`);
       }
+      const btype = textOf(d, 'buffer_type');
+      const buffers: UstBuffers = btype === 'PER_PID' ? 'pid' : 'uid';
       const channels: SavedChannel[] = [];
       for (const c of children(child(d, 'channels'), 'channel')) {
         const cname = textOf(c, 'name');
         if (!cname) throw new SessionXmlError(`session ${name}: a <channel> has no <name>`);
-        const D = KERNEL_CHANNEL_DEFAULTS;
+        const D = dtype === 'UST' ? (buffers === 'pid' ? UST_PID_CHANNEL_DEFAULTS : UST_UID_CHANNEL_DEFAULTS) : KERNEL_CHANNEL_DEFAULTS;
         const mode = textOf(c, 'overwrite_mode') ?? 'DISCARD';
-        const outType = textOf(c, 'output_type') ?? 'SPLICE';
+        const outType = textOf(c, 'output_type') ?? (dtype === 'UST' ? 'MMAP' : 'SPLICE');
         const attributes: ChannelAttributes = {
           subbufSize: intOf(c, 'subbuffer_size', D.subbufSize),
           numSubbuf: intOf(c, 'subbuffer_count', D.numSubbuf),
@@ -303,6 +317,13 @@ export function parseSessionsXml(text: string): SavedSession[] {
           const ev: SavedEvent = { kind, name: textOf(e, 'name') || '*', enabled: boolOf(e, 'enabled', true) };
           const f = child(e, 'filter');
           if (f) ev.filter = f.text;
+          if (dtype === 'UST') {
+            const lt = textOf(e, 'loglevel_type') ?? 'ALL';
+            const level = intOf(e, 'loglevel', -1);
+            if ((lt === 'RANGE' || lt === 'SINGLE') && level >= 0) ev.loglevel = { type: lt === 'RANGE' ? 'range' : 'single', level };
+            const xs = children(child(e, 'exclusions'), 'exclusion').map((x) => x.text);
+            if (xs.length) ev.exclusions = xs;
+          }
           events.push(ev);
         }
         const contexts: string[] = [];
@@ -313,7 +334,8 @@ export function parseSessionsXml(text: string): SavedSession[] {
         }
         channels.push({ name: cname, enabled: boolOf(c, 'enabled', true), attributes, events, contexts });
       }
-      saved.kernel = { channels };
+      if (dtype === 'UST') saved.ust = { buffers, channels };
+      else saved.kernel = { channels };
     }
     out.push(saved);
   }

@@ -23,6 +23,11 @@ import { FilterError, filterReferences, parseFilter } from './filter.js';
 import { parseSessionsXml, sessionToXml, SessionXmlError } from './session-xml.js';
 import type { SavedSession } from './session-xml.js';
 import { VERSION } from '../ctl/version.js';
+import { UstApps } from './ust-apps.js';
+import type { UstSession } from './ust-session.js';
+import { ustAddContext, ustDisableEvent, ustEnableChannel, ustEnableEvent } from './ust-ops.js';
+import type { UstOpsContext } from './ust-ops.js';
+import { savedUst, applySavedUst } from './ust-save.js';
 
 export interface DaemonContext {
   uid: number;
@@ -62,6 +67,7 @@ class Session {
   active = false;
   hasBeenStarted = false;
   kernel: KernelDomain | undefined;
+  ust: UstSession | undefined;
   /** set while a stop is writing the last data */
   stopping: Promise<void> | undefined;
   stopError: Error | undefined;
@@ -71,7 +77,7 @@ class Session {
     readonly createdAt: Date,
   ) {}
   channelCount(): number {
-    return this.kernel ? this.kernel.channels.length : 0;
+    return (this.kernel ? this.kernel.channels.length : 0) + (this.ust ? this.ust.channels.length : 0);
   }
 }
 
@@ -124,8 +130,14 @@ export function validateChannelName(name: unknown): asserts name is string {
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** the traced apps connected to this daemon (user-space domain) */
+  readonly ustApps: UstApps;
+  private readonly ustCtx: UstOpsContext;
 
-  constructor(private readonly ctx: DaemonContext) {}
+  constructor(private readonly ctx: DaemonContext) {
+    this.ustApps = new UstApps(ctx.log);
+    this.ustCtx = { apps: this.ustApps, log: ctx.log };
+  }
 
   /** Runs `fn` after every operation queued before it. */
   private serial<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -250,6 +262,7 @@ export class SessionManager {
         .reverse();
       domains.push({ type: 'kernel', bufferType: 'global', channels });
     }
+    if (s.ust) domains.push(s.ust.domainInfo());
     return { ...this.summary(s), domains };
   }
 
@@ -277,6 +290,7 @@ export class SessionManager {
           throw new CtlError('KERN_START_FAIL', oneLine(e));
         }
       }
+      s.ust?.start();
       s.active = true;
       s.hasBeenStarted = true;
       this.ctx.log(`session ${s.name} started`);
@@ -289,7 +303,16 @@ export class SessionManager {
     s.active = false;
     s.stopError = undefined;
     const k = s.kernel;
+    const u = s.ust;
     const p = (async (): Promise<void> => {
+      if (u) {
+        try {
+          await u.stop();
+        } catch (e) {
+          s.stopError = e instanceof Error ? e : new Error(String(e));
+          this.ctx.log(`session ${s.name}: stopping user space failed: ${oneLine(e)}`);
+        }
+      }
       if (!k) return;
       try {
         const stats = await k.ks.stop();
@@ -341,6 +364,13 @@ export class SessionManager {
     if (s.active) this.beginStop(s);
     if (s.stopping) await s.stopping;
     this.sessions.delete(s.name);
+    if (s.ust) {
+      try {
+        await s.ust.destroy();
+      } catch (e) {
+        this.ctx.log(`session ${s.name}: destroying user space failed: ${oneLine(e)}`);
+      }
+    }
     if (s.kernel) {
       try {
         await s.kernel.ks.destroy();
@@ -403,13 +433,14 @@ export class SessionManager {
   enableChannel(p: Params<'channel.enable'>): Promise<ChannelInfo> {
     return this.serial(async () => {
       const s = this.get(p.session);
+      if (p.domain === 'ust') return ustEnableChannel(this.ustCtx, s, p);
       if (p.domain !== 'kernel') throw new CtlError('INVALID', `Unknown domain ${String(p.domain)}`);
       validateChannelName(p.name);
       if (s.kernel?.channel(p.name)) throw new CtlError('KERN_CHAN_EXIST');
       const attrs: ChannelAttributes = { ...KERNEL_CHANNEL_DEFAULTS, ...(p.attributes ?? {}) };
       await this.addKernelChannel(s, p.name, attrs);
       if (p.name !== DEFAULT_CHANNEL_NAME) s.kernel!.hasNonDefaultChannel = true;
-      return this.detail({ name: s.name }).domains[0]!.channels.find((c) => c.name === p.name)!;
+      return this.detail({ name: s.name }).domains.find((d) => d.type === 'kernel')!.channels.find((c) => c.name === p.name)!;
     });
   }
 
@@ -434,6 +465,7 @@ export class SessionManager {
   enableEvent(p: Params<'event.enable'>): Promise<Result<'event.enable'>> {
     return this.serial(async () => {
       const s = this.get(p.session);
+      if (p.domain === 'ust') return ustEnableEvent(this.ustCtx, s, p);
       if (p.domain !== 'kernel') throw new CtlError('INVALID', `Unknown domain ${String(p.domain)}`);
       if (typeof p.name !== 'string' || p.name === '') throw new CtlError('INVALID', 'Missing event name');
       if (p.kind !== 'tracepoint' && p.kind !== 'syscall' && p.kind !== 'all') throw new CtlError('INVALID', `Unknown event type ${String(p.kind)}`);
@@ -487,6 +519,7 @@ export class SessionManager {
   disableEvent(p: Params<'event.disable'>): Promise<Result<'event.disable'>> {
     return this.serial(async () => {
       const s = this.get(p.session);
+      if (p.domain === 'ust') return ustDisableEvent(s, p);
       if (p.domain !== 'kernel') throw new CtlError('INVALID', `Unknown domain ${String(p.domain)}`);
       const chName = this.channelName(s, p.channel);
       if (this.ctx.uid !== 0) throw new CtlError('NEED_ROOT_SESSIOND');
@@ -510,6 +543,7 @@ export class SessionManager {
   addContext(p: Params<'context.add'>): Promise<Result<'context.add'>> {
     return this.serial(async () => {
       const s = this.get(p.session);
+      if (p.domain === 'ust') return ustAddContext(this.ustCtx, s, p);
       if (p.domain !== 'kernel') throw new CtlError('INVALID', `Unknown domain ${String(p.domain)}`);
       if (!(KERNEL_CONTEXTS as readonly string[]).includes(p.type)) throw new CtlError('INVALID', `Unknown context type ${String(p.type)}`);
       const b = await this.requireKernel();
@@ -551,6 +585,10 @@ export class SessionManager {
     }
   }
 
+  listUstTracepoints(): Result<'ust.listTracepoints'> {
+    return this.ustApps.listing();
+  }
+
   async listSyscalls(): Promise<string[]> {
     const b = await this.requireKernel();
     try {
@@ -579,6 +617,7 @@ export class SessionManager {
         })),
       };
     }
+    if (s.ust) out.ust = savedUst(s.ust);
     return out;
   }
 
@@ -672,6 +711,7 @@ export class SessionManager {
         }
         for (const t of c.contexts) await this.addContext({ session: summary.name, domain: 'kernel', channel: c.name, type: t });
       }
+      if (saved.ust) await applySavedUst(this, summary.name, saved.ust);
       if (saved.started) await this.start({ name: summary.name });
     } catch (e) {
       await this.destroy({ name: summary.name }).catch(() => undefined);

@@ -1,0 +1,461 @@
+// The user-space domain of one recording session: channels, event rules and
+// contexts; the registry of its traces (per-UID `ust/uid/<uid>/64-bit/` or
+// per-PID `ust/pid/<procname>-<pid>-<datetime>/`: event ids, stream classes,
+// stream numbers, metadata); what each app thread must trace for it; and the
+// consumer that copies the apps' packets into the trace files.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CtlError } from '../ctl/protocol.js';
+import type { ChannelAttributes, ChannelInfo, DomainInfo, EventRuleInfo, LoglevelCriterion, UstBuffers } from '../ctl/protocol.js';
+import type { UstChannelConfig, UstContextName, UstEventDecl, UstEventTarget } from '../ust/protocol.js';
+import type { UstApp, UstAppClient, UstApps } from './ust-apps.js';
+import { channelFilters, sameRule } from './ust-rules.js';
+import type { UstRule } from './ust-rules.js';
+import { UstStreamFile } from './ust-stream-file.js';
+import { writeUstMetadata } from './ust-metadata.js';
+import type { UstTraceMetadata } from './ust-metadata.js';
+import { openUstBuffer } from './ust-buffer.js';
+import { ustClockClass } from '../ust/ctf-layout.js';
+import type { ClockClass } from '../ctf/model.js';
+import type { UstBufferSource } from './ust-buffer.js';
+
+/** daemon-wide: every (session, channel, app thread) buffer has its own key */
+let nextChanKey = 1;
+
+/** how long stop waits for apps to close their packets before reading without them */
+const FLUSH_TIMEOUT_MS = 1000;
+/** how often buffers are read when the channel has no read timer (LTTng-UST's consumer is woken by the app instead) */
+const DEFAULT_POLL_US = 100_000;
+
+export class UstChannel {
+  enabled = true;
+  /** oldest first */
+  rules: UstRule[] = [];
+  contexts: UstContextName[] = [];
+  constructor(
+    readonly name: string,
+    readonly attrs: ChannelAttributes,
+  ) {}
+}
+
+/** one trace directory and its registry */
+export interface UstTrace {
+  key: string;
+  dir: string;
+  uuid: string;
+  uid: number;
+  /** per-PID traces */
+  app?: { pid: number; procname: string; registeredAt: Date };
+  created: Date;
+  /** channel → stream class id (in order of first use) */
+  streamClass: Map<string, number>;
+  /** channel → event signature → event class */
+  events: Map<string, Map<string, { id: number; decl: UstEventDecl }>>;
+  /** channel → next stream number */
+  nextStream: Map<string, number>;
+  metadataDirty: boolean;
+}
+
+interface Buffer {
+  chanKey: number;
+  app: UstApp;
+  channel: UstChannel;
+  trace: UstTrace;
+  config: UstChannelConfig;
+  source?: UstBufferSource;
+  file?: UstStreamFile;
+  /** the app could not create it */
+  failed?: string;
+  /** drained for good (app gone or session destroyed) */
+  done: boolean;
+}
+
+export interface UstChannelStats {
+  name: string;
+  discardedEvents: number;
+  lostPackets: number;
+}
+
+function signature(d: UstEventDecl): string {
+  return JSON.stringify([d.name, d.loglevel, d.fields]);
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function datetime(d: Date): string {
+  return `${d.getFullYear()}${pad2(d.getMonth() + 1)}${pad2(d.getDate())}-${pad2(d.getHours())}${pad2(d.getMinutes())}${pad2(d.getSeconds())}`;
+}
+
+export class UstSession implements UstAppClient {
+  /** oldest first */
+  readonly channels: UstChannel[] = [];
+  /** a channel other than channel0 exists: enable-event needs `-c` */
+  hasNonDefaultChannel = false;
+  buffers: UstBuffers = 'uid';
+  active = false;
+  hasBeenStarted = false;
+  private destroyed = false;
+  private readonly traces = new Map<string, UstTrace>();
+  /** app key → channel name → buffer */
+  private readonly byApp = new Map<number, Map<string, Buffer>>();
+  private readonly byKey = new Map<number, Buffer>();
+  private timer: NodeJS.Timeout | undefined;
+  /** discarded events of buffers already released, per channel */
+  private readonly releasedDiscarded = new Map<string, number>();
+
+  constructor(
+    readonly sessionName: string,
+    /** the session's output directory */
+    readonly outputDir: string,
+    private readonly apps: UstApps,
+    private readonly log: (msg: string) => void,
+  ) {
+    apps.addClient(this);
+  }
+
+  channel(name: string): UstChannel | undefined {
+    return this.channels.find((c) => c.name === name);
+  }
+
+  addChannel(name: string, attrs: ChannelAttributes, buffers: UstBuffers): UstChannel {
+    if (this.channels.length > 0 && buffers !== this.buffers) throw new CtlError('BUFFER_TYPE_MISMATCH');
+    if (this.channel(name)) throw new CtlError('UST_CHAN_EXIST');
+    this.buffers = buffers;
+    const c = new UstChannel(name, attrs);
+    this.channels.push(c);
+    return c;
+  }
+
+  /* ------------------------------ rules ------------------------------ */
+
+  enableRule(c: UstChannel, r: UstRule): EventRuleInfo {
+    const same = c.rules.find((x) => sameRule(x, r));
+    if (same) {
+      if (same.enabled) throw new CtlError('UST_EVENT_EXIST');
+      same.enabled = true;
+      this.changed();
+      return ruleInfo(same);
+    }
+    c.rules.push({ ...r, enabled: true });
+    this.changed();
+    return ruleInfo(r);
+  }
+
+  /** disables the rules named `name` (every rule when undefined); returns how many */
+  disableRules(c: UstChannel, name: string | undefined): number {
+    const hit = c.rules.filter((r) => name === undefined || r.pattern === name);
+    if (name !== undefined && hit.length === 0) throw new CtlError('UST_EVENT_NOT_FOUND');
+    for (const r of hit) r.enabled = false;
+    this.changed();
+    return hit.length;
+  }
+
+  addContext(c: UstChannel, type: UstContextName): void {
+    if (c.contexts.includes(type)) throw new CtlError('UST_CONTEXT_EXIST');
+    c.contexts.push(type);
+  }
+
+  /** rules changed: running apps converge to them */
+  changed(): void {
+    if (this.hasBeenStarted) for (const app of this.apps.apps.values()) this.apps.update(app);
+  }
+
+  /* ------------------------------ registry ------------------------------ */
+
+  private clockClass: ClockClass | undefined;
+  /** one clock offset for every trace of the session, kept across metadata rewrites */
+  private clock(): ClockClass {
+    this.clockClass ??= ustClockClass();
+    return this.clockClass;
+  }
+
+  private traceFor(app: UstApp): UstTrace {
+    const perPid = this.buffers === 'pid';
+    const key = perPid ? `pid:${app.reg.pid}` : `uid:${app.reg.uid}`;
+    let t = this.traces.get(key);
+    if (t) return t;
+    // the per-PID directory is named after the process's first registered thread
+    const first = [...this.apps.apps.values()].filter((a) => a.reg.pid === app.reg.pid).sort((a, b) => a.key - b.key)[0] ?? app;
+    const dir = perPid
+      ? path.join(this.outputDir, 'ust', 'pid', `${first.reg.procname}-${app.reg.pid}-${datetime(first.registeredAt)}`)
+      : path.join(this.outputDir, 'ust', 'uid', String(app.reg.uid), '64-bit');
+    t = {
+      key,
+      dir,
+      uuid: randomBytes(16).toString('hex'),
+      uid: app.reg.uid,
+      streamClass: new Map(),
+      events: new Map(),
+      nextStream: new Map(),
+      metadataDirty: true,
+      created: new Date(),
+    };
+    if (perPid) t.app = { pid: app.reg.pid, procname: first.reg.procname, registeredAt: first.registeredAt };
+    this.traces.set(key, t);
+    return t;
+  }
+
+  private eventId(t: UstTrace, channel: string, d: UstEventDecl): number {
+    let m = t.events.get(channel);
+    if (!m) t.events.set(channel, (m = new Map()));
+    const sig = signature(d);
+    let e = m.get(sig);
+    if (!e) {
+      e = { id: m.size, decl: d };
+      m.set(sig, e);
+      t.metadataDirty = true;
+    }
+    return e.id;
+  }
+
+  private writeMetadata(t: UstTrace): void {
+    if (!t.metadataDirty) return;
+    const md: UstTraceMetadata = {
+      dir: t.dir,
+      uuid: t.uuid,
+      sessionName: this.sessionName,
+      uid: t.uid,
+      buffers: this.buffers,
+      app: t.app,
+      created: t.created,
+      clock: this.clock(),
+      streams: [...t.streamClass].map(([channel, id]) => {
+        const c = this.channel(channel)!;
+        return {
+          id,
+          channel,
+          contexts: [...c.contexts],
+          events: [...(t.events.get(channel)?.values() ?? [])].map((e) => ({ id: e.id, decl: e.decl })),
+        };
+      }),
+    };
+    try {
+      writeUstMetadata(md);
+      t.metadataDirty = false;
+    } catch (e) {
+      this.log(`session ${this.sessionName}: cannot write ${t.dir}/metadata: ${(e as Error).message}`);
+    }
+  }
+
+  channelsFor(app: UstApp): UstChannelConfig[] {
+    if (!this.hasBeenStarted || this.destroyed) return [];
+    let m = this.byApp.get(app.key);
+    if (!m) this.byApp.set(app.key, (m = new Map()));
+    const out: UstChannelConfig[] = [];
+    for (const c of this.channels) {
+      let b = m.get(c.name);
+      if (!b) {
+        const trace = this.traceFor(app);
+        let sc = trace.streamClass.get(c.name);
+        if (sc === undefined) {
+          sc = trace.streamClass.size;
+          trace.streamClass.set(c.name, sc);
+          trace.metadataDirty = true;
+        }
+        const n = trace.nextStream.get(c.name) ?? 0;
+        trace.nextStream.set(c.name, n + 1);
+        const config: UstChannelConfig = {
+          chanKey: nextChanKey++,
+          session: this.sessionName,
+          channel: c.name,
+          uuid: trace.uuid,
+          streamClassId: sc,
+          streamInstanceId: n,
+          subbufSize: c.attrs.subbufSize,
+          numSubbuf: c.attrs.numSubbuf,
+          overwrite: c.attrs.overwrite,
+          switchTimerUs: c.attrs.switchTimerUs,
+          contexts: [...c.contexts],
+          buffers: this.buffers,
+        };
+        b = { chanKey: config.chanKey, app, channel: c, trace, config, done: false };
+        m.set(c.name, b);
+        this.byKey.set(b.chanKey, b);
+      }
+      if (!b.done && b.failed === undefined) out.push(b.config);
+    }
+    return out;
+  }
+
+  targetsFor(app: UstApp): Map<string, UstEventTarget[]> {
+    const out = new Map<string, UstEventTarget[]>();
+    if (!this.active || this.destroyed) return out;
+    const m = this.byApp.get(app.key);
+    if (!m) return out;
+    const dirty = new Set<UstTrace>();
+    for (const d of app.events.values()) {
+      for (const c of this.channels) {
+        if (!c.enabled) continue;
+        const b = m.get(c.name);
+        if (!b || b.done || b.failed !== undefined) continue;
+        const filters = channelFilters(c.rules, d);
+        if (filters === undefined) continue;
+        const id = this.eventId(b.trace, c.name, d);
+        if (b.trace.metadataDirty) dirty.add(b.trace);
+        let l = out.get(d.name);
+        if (!l) out.set(d.name, (l = []));
+        l.push({ chanKey: b.chanKey, id, filters });
+      }
+    }
+    for (const b of m.values()) if (b.trace.metadataDirty) dirty.add(b.trace);
+    // the event classes are on disk before any app may emit them
+    for (const t of dirty) this.writeMetadata(t);
+    return out;
+  }
+
+  channelReady(app: UstApp, chanKey: number, shmName: string | undefined, error: string | undefined): void {
+    const b = this.byKey.get(chanKey);
+    if (!b || b.app !== app) return;
+    if (error !== undefined || shmName === undefined) {
+      b.failed = error ?? 'no buffer';
+      return;
+    }
+    if (b.source || b.done) return;
+    try {
+      b.source = openUstBuffer(shmName, b.config, app.reg);
+      fs.mkdirSync(b.trace.dir, { recursive: true });
+      this.writeMetadata(b.trace);
+      b.file = new UstStreamFile(path.join(b.trace.dir, `${b.channel.name}_${b.config.streamInstanceId}`));
+    } catch (e) {
+      b.failed = (e as Error).message;
+      this.log(`session ${this.sessionName}: cannot read buffer ${shmName} of app ${app.reg.pid}: ${b.failed}`);
+      b.source?.close(true);
+      b.source = undefined;
+    }
+  }
+
+  appGone(app: UstApp): void {
+    const m = this.byApp.get(app.key);
+    if (!m) return;
+    this.byApp.delete(app.key);
+    for (const b of m.values()) this.finish(b);
+  }
+
+  /* ------------------------------ consumer ------------------------------ */
+
+  /** copies the complete packets (and with `partial`, the one being written) */
+  private drain(b: Buffer, partial: boolean): void {
+    if (!b.source || !b.file || b.done) return;
+    try {
+      for (const p of partial ? b.source.takeAll() : b.source.takeComplete()) b.file.write(p);
+    } catch (e) {
+      this.log(`session ${this.sessionName}: reading ${b.channel.name}_${b.config.streamInstanceId}: ${(e as Error).message}`);
+    }
+  }
+
+  /** reads the last packets of a buffer, releases its shared memory and closes its file */
+  private finish(b: Buffer): void {
+    if (b.done) return;
+    this.drain(b, true);
+    b.done = true;
+    const d = this.discardedOf(b);
+    this.releasedDiscarded.set(b.channel.name, (this.releasedDiscarded.get(b.channel.name) ?? 0) + d);
+    b.source?.close(true);
+    b.file?.close();
+    this.byKey.delete(b.chanKey);
+  }
+
+  private discardedOf(b: Buffer): number {
+    const fromSource = b.source?.discarded();
+    if (fromSource !== undefined) return fromSource;
+    return Number(b.file?.discarded ?? 0n);
+  }
+
+  private poll(): void {
+    for (const b of this.byKey.values()) this.drain(b, false);
+  }
+
+  private startTimer(): void {
+    if (this.timer) return;
+    const us = Math.min(...this.channels.map((c) => c.attrs.readTimerUs || DEFAULT_POLL_US));
+    this.timer = setInterval(() => this.poll(), Math.max(1, Math.round(us / 1000)));
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /* ------------------------------ lifecycle ------------------------------ */
+
+  start(): void {
+    this.active = true;
+    this.hasBeenStarted = true;
+    this.startTimer();
+    for (const app of this.apps.apps.values()) this.apps.update(app);
+  }
+
+  /** disables the events in the apps, has them close their packets, and reads everything */
+  async stop(): Promise<UstChannelStats[]> {
+    this.active = false;
+    for (const app of this.apps.apps.values()) this.apps.update(app);
+    await this.flushAll();
+    for (const b of this.byKey.values()) this.drain(b, true);
+    return this.stats();
+  }
+
+  private flushAll(): Promise<void> {
+    const per = new Map<UstApp, number[]>();
+    for (const b of this.byKey.values()) {
+      if (!b.source || b.done) continue;
+      const l = per.get(b.app);
+      if (l) l.push(b.chanKey);
+      else per.set(b.app, [b.chanKey]);
+    }
+    return this.apps.flush([...per].map(([app, chanKeys]) => ({ app, chanKeys })), FLUSH_TIMEOUT_MS);
+  }
+
+  async destroy(): Promise<void> {
+    if (this.active) await this.stop();
+    this.destroyed = true;
+    this.stopTimer();
+    for (const b of [...this.byKey.values()]) this.finish(b);
+    this.apps.removeClient(this);
+    // the apps release the buffers this session no longer lists
+    for (const app of this.apps.apps.values()) this.apps.update(app);
+    for (const t of this.traces.values()) this.writeMetadata(t);
+  }
+
+  stats(): UstChannelStats[] {
+    return this.channels.map((c) => {
+      let d = this.releasedDiscarded.get(c.name) ?? 0;
+      for (const b of this.byKey.values()) if (b.channel === c) d += this.discardedOf(b);
+      return { name: c.name, discardedEvents: d, lostPackets: 0 };
+    });
+  }
+
+  domainInfo(): DomainInfo {
+    const st = this.stats();
+    const channels: ChannelInfo[] = this.channels
+      .map((c) => ({
+        name: c.name,
+        enabled: c.enabled,
+        attributes: { ...c.attrs },
+        contexts: [...c.contexts],
+        events: c.rules.map(ruleInfo).reverse(),
+        discardedEvents: st.find((s) => s.name === c.name)?.discardedEvents ?? 0,
+        lostPackets: 0,
+        recordedEvents: 0,
+      }))
+      .reverse();
+    return { type: 'ust', bufferType: this.buffers === 'pid' ? 'per-pid' : 'per-uid', channels };
+  }
+}
+
+export function ruleInfo(r: UstRule): EventRuleInfo {
+  const i: EventRuleInfo = { kind: 'tracepoint', name: r.pattern, enabled: r.enabled };
+  if (r.filter !== undefined) i.filter = r.filter;
+  if (r.loglevel) i.loglevel = { ...r.loglevel };
+  if (r.exclusions.length) i.exclusions = [...r.exclusions];
+  return i;
+}
+
+export function makeRule(name: string, filter: string | undefined, loglevel: LoglevelCriterion | undefined, exclusions: string[] | undefined): UstRule {
+  const r: UstRule = { pattern: name, enabled: true, exclusions: exclusions ? [...exclusions] : [] };
+  if (filter !== undefined) r.filter = filter;
+  if (loglevel) r.loglevel = { ...loglevel };
+  return r;
+}
