@@ -22,6 +22,8 @@ export class RingBufferProducer {
   readonly name: string;
   readonly u8: Uint8Array;
   readonly dv: DataView;
+  /** Buffer view of the mapping, for UTF-8 string writes */
+  readonly buf: Buffer;
   readonly subbufSize: number;
   readonly numSubbuf: number;
   readonly overwrite: boolean;
@@ -50,6 +52,7 @@ export class RingBufferProducer {
     this.name = mapping.name;
     this.u8 = new Uint8Array(mapping.buffer);
     this.dv = new DataView(mapping.buffer);
+    this.buf = Buffer.from(mapping.buffer);
     this.h = new Int32Array(mapping.buffer, 0, headerBytes(c.numSubbuf) / 4);
     this.subbufSize = c.subbufSize;
     this.numSubbuf = c.numSubbuf;

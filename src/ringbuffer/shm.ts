@@ -12,6 +12,8 @@ interface Libc {
   munmap: Fn;
   close: Fn;
   gettid: Fn;
+  pthread_self: Fn;
+  sched_getcpu: Fn;
   view: (p: unknown, len: number) => ArrayBuffer;
   address: (p: unknown) => bigint;
   errno: () => number;
@@ -36,6 +38,8 @@ function lib(): Libc {
     munmap: c.func('int munmap(void *addr, size_t length)'),
     close: c.func('int close(int fd)'),
     gettid: c.func('int gettid(void)'),
+    pthread_self: c.func('uint64_t pthread_self(void)'),
+    sched_getcpu: c.func('int sched_getcpu(void)'),
     view: (p, len) => koffi.view(p, len),
     address: (p) => koffi.address(p),
     errno: () => koffi.errno(),
@@ -49,7 +53,15 @@ const O_EXCL = 0o200;
 const PROT_RW = 3;
 const MAP_SHARED = 1;
 
-export class ShmError extends Error {}
+export class ShmError extends Error {
+  constructor(
+    message: string,
+    /** errno name when a call failed (EEXIST, ENOENT, …) */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 /** a mapped shared-memory object */
 export interface ShmMapping {
@@ -83,7 +95,10 @@ export function createShm(name: string, size: number, mode = 0o600): ShmMapping 
   checkName(name);
   const l = lib();
   const fd = l.shm_open(name, O_RDWR | O_CREAT | O_EXCL, mode) as number;
-  if (fd < 0) throw new ShmError(`shm_open ${name}: ${errnoText(l.errno())}`);
+  if (fd < 0) {
+    const code = errnoText(l.errno());
+    throw new ShmError(`shm_open ${name}: ${code}`, code);
+  }
   try {
     fs.ftruncateSync(fd, size);
   } catch (e) {
@@ -104,7 +119,10 @@ export function openShm(name: string, maxSize = 1 << 30): ShmMapping {
   checkName(name);
   const l = lib();
   const fd = l.shm_open(name, O_RDWR, 0) as number;
-  if (fd < 0) throw new ShmError(`shm_open ${name}: ${errnoText(l.errno())}`);
+  if (fd < 0) {
+    const code = errnoText(l.errno());
+    throw new ShmError(`shm_open ${name}: ${code}`, code);
+  }
   let size: number;
   try {
     size = fs.fstatSync(fd).size;
@@ -135,4 +153,14 @@ let cachedTid: number | undefined;
 export function gettid(): number {
   if (cachedTid === undefined) cachedTid = lib().gettid() as number;
   return cachedTid;
+}
+
+/** pthread_self() of the calling thread (LTTng-UST's `pthread_id` context) */
+export function pthreadSelf(): bigint {
+  return BigInt(lib().pthread_self() as number | bigint);
+}
+
+/** the CPU the calling thread runs on now (a libc call: costly, used only for the cpu_id context) */
+export function schedGetcpu(): number {
+  return lib().sched_getcpu() as number;
 }
