@@ -9,6 +9,7 @@ import type { TtngPaths } from '../ctl/paths.js';
 import { SessionManager } from './sessions.js';
 import { ControlServer } from './server.js';
 import { kernelBackend } from './kernel-domain.js';
+import { removeStaleShm } from './ust-apps.js';
 import { VERSION } from '../ctl/version.js';
 
 export const SESSIOND_HELP = `Usage: ttng-sessiond [OPTIONS]
@@ -310,6 +311,9 @@ export async function main(argv: string[]): Promise<void> {
       }
     }
   }
+
+  const staleShm = removeStaleShm();
+  if (staleShm > 0) log(`removed ${staleShm} user-space buffer(s) left by apps that died`);
 
   const manager = new SessionManager({ uid, daemonId, paths, log });
   const server = new ControlServer(manager, log);

@@ -3,6 +3,7 @@
 // desired tracing state pushed (`ust.config`) whenever a session changes it.
 // The connection stays open: its close is how the daemon learns that the
 // thread (or the whole app) is gone, even after a SIGKILL.
+import * as fs from 'node:fs';
 import type * as net from 'node:net';
 import { CtlError } from '../ctl/protocol.js';
 import type { UstAppListing } from '../ctl/protocol.js';
@@ -261,4 +262,37 @@ function checkEvents(v: unknown): UstEventDecl[] {
     }
   }
   return v as UstEventDecl[];
+}
+
+/**
+ * Removes the app buffers (`/dev/shm/ttng-ust-<pid>-<tid>-<key>`) whose app
+ * is dead: left when a daemon was killed before it could read them. Buffers
+ * of live apps stay (their app may still be writing). Returns how many.
+ */
+export function removeStaleShm(dir = '/dev/shm'): number {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const f of names) {
+    const m = /^ttng-ust-(\d+)-\d+-\d+$/.exec(f);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    try {
+      process.kill(pid, 0);
+      continue;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    try {
+      fs.unlinkSync(`${dir}/${f}`);
+      n++;
+    } catch {
+      /* not ours, or gone */
+    }
+  }
+  return n;
 }

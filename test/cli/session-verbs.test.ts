@@ -160,7 +160,7 @@ describe('ttng enable-channel', () => {
     const E = async (args: string[]): Promise<string> => oneError(await h.ttng(['enable-channel', ...args]));
     assert.equal(await E(['c1']), 'Error: Please specify a domain (--kernel/--userspace).');
     assert.equal(await E(['-k', '-u', 'c1']), 'Error: Only one domain must be specified.');
-    assert.equal(await E(['-u', 'c1']), 'Error: The user space (-u) domain is not supported yet: ttng traces the kernel (-k)');
+    assert.equal(await E(['-j', 'c1']), "Error: Unrecognized option --jul used with 'enable-channel' command");
     assert.equal(await E(['-k']), 'Error: Missing channel name.');
     assert.equal(await E(['-k', 'c1', 'c2']), 'Error: Unknown argument: c2');
     for (const bad of ['abc', '0', '-4096', '4x', '4m', '1T']) {

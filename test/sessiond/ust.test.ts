@@ -1,0 +1,236 @@
+// The user-space domain of the session daemon, end to end: a real daemon, real
+// sockets, apps speaking src/ust/protocol.ts (ust-fake-app.ts, which writes
+// with the real shared-memory ring buffer), and babeltrace2 reading the trace.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { REPO, babeltrace2, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
+import { home, pidAlive, sleep, until } from './harness.js';
+import type { TestHome } from './harness.js';
+
+const FAKE_APP = path.join(REPO, 'test', 'sessiond', 'ust-fake-app.ts');
+
+before(() => ensureBuilt());
+
+interface AppLine {
+  at: number;
+  ready?: number;
+  progress?: number;
+  n?: number;
+  enabled?: boolean;
+  done?: number;
+  emitted?: number;
+  discarded?: number;
+  notes?: number;
+}
+
+class App {
+  readonly lines: AppLine[] = [];
+  readonly child: ChildProcess;
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  constructor(h: TestHome, args: string[]) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', FAKE_APP, ...args], { cwd: REPO, env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    h.trackPid(this.child.pid!);
+    let buf = '';
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stdout!.on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        this.lines.push({ ...(JSON.parse(buf.slice(0, nl)) as AppLine), at: Date.now() });
+        buf = buf.slice(nl + 1);
+      }
+    });
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (d: string) => (this.stderr += d));
+    this.exited = new Promise((r) => this.child.on('exit', (code, signal) => r({ code, signal })));
+  }
+  ready(threads: number): Promise<void> {
+    return until(() => this.lines.filter((l) => l.ready !== undefined).length >= threads, 'the app threads to register', 20_000);
+  }
+  async done(): Promise<AppLine[]> {
+    const r = await this.exited;
+    assert.equal(r.code, 0, `app exit ${r.code} ${r.signal}\n${this.stderr}`);
+    assert.equal(this.stderr, '');
+    return this.lines.filter((l) => l.done !== undefined);
+  }
+}
+
+function traceDir(out: string): string {
+  const m = /Traces will be output to (.*)/.exec(out);
+  assert.ok(m, out);
+  return m![1]!;
+}
+
+/** babeltrace2's text of a trace, checked to be clean */
+async function bt(dir: string): Promise<string[]> {
+  const r = await babeltrace2([dir]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+function ticks(lines: string[]): { n: number; thread: number }[] {
+  const out: { n: number; thread: number }[] = [];
+  for (const l of lines) {
+    const m = /fake:tick: .*\{ n = (\d+), thread = (\d+) \}$/.exec(l);
+    if (m) out.push({ n: Number(m[1]), thread: Number(m[2]) });
+  }
+  return out;
+}
+
+describe('user-space tracing through the session daemon', { skip: hasBabeltrace2() ? false : 'no babeltrace2' }, () => {
+  test('main thread + 2 workers: every event recorded with its values, emitted = recorded + reported discarded', async (t) => {
+    const h = home(t);
+    const dir = traceDir(await h.ok(['create', 's']));
+    // small buffers and bursts: some events are discarded, and must be accounted for
+    await h.ok(['enable-channel', '-u', '--subbuf-size=4096', '--num-subbuf=2', 'small']);
+    await h.ok(['enable-event', '-u', '-c', 'small', 'fake:*']);
+    await h.ok(['add-context', '-u', '-t', 'vtid', '-t', 'vpid']);
+    await h.ok(['start']);
+    const app = new App(h, ['--count', '6000', '--workers', '2', '--batch', '600', '--interval-ms', '1']);
+    const done = await app.done();
+    const stop = await h.ttng(['stop']);
+    assert.equal(stop.code, 0, stop.stderr);
+    const lines = await bt(dir);
+    assert.equal(done.length, 3);
+    const emitted = done.reduce((a, d) => a + d.emitted! + d.notes!, 0);
+    const appDiscarded = done.reduce((a, d) => a + d.discarded!, 0);
+    const recorded = lines.length;
+    const list = await h.ok(['list', 's']);
+    const reported = Number(/Discarded events: (\d+)/.exec(list)![1]);
+    assert.ok(appDiscarded > 0, 'the bursts overflow the small buffers');
+    assert.equal(reported, appDiscarded);
+    assert.equal(emitted, recorded + reported);
+    assert.match(stop.stdout, new RegExp(`Warning: ${reported} events were discarded, please refer to the documentation on channel configuration\\.`));
+    // values: per thread, the tick numbers only increase; vtid is the thread's stream
+    const byThread = new Map<number, number[]>();
+    for (const x of ticks(lines)) {
+      const l = byThread.get(x.thread) ?? [];
+      l.push(x.n);
+      byThread.set(x.thread, l);
+    }
+    assert.equal(byThread.size, 3);
+    for (const ns of byThread.values()) for (let i = 1; i < ns.length; i++) assert.ok(ns[i]! > ns[i - 1]!);
+    const pid = app.child.pid!;
+    assert.ok(lines.every((l) => l.includes(`{ vtid = `) && l.includes(`vpid = ${pid} }`)), lines[0]);
+    const notes = lines.filter((l) => /fake:note: .*\{ s = "note \d+" \}$/.test(l));
+    assert.equal(notes.length + ticks(lines).length, recorded);
+    // the layout LTTng-UST uses, one stream per thread
+    const ustDir = path.join(dir, 'ust', 'uid', String(process.getuid!()), '64-bit');
+    assert.deepEqual(fs.readdirSync(ustDir).sort(), ['index', 'metadata', 'small_0', 'small_1', 'small_2']);
+    assert.deepEqual(fs.readdirSync(path.join(ustDir, 'index')).sort(), ['small_0.idx', 'small_1.idx', 'small_2.idx']);
+    const md = fs.readFileSync(path.join(ustDir, 'metadata'), 'utf8');
+    assert.match(md, /domain = "ust";/);
+    assert.match(md, /tracer_name = "lttng-ust";/);
+    assert.match(md, /tracer_buffering_scheme = "uid";/);
+    // the app's buffers are gone from /dev/shm once read
+    assert.deepEqual(fs.readdirSync('/dev/shm').filter((f) => f.startsWith(`ttng-ust-${pid}-`)), []);
+  });
+
+  test('apps registered before and after start are traced; per-PID buffers lay out ust/pid/<procname>-<pid>-<datetime>', async (t) => {
+    const h = home(t);
+    const dir = traceDir(await h.ok(['create', 's']));
+    await h.ok(['enable-channel', '-u', '--buffers-pid', 'chp']);
+    await h.ok(['enable-event', '-u', '-c', 'chp', 'fake:tick']);
+    const early = new App(h, ['--count', '400', '--interval-ms', '2']);
+    await early.ready(1);
+    const listed = await h.ok(['list', '-u']);
+    assert.match(listed, new RegExp(`PID: ${early.child.pid} - Name: fake-app\n      fake:alarm \\(loglevel: TRACE_WARNING \\(4\\)\\) \\(type: tracepoint\\)\n      fake:note \\(loglevel: TRACE_DEBUG \\(14\\)\\) \\(type: tracepoint\\)\n      fake:tick \\(loglevel: TRACE_INFO \\(6\\)\\) \\(type: tracepoint\\)\n`));
+    await h.ok(['start']);
+    const late = new App(h, ['--count', '300', '--interval-ms', '1']);
+    const [e] = await early.done();
+    const [l] = await late.done();
+    await h.ok(['stop']);
+    assert.ok(e!.emitted! > 0 && l!.emitted! > 0);
+    const pids = fs.readdirSync(path.join(dir, 'ust', 'pid')).sort();
+    assert.equal(pids.length, 2);
+    for (const [app, line] of [[early, e!], [late, l!]] as const) {
+      const d = pids.find((p) => p.startsWith(`fake-app-${app.child.pid}-`));
+      assert.ok(d && /^fake-app-\d+-\d{8}-\d{6}$/.test(d), pids.join(' '));
+      const full = path.join(dir, 'ust', 'pid', d!);
+      assert.deepEqual(fs.readdirSync(full).sort(), ['chp_0', 'index', 'metadata']);
+      const md = fs.readFileSync(path.join(full, 'metadata'), 'utf8');
+      assert.match(md, /tracer_buffering_scheme = "pid";/);
+      assert.match(md, new RegExp(`vpid = ${app.child.pid};`));
+      assert.match(md, /procname = "fake-app";/);
+      const lines = await bt(full);
+      // only fake:tick is enabled: notes are not recorded
+      assert.equal(ticks(lines).length, line.emitted, `pid ${app.child.pid}`);
+      assert.equal(lines.length, line.emitted);
+    }
+  });
+
+  test('an app killed with SIGKILL: what it emitted more than 100 ms before is in the trace', async (t) => {
+    const h = home(t);
+    const dir = traceDir(await h.ok(['create', 's']));
+    await h.ok(['enable-event', '-u', 'fake:tick']);
+    await h.ok(['start']);
+    const app = new App(h, ['--count', '1000000', '--interval-ms', '1', '--batch', '5']);
+    await app.ready(1);
+    await until(() => app.lines.some((l) => (l.n ?? 0) > 2000), 'the app to emit', 20_000);
+    await sleep(300);
+    const killedAt = Date.now();
+    app.child.kill('SIGKILL');
+    await app.exited;
+    const before = app.lines.filter((l) => l.progress !== undefined && l.at <= killedAt - 100);
+    const mustHave = Math.max(...before.map((l) => l.n!));
+    // the daemon reads the dead app's buffer when its connection closes, not at stop
+    await sleep(300);
+    await h.ok(['stop']);
+    const ts = ticks(await bt(dir));
+    assert.ok(ts.length >= mustHave, `${ts.length} events recorded, ${mustHave} emitted 100 ms before the kill`);
+    for (let i = 1; i < ts.length; i++) assert.equal(ts[i]!.n, ts[i - 1]!.n + 1, 'no event lost or duplicated');
+    assert.deepEqual(fs.readdirSync('/dev/shm').filter((f) => f.startsWith(`ttng-ust-${app.child.pid}-`)), []);
+  });
+
+  test('rules take effect in running apps: enable, disable, loglevel, exclusions', async (t) => {
+    const h = home(t);
+    const dir = traceDir(await h.ok(['create', 's']));
+    await h.ok(['enable-event', '-u', 'nothing:yet']);
+    await h.ok(['start']);
+    const app = new App(h, ['--count', '100000', '--interval-ms', '1', '--batch', '2']);
+    await app.ready(1);
+    await sleep(150);
+    const enabledAt = () => app.lines.filter((l) => l.progress !== undefined && l.enabled).length;
+    assert.equal(enabledAt(), 0);
+    // INFO and worse (fake:tick, fake:alarm), fake:note (DEBUG) excluded twice over
+    const r = await h.ttng(['enable-event', '-u', 'fake:*', '-x', 'fake:note', '--loglevel', 'INFO']);
+    assert.equal(r.stdout, 'ust event fake:* excluding "fake:note" created in channel channel0\n');
+    await until(() => app.lines.some((l) => l.enabled), 'fake:tick to be enabled in the app');
+    await sleep(200);
+    await h.ok(['disable-event', '-u', 'fake:*']);
+    await until(() => app.lines.slice(-1)[0]!.enabled === false, 'fake:tick to be disabled in the app');
+    app.child.kill('SIGTERM');
+    await app.exited;
+    await h.ok(['stop']);
+    const lines = await bt(dir);
+    assert.ok(ticks(lines).length > 0);
+    assert.ok(lines.every((l) => l.includes('fake:tick')), 'notes excluded, alarm never emitted');
+    const list = await h.ok(['list', 's']);
+    assert.match(list, /\n {6}fake:\* \(loglevel <= TRACE_INFO \(6\)\) \(type: tracepoint\) \[disabled\] \[exclusions: fake:note\]\n {6}nothing:yet \(type: tracepoint\) \[enabled\]\n/);
+  });
+
+  test('the daemon killed with -9 while an app traces: the app carries on; the next daemon removes the dead app buffers', async (t) => {
+    const h = home(t);
+    await h.ok(['create', 's']);
+    await h.ok(['enable-event', '-u', '-a']);
+    await h.ok(['start']);
+    const app = new App(h, ['--count', '3000', '--interval-ms', '1', '--batch', '2']);
+    await app.ready(1);
+    await until(() => fs.readdirSync('/dev/shm').some((f) => f.startsWith(`ttng-ust-${app.child.pid}-`)), 'the app buffer');
+    const pid = h.daemonPid()!;
+    process.kill(pid, 'SIGKILL');
+    await until(() => !pidAlive(pid), 'the daemon to die');
+    const [d] = await app.done();
+    assert.ok(d!.emitted! > 0);
+    // the app left its buffer for a reader that never came; a new daemon cleans up after dead apps
+    assert.ok(fs.readdirSync('/dev/shm').some((f) => f.startsWith(`ttng-ust-${app.child.pid}-`)));
+    const r = await h.sessiond(['-d']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(fs.readdirSync('/dev/shm').filter((f) => f.startsWith(`ttng-ust-${app.child.pid}-`)), []);
+  });
+});
