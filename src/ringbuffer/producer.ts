@@ -4,10 +4,20 @@
 // reused). Hot path: reserve() → the caller writes the payload at the returned
 // offset through `dv`/`u8` → commit(end).
 import { createShm, unlinkShm, unmapShm, type ShmMapping } from './shm.js';
-import {
-  CTF_MAGIC, COMPACT_HEADER, EXTENDED_HEADER, EXTENDED_ID, FLAG_RELEASED, P, RingBufferError, W,
-  checkConfig, headerBytes, initHeader, type RingBufferConfig,
-} from './layout.js';
+import * as L from './layout.js';
+import { RingBufferError, checkConfig, headerBytes, initHeader, type RingBufferConfig } from './layout.js';
+
+// module-local copies: the hot path must not read imported bindings (a
+// transpiler may turn them into getters, which costs more than the event)
+const CTF_MAGIC = L.CTF_MAGIC;
+const COMPACT_HEADER = L.COMPACT_HEADER;
+const EXTENDED_HEADER = L.EXTENDED_HEADER;
+const EXTENDED_ID = L.EXTENDED_ID;
+const FLAG_RELEASED = L.FLAG_RELEASED;
+const P = { ...L.P };
+const W = { ...L.W };
+const REC = L.W.REC;
+const REC_VER = L.W.REC_VER;
 
 const TWO32 = 4294967296;
 const COMPACT_LIMIT = 1 << 27;
@@ -141,12 +151,14 @@ export class RingBufferProducer {
     this.pos = end;
     const v = (this.ver = (this.ver + 1) | 0);
     const h = this.h;
-    const r = W.REC + ((v & 1) << 2);
+    const r = REC + ((v & 1) << 2);
     h[r] = this.seq;
     h[r + 1] = end - this.base;
     h[r + 2] = this.lastLo;
     h[r + 3] = this.lastHi;
-    Atomics.store(h, W.REC_VER, v);
+    // a plain store: on x86 (TSO) stores become visible in program order and V8
+    // keeps typed-array stores in order; Atomics.store would double the commit cost
+    h[REC_VER] = v;
     this.written++;
   }
 
