@@ -52,6 +52,8 @@ const O_CREAT = 0o100;
 const O_EXCL = 0o200;
 const PROT_RW = 3;
 const MAP_SHARED = 1;
+/** fault every page in at map time (as LTTng-UST does), not on the first event that touches it */
+const MAP_POPULATE = 0x8000;
 
 export class ShmError extends Error {
   constructor(
@@ -81,9 +83,9 @@ function checkName(name: string): void {
   if (!/^\/[A-Za-z0-9._-]{1,250}$/.test(name)) throw new ShmError(`bad shared memory name ${JSON.stringify(name)}`);
 }
 
-function map(name: string, fd: number, size: number): ShmMapping {
+function map(name: string, fd: number, size: number, populate = false): ShmMapping {
   const l = lib();
-  const p = l.mmap(null, size, PROT_RW, MAP_SHARED, fd, 0);
+  const p = l.mmap(null, size, PROT_RW, MAP_SHARED | (populate ? MAP_POPULATE : 0), fd, 0);
   const e = l.errno();
   l.close(fd);
   if (p === null || l.address(p) === 0xffffffffffffffffn) throw new ShmError(`mmap ${name}: ${errnoText(e)}`);
@@ -107,7 +109,7 @@ export function createShm(name: string, size: number, mode = 0o600): ShmMapping 
     throw new ShmError(`ftruncate ${name}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   try {
-    return map(name, fd, size);
+    return map(name, fd, size, true);
   } catch (e) {
     l.shm_unlink(name);
     throw e;
