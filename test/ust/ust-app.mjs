@@ -1,0 +1,45 @@
+// A traced app for test/ust/app.test.ts, written against the public API
+// (`ttng/ust`, built in dist/): the main thread and W workers each emit
+// `app:tick { u32 n; u32 thread; string label; s64 big; u8_hex[3] bytes }`
+// and every 10th tick a tracef. It prints its pid, waits for a line on stdin
+// (the daemon lists it by then), emits, then prints per thread
+// {"done":thread,"emitted":E,"tracefs":F,"errors":X,"ms":M} (E = ticks
+// emitted while enabled, F = tracefs among them) and exits on its own.
+// usage: node ust-app.mjs COUNT WORKERS INTERVAL_MS [BATCH]
+import { Worker, isMainThread, threadId, workerData, parentPort } from 'node:worker_threads';
+import { provider, tracef } from 'ttng/ust';
+
+const [count, workers, intervalMs, batch] = isMainThread ? process.argv.slice(2).map(Number) : workerData;
+const tick = provider('app').event('tick', [['n', 'u32'], ['thread', 'u32'], ['label', 'string'], ['big', 's64'], ['bytes', { array: 'u8_hex', length: 3 }]], { loglevel: 'INFO' });
+
+async function run() {
+  let emitted = 0;
+  let tracefs = 0;
+  const t0 = Date.now();
+  for (let n = 0; n < count; ) {
+    for (let b = 0; b < (batch || 1) && n < count; b++, n++) {
+      // both events are enabled by the same config push (one session enables both)
+      if (tick.enabled) {
+        emitted++;
+        if (n % 10 === 0) tracefs++;
+      }
+      tick.emit(n, threadId, `t${threadId}-${n}`, -BigInt(n) * 1000000007n, [n & 255, threadId, 0xab]);
+      if (n % 10 === 0) tracef('thread %d at %d', threadId, n);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return { done: threadId, emitted, tracefs, errors: tick.errors, ms: Date.now() - t0 };
+}
+
+if (isMainThread) {
+  process.stdout.write(JSON.stringify({ pid: process.pid }) + '\n');
+  await new Promise((r) => process.stdin.once('data', r));
+  process.stdin.destroy();
+  const ws = Array.from({ length: workers }, () => new Worker(new URL(import.meta.url), { workerData: [count, 0, intervalMs, batch] }));
+  const results = ws.map((w) => new Promise((r) => w.once('message', r)));
+  const mine = await run();
+  process.stdout.write(JSON.stringify(mine) + '\n');
+  for (const r of await Promise.all(results)) process.stdout.write(JSON.stringify(r) + '\n');
+} else {
+  parentPort.postMessage(await run());
+}
