@@ -126,9 +126,11 @@ function filterValue(f: UstFieldDecl, v: unknown): FilterValue | undefined {
   if (t.type === 'string' || ((t.type === 'array' || t.type === 'sequence') && t.text)) return typeof v === 'string' ? v : String(v);
   if (t.type === 'array' || t.type === 'sequence') {
     if (v === null || typeof v !== 'object') return undefined;
-    return Array.from(v as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? x : Number(x)));
+    return Array.from(v as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? BigInt.asIntN(64, x) : Number(x)));
   }
-  if (typeof v === 'number' || typeof v === 'bigint') return v;
+  // LTTng's filter loads every integer as int64 (a u64 of 2^64-1 equals 0xFFFFFFFFFFFFFFFF and -1)
+  if (typeof v === 'bigint') return BigInt.asIntN(64, v);
+  if (typeof v === 'number') return v;
   return undefined;
 }
 
