@@ -290,6 +290,7 @@ export class SessionManager {
           throw new CtlError('KERN_START_FAIL', oneLine(e));
         }
       }
+      if (s.ust && s.kernel) s.ust.useClockOf(path.join(s.outputPath, 'kernel', 'metadata'));
       s.ust?.start();
       s.active = true;
       s.hasBeenStarted = true;

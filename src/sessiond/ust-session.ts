@@ -18,6 +18,7 @@ import type { UstTraceMetadata } from './ust-metadata.js';
 import { openUstBuffer } from './ust-buffer.js';
 import { ustClockClass } from '../ust/ctf-layout.js';
 import type { ClockClass } from '../ctf/model.js';
+import { parseMetadata } from '../ctf/metadata.js';
 import type { UstBufferSource } from './ust-buffer.js';
 
 /** daemon-wide: every (session, channel, app thread) buffer has its own key */
@@ -170,6 +171,21 @@ export class UstSession implements UstAppClient {
   private clock(): ClockClass {
     this.clockClass ??= ustClockClass();
     return this.clockClass;
+  }
+
+  /**
+   * Takes the clock (offset included) of the session's kernel trace, so that
+   * kernel and user-space events order exactly: two separate measurements of
+   * realtime − monotonic differ by the noise of a busy machine (up to a ms).
+   */
+  useClockOf(kernelMetadata: string): void {
+    try {
+      const tc = parseMetadata(fs.readFileSync(kernelMetadata, 'utf8'));
+      const c = tc.clocks.get('monotonic');
+      if (c) this.clockClass = { ...c };
+    } catch (e) {
+      this.log(`session ${this.sessionName}: kernel clock not shared (${(e as Error).message.split('\n')[0]})`);
+    }
   }
 
   private traceFor(app: UstApp): UstTrace {
