@@ -24,6 +24,29 @@ interface Channel {
   ctx: Uint8Array | null;
   cpuOff: number;
   ctxValues: Record<string, FilterValue>;
+  /** the channel's switch timer (closes the current packet periodically), unref'ed */
+  timer?: NodeJS.Timeout;
+}
+
+function startSwitchTimer(ch: Channel): void {
+  if (ch.timer) clearInterval(ch.timer);
+  ch.timer = undefined;
+  const us = ch.cfg.switchTimerUs;
+  if (!(us > 0)) return;
+  ch.timer = setInterval(() => {
+    try {
+      ch.p.flush();
+    } catch {
+      /* never throw from a timer */
+    }
+  }, Math.max(1, Math.round(us / 1000)));
+  ch.timer.unref();
+}
+
+function releaseChannel(ch: Channel): void {
+  if (ch.timer) clearInterval(ch.timer);
+  ch.timer = undefined;
+  ch.p.release();
 }
 
 /** what the runtime tells the daemon (sent by the registration client when connected) */
@@ -190,7 +213,7 @@ function installExitHook(): void {
     // close the current packets so the daemon finds them complete
     for (const ch of channels.values()) {
       try {
-        ch.p.release();
+        releaseChannel(ch);
       } catch {
         /* never fail an exit */
       }
@@ -214,7 +237,7 @@ export function applyConfig(cfg: UstAppConfig): void {
   for (const [key, ch] of channels) {
     if (keep.has(key)) continue;
     channels.delete(key);
-    ch.p.release();
+    releaseChannel(ch);
   }
   for (const c of cfg.channels) {
     const have = channels.get(c.chanKey);
@@ -225,7 +248,9 @@ export function applyConfig(cfg: UstAppConfig): void {
         have.cpuOff = cb.cpuOff;
         have.ctxValues = cb.values;
       }
+      const timerChanged = have.cfg.switchTimerUs !== c.switchTimerUs;
       have.cfg = c;
+      if (timerChanged) startSwitchTimer(have);
       continue;
     }
     const ch = createChannel(c);
@@ -234,6 +259,7 @@ export function applyConfig(cfg: UstAppConfig): void {
       continue;
     }
     channels.set(c.chanKey, ch);
+    startSwitchTimer(ch);
     installExitHook();
     sink?.channelReady(c.chanKey, ch.p.name, undefined);
   }
@@ -269,7 +295,7 @@ export function flushChannels(chanKeys: number[]): number[] {
 export function dropAll(): void {
   for (const e of events.values()) e.st.t = null;
   for (const ch of channels.values()) {
-    ch.p.release();
+    releaseChannel(ch);
     orphans.add(ch.p.name);
   }
   channels.clear();

@@ -48,6 +48,21 @@ test('wrong argument types never throw: the event is dropped and counted', () =>
   }
 });
 
+test('the switch timer closes the current packet: the reader sees it complete without a partial take', async () => {
+  const rec = record({ switchTimerUs: 20_000 });
+  num.emit(1, 'a', 1);
+  num.emit(2, 'b', 2);
+  const r = rec.readers[0]!;
+  assert.equal(r.read().length, 0, 'nothing complete yet');
+  await new Promise((res) => setTimeout(res, 80));
+  const pks = r.read();
+  assert.equal(pks.length, 1);
+  assert.equal(pks[0]!.contentSize, BigInt((84 + 2 * (4 + 4 + 2 + 8)) * 8));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ttng-ust-api-'));
+  finish(rec, dir);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('disabled: emit records nothing, enabled is false', () => {
   assert.equal(num.enabled, false);
   assert.doesNotThrow(() => num.emit(1, 'a', 1));

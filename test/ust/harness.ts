@@ -20,7 +20,7 @@ export interface Recording {
 let gen = 1000;
 
 /** enables every declared event (ids in declaration order) into one channel */
-export function record(opts: { contexts?: UstContextName[]; subbufSize?: number; numSubbuf?: number; overwrite?: boolean; filters?: Record<string, string[]> } = {}): Recording {
+export function record(opts: { contexts?: UstContextName[]; subbufSize?: number; numSubbuf?: number; overwrite?: boolean; filters?: Record<string, string[]>; switchTimerUs?: number } = {}): Recording {
   const uuid = randomUUID();
   const ids = new Map<string, number>();
   let id = 0;
@@ -30,7 +30,7 @@ export function record(opts: { contexts?: UstContextName[]; subbufSize?: number;
     generation: gen++,
     channels: [{
       chanKey, session: 's', channel: 'channel0', uuid: uuid.replace(/-/g, ''), streamClassId: 0, streamInstanceId: 0,
-      subbufSize: opts.subbufSize ?? 65536, numSubbuf: opts.numSubbuf ?? 4, overwrite: !!opts.overwrite, switchTimerUs: 0,
+      subbufSize: opts.subbufSize ?? 65536, numSubbuf: opts.numSubbuf ?? 4, overwrite: !!opts.overwrite, switchTimerUs: opts.switchTimerUs ?? 0,
       contexts: opts.contexts ?? [], buffers: 'uid',
     }],
     events: [...ids].map(([name, i]) => ({ name, targets: [{ chanKey, id: i, filters: opts.filters?.[name] ?? null }] })),
