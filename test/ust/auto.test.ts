@@ -50,7 +50,7 @@ async function runApp(h: TestHome): Promise<number> {
 function fields(line: string): Record<string, string> {
   const out: Record<string, string> = {};
   const payload = line.slice(line.lastIndexOf('{'));
-  for (const m of payload.matchAll(/(\w+) = ("(?:[^"\\]|\\.)*"|[^,}\s]+)/g)) out[m[1]!] = m[2]!.replace(/^"|"$/g, '');
+  for (const m of payload.matchAll(/(\w+) = ("(?:[^"\\]|\\.)*"|[^,}\s]+)/g)) out[m[1]!] = m[2]!.replace(/^"|"$/g, '').replace(/\\(.)/g, '$1');
   return out;
 }
 
@@ -97,7 +97,7 @@ describe('ttng/auto', { skip: !hasBabeltrace2() && 'babeltrace2 is not installed
   });
 
   test('with the kernel domain, the server write system calls fall between its request start and finish events', { skip: (!isRoot() || !kernelTracerAvailable().ok) && 'needs root and tracefs' }, async (t) => {
-    const h = home(t);
+    const h = home(t, { fake: false });
     const dir = traceDir(await h.ok(['create', 's']));
     await h.ok(['enable-event', '-u', 'nodejs_http:server_*']);
     await h.ok(['add-context', '-u', '-t', 'vtid']);
