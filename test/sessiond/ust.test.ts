@@ -12,6 +12,8 @@ import { home, pidAlive, sleep, until } from './harness.js';
 import type { TestHome } from './harness.js';
 
 const FAKE_APP = path.join(REPO, 'test', 'sessiond', 'ust-fake-app.ts');
+/** the same scenarios with the public `ttng/ust` API (from dist/) */
+const API_APP = path.join(REPO, 'test', 'sessiond', 'ust-api-app.mjs');
 
 before(() => ensureBuilt());
 
@@ -32,8 +34,9 @@ class App {
   readonly child: ChildProcess;
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  constructor(h: TestHome, args: string[]) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', FAKE_APP, ...args], { cwd: REPO, env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(h: TestHome, args: string[], api = false) {
+    const argv = api ? [API_APP, ...args] : ['--import', 'tsx', FAKE_APP, ...args];
+    this.child = spawn(process.execPath, argv, { cwd: REPO, env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
     h.trackPid(this.child.pid!);
     let buf = '';
     this.child.stdout!.setEncoding('utf8');
@@ -76,8 +79,8 @@ async function bt(dir: string): Promise<string[]> {
 function ticks(lines: string[]): { n: number; thread: number }[] {
   const out: { n: number; thread: number }[] = [];
   for (const l of lines) {
-    const m = /fake:tick: .*\{ n = (\d+), thread = (\d+) \}$/.exec(l);
-    if (m) out.push({ n: Number(m[1]), thread: Number(m[2]) });
+    const m = /fake:tick: .*\{ n = (\d+), thread = (\d+) \}$/.exec(l) ?? /api:tick: .*\{ n = (\d+) \}$/.exec(l);
+    if (m) out.push({ n: Number(m[1]), thread: Number(m[2] ?? 0) });
   }
   return out;
 }
@@ -131,61 +134,75 @@ describe('user-space tracing through the session daemon', { skip: hasBabeltrace2
     assert.deepEqual(fs.readdirSync('/dev/shm').filter((f) => f.startsWith(`ttng-ust-${pid}-`)), []);
   });
 
-  test('apps registered before and after start are traced; per-PID buffers lay out ust/pid/<procname>-<pid>-<datetime>', async (t) => {
-    const h = home(t);
-    const dir = traceDir(await h.ok(['create', 's']));
-    await h.ok(['enable-channel', '-u', '--buffers-pid', 'chp']);
-    await h.ok(['enable-event', '-u', '-c', 'chp', 'fake:tick']);
-    const early = new App(h, ['--count', '400', '--interval-ms', '2']);
-    await early.ready(1);
-    const listed = await h.ok(['list', '-u']);
-    assert.match(listed, new RegExp(`PID: ${early.child.pid} - Name: fake-app\n      fake:alarm \\(loglevel: TRACE_WARNING \\(4\\)\\) \\(type: tracepoint\\)\n      fake:note \\(loglevel: TRACE_DEBUG \\(14\\)\\) \\(type: tracepoint\\)\n      fake:tick \\(loglevel: TRACE_INFO \\(6\\)\\) \\(type: tracepoint\\)\n`));
-    await h.ok(['start']);
-    const late = new App(h, ['--count', '300', '--interval-ms', '1']);
-    const [e] = await early.done();
-    const [l] = await late.done();
-    await h.ok(['stop']);
-    assert.ok(e!.emitted! > 0 && l!.emitted! > 0);
-    const pids = fs.readdirSync(path.join(dir, 'ust', 'pid')).sort();
-    assert.equal(pids.length, 2);
-    for (const [app, line] of [[early, e!], [late, l!]] as const) {
-      const d = pids.find((p) => p.startsWith(`fake-app-${app.child.pid}-`));
-      assert.ok(d && /^fake-app-\d+-\d{8}-\d{6}$/.test(d), pids.join(' '));
-      const full = path.join(dir, 'ust', 'pid', d!);
-      assert.deepEqual(fs.readdirSync(full).sort(), ['chp_0', 'index', 'metadata']);
-      const md = fs.readFileSync(path.join(full, 'metadata'), 'utf8');
-      assert.match(md, /tracer_buffering_scheme = "pid";/);
-      assert.match(md, new RegExp(`vpid = ${app.child.pid};`));
-      assert.match(md, /procname = "fake-app";/);
-      const lines = await bt(full);
-      // only fake:tick is enabled: notes are not recorded
-      assert.equal(ticks(lines).length, line.emitted, `pid ${app.child.pid}`);
-      assert.equal(lines.length, line.emitted);
-    }
-  });
+  for (const api of [false, true]) {
+    const kind = api ? 'a ttng/ust app' : 'a scripted app';
+    const ev = api ? 'api:tick' : 'fake:tick';
+    const procname = api ? 'node' : 'fake-app';
+    const args = (count: number, interval: number, batch: number, linger = 0): string[] =>
+      api ? [count, interval, batch, linger].map(String) : ['--count', String(count), '--interval-ms', String(interval), '--batch', String(batch), '--linger-ms', String(linger)];
 
-  test('an app killed with SIGKILL: what it emitted more than 100 ms before is in the trace', async (t) => {
-    const h = home(t);
-    const dir = traceDir(await h.ok(['create', 's']));
-    await h.ok(['enable-event', '-u', 'fake:tick']);
-    await h.ok(['start']);
-    const app = new App(h, ['--count', '1000000', '--interval-ms', '1', '--batch', '5']);
-    await app.ready(1);
-    await until(() => app.lines.some((l) => (l.n ?? 0) > 2000), 'the app to emit', 20_000);
-    await sleep(300);
-    const killedAt = Date.now();
-    app.child.kill('SIGKILL');
-    await app.exited;
-    const before = app.lines.filter((l) => l.progress !== undefined && l.at <= killedAt - 100);
-    const mustHave = Math.max(...before.map((l) => l.n!));
-    // the daemon reads the dead app's buffer when its connection closes, not at stop
-    await sleep(300);
-    await h.ok(['stop']);
-    const ts = ticks(await bt(dir));
-    assert.ok(ts.length >= mustHave, `${ts.length} events recorded, ${mustHave} emitted 100 ms before the kill`);
-    for (let i = 1; i < ts.length; i++) assert.equal(ts[i]!.n, ts[i - 1]!.n + 1, 'no event lost or duplicated');
-    assert.deepEqual(fs.readdirSync('/dev/shm').filter((f) => f.startsWith(`ttng-ust-${app.child.pid}-`)), []);
-  });
+    test(`${kind}: apps registered before and after start are traced; per-PID buffers lay out ust/pid/<procname>-<pid>-<datetime>`, async (t) => {
+      const h = home(t);
+      const dir = traceDir(await h.ok(['create', 's']));
+      await h.ok(['enable-channel', '-u', '--buffers-pid', 'chp']);
+      await h.ok(['enable-event', '-u', '-c', 'chp', ev]);
+      const early = new App(h, args(400, 2, 1), api);
+      await until(() => early.lines.length > 0, 'the app to start', 20_000);
+      const deadline = Date.now() + 20_000;
+      let listed = '';
+      while (!(listed = await h.ok(['list', '-u'])).includes(`PID: ${early.child.pid} - Name: ${procname}\n`)) {
+        assert.ok(Date.now() < deadline, `pid ${early.child.pid} never listed:\n${listed}`);
+        await sleep(50);
+      }
+      if (!api) {
+        assert.match(listed, new RegExp(`PID: ${early.child.pid} - Name: fake-app\n      fake:alarm \\(loglevel: TRACE_WARNING \\(4\\)\\) \\(type: tracepoint\\)\n      fake:note \\(loglevel: TRACE_DEBUG \\(14\\)\\) \\(type: tracepoint\\)\n      fake:tick \\(loglevel: TRACE_INFO \\(6\\)\\) \\(type: tracepoint\\)\n`));
+      } else assert.match(listed, /\n {6}api:tick \(loglevel: TRACE_INFO \(6\)\) \(type: tracepoint\)\n/);
+      await h.ok(['start']);
+      const late = new App(h, args(300, 1, 1), api);
+      const [e] = await early.done();
+      const [l] = await late.done();
+      await h.ok(['stop']);
+      assert.ok(e!.emitted! > 0 && l!.emitted! > 0);
+      const pids = fs.readdirSync(path.join(dir, 'ust', 'pid')).sort();
+      assert.equal(pids.length, 2);
+      for (const [app, line] of [[early, e!], [late, l!]] as const) {
+        const d = pids.find((p) => p.startsWith(`${procname}-${app.child.pid}-`));
+        assert.ok(d && new RegExp(`^${procname}-\\d+-\\d{8}-\\d{6}$`).test(d), pids.join(' '));
+        const full = path.join(dir, 'ust', 'pid', d!);
+        assert.deepEqual(fs.readdirSync(full).sort(), ['chp_0', 'index', 'metadata']);
+        const md = fs.readFileSync(path.join(full, 'metadata'), 'utf8');
+        assert.match(md, /tracer_buffering_scheme = "pid";/);
+        assert.match(md, new RegExp(`vpid = ${app.child.pid};`));
+        assert.match(md, new RegExp(`procname = "${procname}";`));
+        const lines = await bt(full);
+        // only the tick is enabled
+        assert.equal(ticks(lines).length, line.emitted, `pid ${app.child.pid}`);
+        assert.equal(lines.length, line.emitted);
+      }
+    });
+
+    test(`${kind} killed with SIGKILL: what it emitted more than 100 ms before is in the trace`, async (t) => {
+      const h = home(t);
+      const dir = traceDir(await h.ok(['create', 's']));
+      await h.ok(['enable-event', '-u', ev]);
+      await h.ok(['start']);
+      const app = new App(h, args(1_000_000, 1, 5), api);
+      await until(() => app.lines.some((l) => (l.n ?? 0) > 2000), 'the app to emit', 20_000);
+      await sleep(300);
+      const killedAt = Date.now();
+      app.child.kill('SIGKILL');
+      await app.exited;
+      const before = app.lines.filter((l) => l.progress !== undefined && l.at <= killedAt - 100);
+      const mustHave = Math.max(...before.map((l) => l.n!));
+      // the daemon reads the dead app's buffer when its connection closes, not at stop
+      await sleep(300);
+      await h.ok(['stop']);
+      const ts = ticks(await bt(dir));
+      assert.ok(ts.length >= mustHave, `${ts.length} events recorded, ${mustHave} emitted 100 ms before the kill`);
+      for (let i = 1; i < ts.length; i++) assert.equal(ts[i]!.n, ts[i - 1]!.n + 1, 'no event lost or duplicated');
+      assert.deepEqual(fs.readdirSync('/dev/shm').filter((f) => f.startsWith(`ttng-ust-${app.child.pid}-`)), []);
+    });
+  }
 
   test('rules take effect in running apps: enable, disable, loglevel, exclusions', async (t) => {
     const h = home(t);
