@@ -209,6 +209,49 @@ export class RingBufferReader {
     return out;
   }
 
+  /**
+   * A copy of what the buffer holds now (flight recorder / `snapshot record`):
+   * the packets still intact, oldest first, and the one being written up to
+   * its last committed event, without consuming anything. Packets are
+   * numbered 0, 1, 2… within the snapshot.
+   */
+  snapshot(): RingBufferPacket[] {
+    const out: RingBufferPacket[] = [];
+    if (!this.live) return out;
+    const rec = this.record();
+    if (!rec) return out;
+    const n = this.numSubbuf;
+    const h = this.h;
+    const saved = { lastDiscarded: this.lastDiscarded };
+    this.lastDiscarded = 0n;
+    let last = 0n;
+    const cur = rec.seq;
+    let from = (cur - n + 1) | 0;
+    if (((this.next - from) | 0) > 0) from = this.next;
+    for (let s = from; ((cur - s) | 0) >= 0; s = (s + 1) | 0) {
+      const w = s & (n - 1);
+      if (Atomics.load(h, W.SLOTS + w) !== s) continue;
+      const b = this.base0 + w * this.subbufSize;
+      let pkt: RingBufferPacket | undefined;
+      if (Atomics.load(h, W.SLOTS + n + w) === s) {
+        const cBytes = Number(this.dv.getBigUint64(b + P.CONTENT_SIZE, true) / 8n);
+        if (cBytes < P.EVENTS || cBytes > this.subbufSize) continue;
+        pkt = this.copy(b, 0, this.subbufSize, cBytes, this.readTs(b + P.TS_BEGIN), this.readTs(b + P.TS_END), this.dv.getBigUint64(b + P.EVENTS_DISCARDED, true));
+      } else if (s === cur && rec.commit > P.EVENTS && rec.commit <= this.subbufSize) {
+        pkt = this.copy(b, 0, 0, rec.commit, this.readTs(b + P.TS_BEGIN), rec.ts, BigInt(this.discarded));
+      }
+      // overwritten while copied: drop it
+      if (!pkt || Atomics.load(h, W.SLOTS + w) !== s) continue;
+      if (pkt.timestampBegin < last) continue;
+      last = pkt.timestampEnd;
+      pkt.packetSeqNum = BigInt(out.length);
+      new DataView(pkt.data.buffer).setBigUint64(P.SEQ_NUM, pkt.packetSeqNum, true);
+      out.push(pkt);
+    }
+    this.lastDiscarded = saved.lastDiscarded;
+    return out;
+  }
+
   private skipTo(seq: number): void {
     this.next = seq;
     if (this.takenSeq !== seq) this.takenSeq = -1;

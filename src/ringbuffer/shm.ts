@@ -117,7 +117,7 @@ export function createShm(name: string, size: number, mode = 0o600): ShmMapping 
 }
 
 /** maps an existing object whole (its size from fstat) */
-export function openShm(name: string, maxSize = 1 << 30): ShmMapping {
+export function openShm(name: string, maxSize = 2 ** 31 + 2 ** 24): ShmMapping {
   checkName(name);
   const l = lib();
   const fd = l.shm_open(name, O_RDWR, 0) as number;

@@ -163,6 +163,23 @@ test('overwrite mode: the newest packets survive, nothing is counted as discarde
   p.release();
 });
 
+test('snapshot: what the buffer holds now, without consuming it', () => {
+  const { p, r } = make({ subbufSize: 4096, numSubbuf: 4, overwrite: true });
+  for (let i = 0; i < 5000; i++) put(p, 1, i);
+  const a = decodeAll(r.snapshot());
+  assert.equal(a.vals.at(-1), 4999, 'up to the last committed event');
+  for (let i = 1; i < a.vals.length; i++) assert.equal(a.vals[i], a.vals[i - 1]! + 1);
+  assert.ok(a.vals.length > 3 * Math.floor((4096 - P.EVENTS) / 8));
+  for (let i = 5000; i < 5010; i++) put(p, 1, i);
+  const b = decodeAll(r.snapshot());
+  assert.equal(b.vals.at(-1), 5009);
+  assert.deepEqual(b.packets.map((d) => d.seq), b.packets.map((_, i) => BigInt(i)));
+  // nothing was consumed: a read still returns the intact packets
+  assert.ok(decodeAll(r.readAll()).vals.includes(5009));
+  r.close();
+  p.release();
+});
+
 test('flush closes the current packet; release marks the buffer', () => {
   const { p, r } = make();
   for (let i = 0; i < 5; i++) put(p, 2, i);
