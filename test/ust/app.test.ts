@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { REPO, babeltrace2, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
@@ -22,7 +23,8 @@ interface Done {
 }
 
 function start(h: TestHome | undefined, args: (string | number)[], env?: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [APP, ...args.map(String)], { cwd: REPO, env: env ?? h!.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // cwd out of the repository: an abort() may leave a core file there
+  const child = spawn(process.execPath, [APP, ...args.map(String)], { cwd: os.tmpdir(), env: env ?? h!.env, stdio: ['pipe', 'pipe', 'pipe'] });
   if (h) h.trackPid(child.pid!);
   let out = '';
   let err = '';
@@ -140,6 +142,35 @@ describe('ttng/ust apps traced by ttng-sessiond', { skip: hasBabeltrace2() ? fal
     // leftovers of a dead daemon's session: the app unlinks its buffers at exit
     assert.deepEqual(fs.readdirSync('/dev/shm').filter((f) => f.startsWith(`ttng-ust-${pid}-`)), []);
   });
+
+  for (const end of ['throw', 'abort'] as const) {
+    test(`an app that dies (${end === 'throw' ? 'uncaught exception' : 'abort()'}): every event it emitted is in the trace`, async (t) => {
+      const h = home(t);
+      const dir = traceDir(await h.ok(['create', 's']));
+      await h.ok(['enable-event', '-u', 'app:tick']);
+      await h.ok(['start']);
+      const app = start(h, [500, 0, 1, 50, end]);
+      await until(() => app.lines().length > 0, 'the app to start', 20_000);
+      const pid = app.lines()[0]!['pid']!;
+      await registered(h, pid);
+      app.go();
+      const r = await app.exited;
+      if (end === 'throw') {
+        assert.equal(r.code, 1);
+        assert.match(app.err, /Error: the app fails/);
+      } else assert.equal(r.signal, 'SIGABRT');
+      const done = app.lines().find((l) => l['done'] !== undefined)!;
+      // the daemon takes the dead app's buffer when its connection closes
+      await sleep(300);
+      await h.ok(['stop']);
+      const bt = await babeltrace2([dir]);
+      assert.equal(bt.code, 0, bt.stderr);
+      const ns = bt.stdout.split('\n').filter((l) => l.includes(' app:tick: ')).map((l) => Number(/\{ n = (\d+),/.exec(l)![1]));
+      assert.equal(ns.length, done['emitted']);
+      for (let i = 1; i < ns.length; i++) assert.equal(ns[i], ns[i - 1]! + 1);
+      assert.equal(ns.at(-1), 499);
+    });
+  }
 
   test('no daemon: the app runs untraced, exits on its own, and leaves nothing in /dev/shm', async (t) => {
     const h = home(t);

@@ -5,7 +5,8 @@
 // (the daemon lists it by then), emits, then prints per thread
 // {"done":thread,"emitted":E,"tracefs":F,"errors":X,"ms":M} (E = ticks
 // emitted while enabled, F = tracefs among them) and exits on its own.
-// usage: node ust-app.mjs COUNT WORKERS INTERVAL_MS [BATCH]
+// With END = throw or abort, the main thread then dies that way (after printing).
+// usage: node ust-app.mjs COUNT WORKERS INTERVAL_MS [BATCH [END]]
 import { Worker, isMainThread, threadId, workerData, parentPort } from 'node:worker_threads';
 import { provider, tracef } from 'ttng/ust';
 
@@ -39,6 +40,9 @@ if (isMainThread) {
   const results = ws.map((w) => new Promise((r) => w.once('message', r)));
   const mine = await run();
   process.stdout.write(JSON.stringify(mine) + '\n');
+  const end = process.argv[6];
+  if (end === 'throw') throw new Error('the app fails');
+  if (end === 'abort') process.abort();
   for (const r of await Promise.all(results)) process.stdout.write(JSON.stringify(r) + '\n');
 } else {
   parentPort.postMessage(await run());
