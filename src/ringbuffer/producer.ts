@@ -18,6 +18,8 @@ const P = { ...L.P };
 const W = { ...L.W };
 const REC = L.W.REC;
 const REC_VER = L.W.REC_VER;
+/** x86 keeps stores in program order (TSO); elsewhere the commit needs a real barrier */
+const TSO = process.arch === 'x64' || process.arch === 'ia32';
 
 const TWO32 = 4294967296;
 const COMPACT_LIMIT = 1 << 27;
@@ -156,9 +158,10 @@ export class RingBufferProducer {
     h[r + 1] = end - this.base;
     h[r + 2] = this.lastLo;
     h[r + 3] = this.lastHi;
-    // a plain store: on x86 (TSO) stores become visible in program order and V8
-    // keeps typed-array stores in order; Atomics.store would double the commit cost
-    h[REC_VER] = v;
+    // on x86 a plain store: stores become visible in program order and V8 keeps
+    // typed-array stores in order; Atomics.store would double the commit cost
+    if (TSO) h[REC_VER] = v;
+    else Atomics.store(h, REC_VER, v);
     this.written++;
   }
 

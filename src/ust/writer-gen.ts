@@ -61,6 +61,14 @@ const H = {
       for (let i = 0; i < n; i++) u8[q + i] = s.charCodeAt(i);
     } else p.buf.write(s, q, n, 'utf8');
   },
+  /** writes at most `max` bytes of `s` (whole characters) at q; returns the bytes written */
+  putMax(p: RingBufferProducer, q: number, s: string, n: number, max: number): number {
+    if (n <= max) {
+      H.put(p, q, s, n);
+      return n;
+    }
+    return p.buf.write(s, q, max, 'utf8');
+  },
   /** char[n]: the text cut or zero-padded to n bytes */
   text(p: RingBufferProducer, q: number, s: string, n: number): void {
     const w = p.buf.write(s, q, n, 'utf8');
@@ -150,15 +158,18 @@ export function generateEmit(fields: readonly UstFieldDecl[], st: EmitState): Em
         break;
       case 'sequence': {
         const ls = intSize(t.lengthType);
+        // the length field bounds the sequence: longer arguments are cut to what it can count
+        const max = t.lengthType.size === 64 ? 2 ** 32 - 1 : 2 ** t.lengthType.size - 1;
         if (t.text) {
-          pre.push(`const s${i} = H.str(${a}); const l${i} = H.len(s${i});`);
+          pre.push(`const s${i} = H.str(${a}); const f${i} = H.len(s${i}); const l${i} = Math.min(f${i}, ${max});`);
           sizeTerms.push(`l${i}`);
           flush();
-          body.push(setter(t.lengthType, 'q', `l${i}`));
-          body.push(`H.put(p, q + ${ls}, s${i}, l${i}); q += ${ls} + l${i};`);
+          body.push(`const w${i} = H.putMax(p, q + ${ls}, s${i}, f${i}, ${max});`);
+          body.push(setter(t.lengthType, 'q', `w${i}`));
+          body.push(`q += ${ls} + w${i};`);
         } else {
           const es = intSize(t.element);
-          pre.push(`const l${i} = ${a}.length >>> 0;`);
+          pre.push(`const l${i} = Math.min(${a}.length >>> 0, ${max});`);
           sizeTerms.push(`l${i} * ${es}`);
           flush();
           body.push(setter(t.lengthType, 'q', `l${i}`));

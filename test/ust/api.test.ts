@@ -33,6 +33,26 @@ test('LTTng filters run in the app: only matching events are recorded', () => {
   }
 });
 
+test('sequences longer than their length field can count are cut, the fields after them intact', () => {
+  const seq = p.event('seq8', [['s', { sequence: 'u8', lengthType: 'u8' }], ['t', { textSequence: true, lengthType: 'u8' }], ['after', 'u32']]);
+  const rec = record({});
+  seq.emit(Array.from({ length: 300 }, (_, i) => i & 255), 'é'.repeat(300), 0xdeadbeef);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ttng-ust-api-'));
+  try {
+    const { out } = babeltrace2(finish(rec, dir));
+    assert.equal(out.length, 1);
+    const m = /\{ _s_length = (\d+), s = \[ (.*) \], _t_length = (\d+), t = "(.*)", after = (\d+) \}$/.exec(out[0]!);
+    assert.ok(m, out[0]);
+    assert.equal(m[1], '255');
+    assert.equal(m[2]!.split(', ').length, 255);
+    assert.equal(m[3], '254', 'whole characters only');
+    assert.equal(m[4], 'é'.repeat(127));
+    assert.equal(m[5], String(0xdeadbeef));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('wrong argument types never throw: the event is dropped and counted', () => {
   const rec = record({});
   assert.doesNotThrow(() => (num.emit as (...a: unknown[]) => void)(1n, 'x', 1));
