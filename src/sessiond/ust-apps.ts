@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import type * as net from 'node:net';
 import { CtlError } from '../ctl/protocol.js';
 import type { UstAppListing } from '../ctl/protocol.js';
+import { shmName, unlinkShm } from '../ringbuffer/index.js';
 import type { UstAppConfig, UstChannelConfig, UstEventDecl, UstEventTarget, UstMethods, UstPush, UstRegisterParams, UstTypeDecl } from '../ust/protocol.js';
 
 export type UstAppMethod = keyof UstMethods;
@@ -45,7 +46,8 @@ export interface UstAppClient {
   channelsFor(app: UstApp): UstChannelConfig[];
   /** where each of the app's events goes for this session */
   targetsFor(app: UstApp): Map<string, UstEventTarget[]>;
-  channelReady(app: UstApp, chanKey: number, shmName: string | undefined, error: string | undefined): void;
+  /** true when the buffer is this session's */
+  channelReady(app: UstApp, chanKey: number, shmName: string | undefined, error: string | undefined): boolean;
   /** the app thread's connection closed (exit, crash, SIGKILL): read what it left */
   appGone(app: UstApp): void;
 }
@@ -85,7 +87,10 @@ export class UstApps {
         const shm = typeof params['shmName'] === 'string' ? params['shmName'] : undefined;
         const error = typeof params['error'] === 'string' ? params['error'] : shm === undefined ? 'no shared memory name' : undefined;
         if (error !== undefined) this.log(`app ${app.reg.procname}[${app.reg.pid}/${app.reg.tid}]: buffer ${chanKey} failed: ${error}`);
-        for (const c of this.clients) c.channelReady(app, chanKey, shm, error);
+        let claimed = false;
+        for (const c of this.clients) claimed = c.channelReady(app, chanKey, shm, error) || claimed;
+        // a buffer of a session destroyed meanwhile: nobody will read it
+        if (!claimed && shm !== undefined && shm === shmName(app.reg.pid, app.reg.tid, chanKey)) unlinkShm(shm);
         return {};
       }
       case 'ust.flushed': {

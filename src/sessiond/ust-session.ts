@@ -322,14 +322,14 @@ export class UstSession implements UstAppClient {
     return out;
   }
 
-  channelReady(app: UstApp, chanKey: number, shmName: string | undefined, error: string | undefined): void {
+  channelReady(app: UstApp, chanKey: number, shmName: string | undefined, error: string | undefined): boolean {
     const b = this.byKey.get(chanKey);
-    if (!b || b.app !== app) return;
+    if (!b || b.app !== app) return false;
     if (error !== undefined || shmName === undefined) {
       b.failed = error ?? 'no buffer';
-      return;
+      return true;
     }
-    if (b.source || b.done) return;
+    if (b.source || b.done) return true;
     try {
       b.source = openUstBuffer(shmName, b.config, app.reg);
       fs.mkdirSync(b.trace.dir, { recursive: true });
@@ -340,7 +340,10 @@ export class UstSession implements UstAppClient {
       this.log(`session ${this.sessionName}: cannot read buffer ${shmName} of app ${app.reg.pid}: ${b.failed}`);
       b.source?.close(true);
       b.source = undefined;
+      // the app stops writing into a buffer nobody reads
+      setImmediate(() => this.apps.update(app));
     }
+    return true;
   }
 
   appGone(app: UstApp): void {

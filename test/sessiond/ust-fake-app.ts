@@ -4,7 +4,7 @@
 // `ttng/ust` API. Events: `fake:tick { uint32 n; uint32 thread; }` (INFO),
 // `fake:note { string s; }` (DEBUG), `fake:alarm { int64 v; }` (WARNING).
 //
-//   node --import tsx ust-fake-app.ts [--count N] [--interval-ms MS] [--workers W] [--linger-ms MS] [--batch B]
+//   node --import tsx ust-fake-app.ts [--count N] [--interval-ms MS] [--workers W] [--linger-ms MS] [--batch B] [--wait-enabled]
 //
 // stdout, one JSON object a line: {"ready":thread} once registered, then
 // {"progress":thread,"n":emitted,"enabled":bool} every 20 ms, and at the end
@@ -23,11 +23,18 @@ interface Opts {
   workers: number;
   lingerMs: number;
   batch: number;
+  /** wait (up to 10 s) until a session enables fake:tick before emitting */
+  waitEnabled: boolean;
 }
 
 function parse(argv: string[]): Opts {
-  const o: Opts = { count: 1000, intervalMs: 1, workers: 0, lingerMs: 0, batch: 1 };
+  const o: Opts = { count: 1000, intervalMs: 1, workers: 0, lingerMs: 0, batch: 1, waitEnabled: false };
   for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === '--wait-enabled') {
+      o.waitEnabled = true;
+      i--;
+      continue;
+    }
     const v = Number(argv[i + 1]);
     if (argv[i] === '--count') o.count = v;
     else if (argv[i] === '--interval-ms') o.intervalMs = v;
@@ -186,6 +193,7 @@ async function runThread(o: Opts, thread: number): Promise<void> {
       t.p.commit(at + s.length + 1);
     }
   };
+  for (const t0 = Date.now(); o.waitEnabled && !targets.has('fake:tick') && Date.now() - t0 < 10_000; ) await new Promise((r) => setTimeout(r, 5));
   const progress = setInterval(() => out({ progress: thread, n: emitted, enabled: targets.has('fake:tick') }), 20);
   await new Promise<void>((resolve) => {
     const step = (): void => {

@@ -94,7 +94,7 @@ describe('user-space tracing through the session daemon', { skip: hasBabeltrace2
     await h.ok(['enable-event', '-u', '-c', 'small', 'fake:*']);
     await h.ok(['add-context', '-u', '-t', 'vtid', '-t', 'vpid']);
     await h.ok(['start']);
-    const app = new App(h, ['--count', '6000', '--workers', '2', '--batch', '600', '--interval-ms', '1']);
+    const app = new App(h, ['--count', '6000', '--workers', '2', '--batch', '600', '--interval-ms', '1', '--wait-enabled']);
     const done = await app.done();
     const stop = await h.ttng(['stop']);
     assert.equal(stop.code, 0, stop.stderr);
