@@ -83,10 +83,7 @@ export function ustContextField(name: UstContextName): { name: string; type: Fie
   }
 }
 
-/** bytes each context takes in an event record */
-export const CONTEXT_BYTES: Record<UstContextName, number> = {
-  vpid: 4, vtid: 4, cpu_id: 4, vuid: 4, vgid: 4, pthread_id: 8, ip: 8, procname: 17,
-};
+export { CONTEXT_BYTES } from './contexts.js';
 
 export function ustEventContext(contexts: readonly UstContextName[]): StructType | undefined {
   if (!contexts.length) return undefined;

@@ -8,7 +8,7 @@ import { shmName } from '../ringbuffer/layout.js';
 import { ShmError, gettid, pthreadSelf, schedGetcpu, unlinkShm } from '../ringbuffer/shm.js';
 import { uuidFromString } from '../ctf/model.js';
 import { parseFilter, evaluateFilter, type FilterNode, type FilterValue } from '../sessiond/filter.js';
-import { CONTEXT_BYTES } from './ctf-layout.js';
+import { CONTEXT_BYTES } from './contexts.js';
 import type { UstAppConfig, UstChannelConfig, UstContextName, UstEventDecl, UstFieldDecl } from './protocol.js';
 import { generateEmit, setCpuReader, type EmitFn, type EmitState, type Target } from './writer-gen.js';
 
