@@ -52,6 +52,11 @@ export const W = {
   /** next packet seq the reader reads (reader) */
   CONSUMED: 32,
   READER_PID: 33,
+  /** how much of packet TAKEN_SEQ readAll() already returned (reader; a new reader resumes there) */
+  TAKEN_SEQ: 34,
+  TAKEN_OFF: 35,
+  TAKEN_TS_LO: 36,
+  TAKEN_TS_HI: 37,
   /** first of the slotSeq words; slotClosed follow them */
   SLOTS: 64,
 } as const;
@@ -142,6 +147,7 @@ export function initHeader(h: Int32Array, c: RingBufferConfig, pid: number, tid:
   // no record yet: seq -1 (no packet), nothing closed
   h[W.REC] = -1;
   h[W.REC + 4] = -1;
+  h[W.TAKEN_SEQ] = -1;
   for (let i = 0; i < c.numSubbuf; i++) {
     h[W.SLOTS + i] = -1;
     h[W.SLOTS + c.numSubbuf + i] = -1;

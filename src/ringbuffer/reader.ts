@@ -80,6 +80,14 @@ export class RingBufferReader {
     this.dv = new DataView(m.buffer);
     this.h = new Int32Array(m.buffer, 0, hb / 4);
     this.next = Atomics.load(this.h, W.CONSUMED);
+    // a reader that came before us may have taken part of the current packet
+    const ts = Atomics.load(this.h, W.TAKEN_SEQ);
+    const toff = Atomics.load(this.h, W.TAKEN_OFF);
+    if (ts === this.next && toff > P.EVENTS && toff <= sb) {
+      this.takenSeq = ts;
+      this.takenOff = toff;
+      this.takenTs = (BigInt(Atomics.load(this.h, W.TAKEN_TS_HI) >>> 0) << 32n) | BigInt(Atomics.load(this.h, W.TAKEN_TS_LO) >>> 0);
+    }
     Atomics.store(this.h, W.READER_PID, process.pid);
   }
 
@@ -203,6 +211,10 @@ export class RingBufferReader {
       this.takenSeq = R;
       this.takenOff = rec.commit;
       this.takenTs = rec.ts;
+      Atomics.store(this.h, W.TAKEN_OFF, rec.commit);
+      Atomics.store(this.h, W.TAKEN_TS_LO, Number(rec.ts & 0xffffffffn) | 0);
+      Atomics.store(this.h, W.TAKEN_TS_HI, Number(rec.ts >> 32n) | 0);
+      Atomics.store(this.h, W.TAKEN_SEQ, R);
       out.push(this.number(pkt));
       break;
     }

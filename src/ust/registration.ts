@@ -142,7 +142,9 @@ function connect(): void {
   sock = s;
   s.unref();
   s.setEncoding('utf8');
-  s.on('error', () => lost());
+  s.on('error', () => {
+    if (sock === s) lost();
+  });
   s.on('close', () => {
     if (sock === s) lost();
   });

@@ -121,6 +121,21 @@ test('complete packets are whole sub-buffers, numbered in order; the partial one
   p.release();
 });
 
+test('a second reader (daemon restarted) resumes where the first stopped: nothing returned twice', () => {
+  const { p, r, n } = make({ subbufSize: 4096, numSubbuf: 4 });
+  const perPacket = Math.floor((4096 - P.EVENTS) / 8);
+  for (let i = 0; i < perPacket + 7; i++) put(p, 1, i);
+  const first = r.readAll();
+  r.close();
+  for (let i = perPacket + 7; i < perPacket * 2 + 3; i++) put(p, 1, i);
+  const r2 = RingBufferReader.open(n);
+  const second = r2.readAll();
+  const all = decodeAll([...first, ...second]);
+  assert.deepEqual(all.vals, Array.from({ length: perPacket * 2 + 3 }, (_, i) => i));
+  r2.close();
+  p.release();
+});
+
 test('discard mode: a full buffer drops events, counts them, and the next packet reports them', () => {
   const { p, r } = make({ subbufSize: 4096, numSubbuf: 2 });
   let emitted = 0;
