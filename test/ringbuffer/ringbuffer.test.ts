@@ -285,8 +285,8 @@ test('fuzz: a reader over a corrupted header never throws, hangs or reads out of
     const raw = RingBufferReader.open(n);
     const h = new Int32Array((raw as unknown as { h: Int32Array }).h.buffer, 0, headerBytes(nsub) / 4);
     const u8 = new Uint8Array(h.buffer);
-    const words = [W.REC_VER, W.REC, W.REC + 1, W.REC + 2, W.REC + 3, W.REC + 4, W.REC + 5, W.DISCARDED_LO, W.DISCARDED_HI, W.FLAGS, W.CONSUMED,
-      ...Array.from({ length: 2 * nsub }, (_, i) => W.SLOTS + i)];
+    const words = [W.REC_VER, W.REC, W.REC + 1, W.REC + 2, W.REC + 3, W.REC + 4, W.REC + 5, W.DISCARDED_LO, W.DISCARDED_HI, W.FLAGS, W.CONSUMED, W.TAKEN_SEQ, W.TAKEN_OFF,
+      W.TAKEN_TS_LO, W.TAKEN_TS_HI, ...Array.from({ length: 2 * nsub }, (_, i) => W.SLOTS + i)];
     for (let k = 0; k < 1 + rnd(6); k++) {
       const w = words[rnd(words.length)]!;
       h[w] = [0, -1, 1, 0x7fffffff, -0x80000000, rnd(1 << 30), h[w]! + 1, h[w]! + nsub][rnd(8)]!;
@@ -296,8 +296,17 @@ test('fuzz: a reader over a corrupted header never throws, hangs or reads out of
       u8[at] = rnd(256);
     }
     raw.close();
+    // a reader opened after the corruption too
+    let r2: RingBufferReader | undefined;
+    try {
+      r2 = RingBufferReader.open(n);
+    } catch (e) {
+      assert.ok(e instanceof RingBufferError, String(e));
+    }
+    for (const pk of [...(r2?.readAll() ?? []), ...(r2?.snapshot() ?? [])]) assert.ok(pk.contentSize <= pk.packetSize);
+    r2?.close();
     for (let k = 0; k < 3; k++) {
-      const pks = k === 1 ? r.read() : r.readAll();
+      const pks = k === 1 ? r.read() : k === 2 ? r.snapshot() : r.readAll();
       for (const pk of pks) {
         assert.equal(BigInt(pk.data.length * 8), pk.packetSize);
         assert.ok(pk.contentSize <= pk.packetSize && pk.contentSize >= BigInt(P.EVENTS * 8));
@@ -306,6 +315,33 @@ test('fuzz: a reader over a corrupted header never throws, hangs or reads out of
       put(p, 1, 1);
     }
     r.close();
+    p.release();
+  }
+});
+
+test('fuzz: open over a corrupted static header throws RingBufferError or gives a working reader', () => {
+  let seed = 777;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  for (let round = 0; round < 100; round++) {
+    const { p, r, n } = make({ subbufSize: 4096, numSubbuf: 4 });
+    r.close();
+    for (let i = 0; i < 300; i++) put(p, 1, i);
+    const raw = new Int32Array((p as unknown as { h: Int32Array }).h.buffer, 0, 16);
+    const w = [W.MAGIC, W.VERSION, W.HEADER_BYTES, W.SUBBUF_SIZE, W.NUM_SUBBUF, W.OVERWRITE][rnd(6)]!;
+    const saved = raw[w]!;
+    raw[w] = [0, -1, 1, 2, 4096, 8192, 1 << 20, 0x7fffffff, saved * 2, saved + 1][rnd(10)]!;
+    try {
+      const r2 = RingBufferReader.open(n);
+      for (const pk of r2.readAll()) assert.ok(pk.data.length <= 4096 && pk.contentSize <= pk.packetSize);
+      r2.close();
+    } catch (e) {
+      assert.ok(e instanceof RingBufferError, String(e));
+      assert.ok(!e.message.includes('\n'));
+    }
+    raw[w] = saved;
     p.release();
   }
 });
