@@ -9,6 +9,10 @@ import { applyConfig, events, producers } from '../../src/ust/runtime.js';
 import { RingBufferReader } from '../../src/ringbuffer/reader.js';
 import { ustClockClass, ustEnv, ustEventClass, ustMetadata, ustStreamClass, ustTraceClass } from '../../src/ust/ctf-layout.js';
 import type { UstAppConfig, UstContextName } from '../../src/ust/protocol.js';
+import { stopRegistration } from '../../src/ust/registration.js';
+
+// this process plays the daemon: a real daemon on the machine must not push its own config
+stopRegistration();
 
 export interface Recording {
   uuid: string;
