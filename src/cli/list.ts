@@ -89,9 +89,10 @@ export function sessionLines(s: SessionDetail, opts: { channel?: string; kernelO
     if (only !== undefined && d.type !== only) continue;
     if (only === undefined) lines.push(d.type === 'ust' ? '=== Domain: User space ===' : '=== Domain: Linux kernel ===', '');
     lines.push(...domainLines(d, s.snapshotMode, opts.channel));
-    if (opts.channel !== undefined && !d.channels.some((c) => c.name === opts.channel)) {
-      return { lines, error: `Channel ${opts.channel} not found` };
-    }
+  }
+  const shown = s.domains.filter((d) => only === undefined || d.type === only);
+  if (opts.channel !== undefined && shown.length > 0 && !shown.some((d) => d.channels.some((c) => c.name === opts.channel))) {
+    return { lines, error: `Channel ${opts.channel} not found` };
   }
   if (only !== undefined && !s.domains.some((d) => d.type === only)) lines.push(...trackerLines(only));
   return { lines };

@@ -231,6 +231,43 @@ describe('user-space tracing through the session daemon', { skip: hasBabeltrace2
     assert.match(list, /\n {6}fake:\* \(loglevel <= TRACE_INFO \(6\)\) \(type: tracepoint\) \[disabled\] \[exclusions: fake:note\]\n {6}nothing:yet \(type: tracepoint\) \[enabled\]\n/);
   });
 
+  test('stop and start again, destroy and a new session: one running app, every enabled event recorded once', async (t) => {
+    const h = home(t);
+    const dir1 = traceDir(await h.ok(['create', 's1']));
+    await h.ok(['enable-event', '-u', 'fake:tick']);
+    const app = new App(h, ['--count', '1000000', '--interval-ms', '1', '--batch', '3']);
+    await app.ready(1);
+    const windows: [number, number][] = [];
+    const enabledWindow = async (): Promise<void> => {
+      await h.ok(['start']);
+      await until(() => app.lines.slice(-1)[0]!.enabled === true, 'the app enabled');
+      const from = app.lines.slice(-1)[0]!.n!;
+      await sleep(300);
+      await h.ok(['stop']);
+      await until(() => app.lines.slice(-1)[0]!.enabled === false, 'the app disabled');
+      windows.push([from, app.lines.slice(-1)[0]!.n!]);
+    };
+    await enabledWindow();
+    await enabledWindow();
+    const n1 = ticks(await bt(dir1)).length;
+    // progress lines are sampled: the counts of the two windows bracket what was recorded
+    assert.ok(n1 >= windows[0]![1] - windows[0]![0] + windows[1]![1] - windows[1]![0] - 40, `${n1} recorded in s1, windows ${JSON.stringify(windows)}`);
+    assert.ok(n1 <= app.lines.slice(-1)[0]!.n!);
+    await h.ok(['destroy', 's1']);
+    const dir2 = traceDir(await h.ok(['create', 's2']));
+    await h.ok(['enable-event', '-u', 'fake:*']);
+    const before = app.lines.slice(-1)[0]!.n!;
+    await enabledWindow();
+    app.child.kill('SIGTERM');
+    await app.exited;
+    const lines = await bt(dir2);
+    const ts = ticks(lines);
+    assert.ok(ts.length > 0 && lines.some((l) => l.includes('fake:note')));
+    // the second session saw only what came after it started
+    assert.ok(app.lines.slice(-1)[0]!.n! - before >= ts.length);
+    for (let i = 1; i < ts.length; i++) assert.equal(ts[i]!.n, ts[i - 1]!.n + 1);
+  });
+
   test('the daemon killed with -9 while an app traces: the app carries on; the next daemon removes the dead app buffers', async (t) => {
     const h = home(t);
     await h.ok(['create', 's']);
