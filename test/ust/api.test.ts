@@ -119,7 +119,7 @@ test('worker threads have their own registration state and buffers', async () =>
   fs.writeFileSync(file, `import { register } from 'tsx/esm/api';\nregister();\nawait import(${JSON.stringify(body)});\n`);
   fs.writeFileSync(body, code);
   try {
-    const w = new Worker(file);
+    const w = new Worker(file, { env: { ...process.env, TTNG_UST_DISABLE: '1' } });
     const msg = (await new Promise((r) => w.once('message', r))) as { tid: number; events: string[]; enabled: boolean };
     await new Promise((r) => w.once('exit', r));
     const { threadTid } = await import('../../src/ust/runtime.js');
