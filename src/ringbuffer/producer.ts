@@ -143,6 +143,8 @@ export class RingBufferProducer {
         this.lastLo = lo;
         return o + hdr;
       }
+      // an event no packet can hold does not close the current one
+      if (P.EVENTS + EXTENDED_HEADER + payload > this.subbufSize) return this.discard();
       this.closePacket();
     }
     return this.reserveSlow(id, payload);

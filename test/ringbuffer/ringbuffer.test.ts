@@ -195,6 +195,21 @@ test('snapshot: what the buffer holds now, without consuming it', () => {
   p.release();
 });
 
+test('an event larger than a sub-buffer is discarded and counted, the current packet goes on', () => {
+  const { p, r } = make({ subbufSize: 4096, numSubbuf: 2 });
+  put(p, 1, 1);
+  p.clock();
+  assert.equal(p.reserve(1, 5000), -1);
+  assert.equal(p.discarded, 1);
+  put(p, 1, 2);
+  const pks = r.readAll();
+  assert.equal(pks.length, 1);
+  assert.deepEqual(decodeAll(pks).vals, [1, 2]);
+  assert.equal(pks[0]!.eventsDiscarded, 1n);
+  r.close();
+  p.release();
+});
+
 test('flush closes the current packet; release marks the buffer', () => {
   const { p, r } = make();
   for (let i = 0; i < 5; i++) put(p, 2, i);
