@@ -49,8 +49,8 @@ Options:
         return 1;
       }
       const domain = domainOf(a, true);
-      if (domain === 'ust' && types[0] === 'syscall') {
-        err('Event type not supported for domain -u: --syscall');
+      if (domain === 'ust' && types.length > 0 && types[0] !== 'all') {
+        err('Disabling userspace and agent (-j | -l | -p) event(s) based on instrumentation type is not supported.');
         return 1;
       }
       if (types[0] === 'probe' || types[0] === 'function') {

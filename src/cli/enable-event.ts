@@ -152,7 +152,7 @@ async function enableAll(c: TtngClient, session: string, channel: string | undef
 /** `enable-event -u` */
 async function enableUst(a: Parameters<typeof flag>[0], type: string | undefined): Promise<number> {
   if (type !== undefined && type !== 'tracepoint') {
-    err(`Event type not supported for domain -u: --${type}`);
+    err('Event type not available for user-space tracing');
     return 1;
   }
   if (flag(a, 'loglevel') && flag(a, 'loglevel-only')) {
@@ -193,7 +193,10 @@ async function enableUst(a: Parameters<typeof flag>[0], type: string | undefined
         const r = await c.call('event.enable', { session, domain: 'ust', channel, kind: 'tracepoint', name, filter, loglevel, exclusions });
         for (const w of r.warnings ?? []) warn(`${label}: ${w}`);
         if (filter !== undefined) msg(all ? `Filter '${filter}' successfully set` : `Event ${name}: Filter '${filter}' successfully set`);
-        else if (all) msg(`All ust events are enabled in channel ${chanName}${llText !== undefined ? ` for loglevel ${llText}` : ''}`);
+        else if (all) {
+          const excl = exclusions?.length ? ` excluding ${exclusions.map((x) => `"${x}"`).join(', ')}` : '';
+          msg(`All ust events${excl} are enabled in channel ${chanName}${llText !== undefined ? ` for loglevel ${llText}` : ''}`);
+        }
         else if (exclusions?.length) msg(`ust event ${name} excluding ${exclusions.map((x) => `"${x}"`).join(', ')} created in channel ${chanName}`);
         else msg(`ust event ${name} created in channel ${chanName}`);
       } catch (e) {

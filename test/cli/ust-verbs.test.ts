@@ -93,6 +93,9 @@ describe('ttng -u verbs', () => {
     const w = await h.ttng(['enable-event', '-u', 'foo*', '-x', 'bar']);
     assert.equal(w.stderr, 'Warning: Event foo*: bar does not exclude any events from foo*\n');
     assert.equal(w.stdout, 'ust event foo* excluding "bar" created in channel channel0\n');
+    assert.equal(await E(['enable-event', '-u', '--syscall', 'x']), 'Error: Event type not available for user-space tracing');
+    assert.equal(await E(['disable-event', '-u', '--syscall', 'x']), 'Error: Disabling userspace and agent (-j | -l | -p) event(s) based on instrumentation type is not supported.');
+    assert.equal(await ok(['enable-event', '-u', '-a', '-x', 'foo,bar']), 'All ust events excluding "foo", "bar" are enabled in channel channel0\n');
     assert.equal(await E(['disable-event', '-u', 'nope']), 'Error: nope of type any : UST event not found (channel channel0, session s)');
     assert.equal(await E(['disable-event', '-u', 'foo', '-c', 'nochan']), 'Error: foo of type any : UST channel not found (channel nochan, session s)');
     assert.equal(await ok(['add-context', '-u', '-t', 'vpid', '-t', 'procname']), 'ust context vpid added to all channels\nust context procname added to all channels\n');
@@ -104,6 +107,7 @@ describe('ttng -u verbs', () => {
       new RegExp(
         [
           '    Recording event rules:',
+          '      \\* \\(type: tracepoint\\) \\[enabled\\] \\[exclusions: foo,bar\\]',
           '      foo\\* \\(type: tracepoint\\) \\[enabled\\] \\[exclusions: bar\\]',
           '      bar \\(type: tracepoint\\) \\[disabled\\]',
           "      foo \\(loglevel == TRACE_INFO \\(6\\)\\) \\(type: tracepoint\\) \\[enabled\\] \\[filter: 'a==1'\\]",
