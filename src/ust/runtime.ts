@@ -10,7 +10,7 @@ import { uuidFromString } from '../ctf/model.js';
 import { parseFilter, evaluateFilter, type FilterNode, type FilterValue } from '../sessiond/filter.js';
 import { CONTEXT_BYTES } from './contexts.js';
 import type { UstAppConfig, UstChannelConfig, UstContextName, UstEventDecl, UstFieldDecl } from './protocol.js';
-import { generateEmit, setCpuReader, type EmitFn, type EmitState, type Target } from './writer-gen.js';
+import { generateContextWriter, generateEmit, setCpuReader, type ContextWriter, type EmitFn, type EmitState, type Target } from './writer-gen.js';
 
 export interface EventEntry {
   decl: UstEventDecl;
@@ -23,6 +23,7 @@ interface Channel {
   p: RingBufferProducer;
   ctx: Uint8Array | null;
   cpuOff: number;
+  wctx: ContextWriter | null;
   ctxValues: Record<string, FilterValue>;
   /** the channel's switch timer (closes the current packet periodically), unref'ed */
   timer?: NodeJS.Timeout;
@@ -203,7 +204,7 @@ function createChannel(c: UstChannelConfig): Channel | string {
     return e instanceof Error ? e.message : String(e);
   }
   const { ctx, cpuOff, values } = contextBytes(c.contexts);
-  return { cfg: c, p, ctx, cpuOff, ctxValues: values };
+  return { cfg: c, p, ctx, cpuOff, wctx: ctx ? generateContextWriter(ctx, cpuOff) : null, ctxValues: values };
 }
 
 function installExitHook(): void {
@@ -246,6 +247,7 @@ export function applyConfig(cfg: UstAppConfig): void {
         const cb = contextBytes(c.contexts);
         have.ctx = cb.ctx;
         have.cpuOff = cb.cpuOff;
+        have.wctx = cb.ctx ? generateContextWriter(cb.ctx, cb.cpuOff) : null;
         have.ctxValues = cb.values;
       }
       const timerChanged = have.cfg.switchTimerUs !== c.switchTimerUs;
@@ -271,7 +273,7 @@ export function applyConfig(cfg: UstAppConfig): void {
       const ch = channels.get(t.chanKey);
       if (!ch) continue;
       list.push({
-        p: ch.p, id: t.id, ctx: ch.ctx, ctxLen: ch.ctx ? ch.ctx.length : 0, cpuOff: ch.cpuOff,
+        p: ch.p, id: t.id, wctx: ch.wctx, ctxLen: ch.ctx ? ch.ctx.length : 0,
         filter: makeFilter(e.decl, t.filters, ch.ctxValues),
       });
     }

@@ -11,11 +11,9 @@ export interface Target {
   p: RingBufferProducer;
   /** event id in that channel's stream class */
   id: number;
-  /** event context bytes (constant per thread and channel), or null */
-  ctx: Uint8Array | null;
+  /** writes the event context (see generateContextWriter), or null */
+  wctx: ContextWriter | null;
   ctxLen: number;
-  /** offset of `cpu_id` in ctx, -1 when not recorded */
-  cpuOff: number;
   /** record only when it returns true (LTTng filters), null = always */
   filter: ((args: unknown[]) => boolean) | null;
 }
@@ -74,13 +72,26 @@ const H = {
     const w = p.buf.write(s, q, n, 'utf8');
     p.u8.fill(0, q + w, q + n);
   },
-  ctx(p: RingBufferProducer, q: number, t: Target): void {
-    const c = t.ctx!;
-    const u8 = p.u8;
-    for (let i = 0; i < c.length; i++) u8[q + i] = c[i]!;
-    if (t.cpuOff >= 0 && getcpu) p.dv.setInt32(q + t.cpuOff, getcpu(), true);
-  },
 };
+
+export type ContextWriter = (dv: DataView, q: number) => void;
+
+/**
+ * The event context of one channel in one thread is constant (vpid, vtid,
+ * procname…) but for cpu_id: a function storing it as 32-bit immediates is
+ * the cheapest way to copy it. `cpuOff` >= 0: cpu_id goes there, read per event.
+ */
+export function generateContextWriter(ctx: Uint8Array, cpuOff: number): ContextWriter {
+  const dv = new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength);
+  const lines: string[] = [];
+  let i = 0;
+  for (; i + 4 <= ctx.length; i += 4) lines.push(`dv.setInt32(q + ${i}, ${dv.getInt32(i, true)}, true);`);
+  for (; i < ctx.length; i++) lines.push(`dv.setUint8(q + ${i}, ${ctx[i]});`);
+  if (cpuOff >= 0) lines.push(`dv.setInt32(q + ${Number(cpuOff)}, cpu(), true);`);
+  const cpu = (): number => (getcpu ? getcpu() : 0);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('cpu', `return function ctx(dv, q) {\n${lines.join('\n')}\n};`)(cpu) as ContextWriter;
+}
 
 function setter(d: UstIntegerDecl, q: string, v: string): string {
   switch (d.size) {
@@ -204,7 +215,7 @@ return function emit(${argList}) {
       if (o < 0) continue;
       const dv = p.dv;
       let q = o;
-      if (t.ctxLen !== 0) { H.ctx(p, q, t); q += t.ctxLen; }
+      if (t.wctx !== null) { t.wctx(dv, q); q += t.ctxLen; }
       ${body.join('\n      ')}
       p.commit(q);
     } catch (e) {
