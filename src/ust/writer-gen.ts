@@ -45,7 +45,8 @@ const H = {
   },
   /** the string LTTng would record: text up to the first NUL */
   str(v: unknown): string {
-    const s = typeof v === 'string' ? v : String(v);
+    // null/undefined as LTTng-UST records a NULL string
+    const s = typeof v === 'string' ? v : v === null || v === undefined ? '(null)' : String(v);
     const z = s.indexOf('\0');
     return z < 0 ? s : s.slice(0, z);
   },

@@ -59,10 +59,11 @@ test('wrong argument types never throw: the event is dropped and counted', () =>
   assert.doesNotThrow(() => (num.emit as (...a: unknown[]) => void)(1, { toString: () => { throw new Error('boom'); } }, 1));
   num.emit(3, 'ok', 3);
   assert.equal(num.errors, 2);
+  (num.emit as (...a: unknown[]) => void)(4, null, 4);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ttng-ust-api-'));
   try {
     const { out } = babeltrace2(finish(rec, dir));
-    assert.deepEqual(out.map(payload), ['{ v = 3, name = "ok", big = 3 }']);
+    assert.deepEqual(out.map(payload), ['{ v = 3, name = "ok", big = 3 }', '{ v = 4, name = "(null)", big = 4 }']);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
