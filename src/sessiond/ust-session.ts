@@ -28,6 +28,8 @@ let nextChanKey = 1;
 const FLUSH_TIMEOUT_MS = 1000;
 /** how often buffers are read when the channel has no read timer (LTTng-UST's consumer is woken by the app instead) */
 const DEFAULT_POLL_US = 100_000;
+/** the read period while apps fill their buffers */
+const BUSY_POLL_MS = 5;
 
 export class UstChannel {
   enabled = true;
@@ -356,12 +358,16 @@ export class UstSession implements UstAppClient {
   /* ------------------------------ consumer ------------------------------ */
 
   /** copies the complete packets (and with `partial`, the one being written) */
-  private drain(b: Buffer, partial: boolean): void {
-    if (!b.source || !b.file || b.done) return;
+  /** returns how many packets it copied */
+  private drain(b: Buffer, partial: boolean): number {
+    if (!b.source || !b.file || b.done) return 0;
     try {
-      for (const p of partial ? b.source.takeAll() : b.source.takeComplete()) b.file.write(p);
+      const ps = partial ? b.source.takeAll() : b.source.takeComplete();
+      for (const p of ps) b.file.write(p);
+      return ps.length;
     } catch (e) {
       this.log(`session ${this.sessionName}: reading ${b.channel.name}_${b.config.streamInstanceId}: ${(e as Error).message}`);
+      return 0;
     }
   }
 
@@ -383,18 +389,30 @@ export class UstSession implements UstAppClient {
     return Number(b.file?.discarded ?? 0n);
   }
 
-  private poll(): void {
-    for (const b of this.byKey.values()) this.drain(b, false);
+  /**
+   * Reads every buffer; true when one had complete packets, so that the next
+   * read comes soon (a fast app fills 4 × 512 KiB in a few tens of ms: the
+   * period alone would discard most of its events).
+   */
+  private poll(): boolean {
+    let busy = false;
+    for (const b of this.byKey.values()) if (this.drain(b, false) > 0) busy = true;
+    return busy;
   }
 
   private startTimer(): void {
     if (this.timer) return;
     const us = Math.min(...this.channels.map((c) => c.attrs.readTimerUs || DEFAULT_POLL_US));
-    this.timer = setInterval(() => this.poll(), Math.max(1, Math.round(us / 1000)));
+    const period = Math.max(1, Math.round(us / 1000));
+    const tick = (): void => {
+      const busy = this.poll();
+      if (this.timer) this.timer = setTimeout(tick, busy ? Math.min(BUSY_POLL_MS, period) : period);
+    };
+    this.timer = setTimeout(tick, period);
   }
 
   private stopTimer(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
 
