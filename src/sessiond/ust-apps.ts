@@ -77,7 +77,7 @@ export class UstApps {
     if (!app || params['appKey'] !== app.key) throw new CtlError('INVALID_PROTOCOL', 'Invalid protocol message: app not registered on this connection');
     switch (method) {
       case 'ust.declare': {
-        const events = checkEvents(params['events']);
+        const events = checkEvents(params['events'], this.log);
         if (app.declare(events)) this.update(app);
         return {};
       }
@@ -114,7 +114,7 @@ export class UstApps {
     if (typeof p.procname !== 'string') throw new CtlError('INVALID_PROTOCOL', 'Invalid protocol message: procname');
     const reg: UstRegisterParams = { ...p, procname: p.procname.slice(0, 16).replace(/[/\0\n]/g, '_'), events: [] };
     const app = new UstApp(this.nextKey++, sock, reg);
-    app.declare(checkEvents(p.events));
+    app.declare(checkEvents(p.events, this.log));
     this.apps.set(app.key, app);
     this.bySock.set(sock, app);
     this.log(`app ${reg.procname}[${reg.pid}] thread ${reg.threadId} (tid ${reg.tid}) registered with ${app.events.size} event(s)`);
@@ -251,22 +251,64 @@ function fieldTypeName(t: UstTypeDecl): string {
   }
 }
 
-/** declarations from the wire, checked enough that nothing later trips on them */
-function checkEvents(v: unknown): UstEventDecl[] {
-  if (!Array.isArray(v)) throw new CtlError('INVALID_PROTOCOL', 'Invalid protocol message: events');
-  for (const e of v as UstEventDecl[]) {
-    if (typeof e !== 'object' || e === null || typeof e.name !== 'string' || e.name === '' || e.name.length > 255) {
-      throw new CtlError('INVALID_PROTOCOL', 'Invalid protocol message: event name');
-    }
-    if (!Number.isInteger(e.loglevel) || e.loglevel < 0 || e.loglevel > 14) throw new CtlError('INVALID_PROTOCOL', `Invalid protocol message: loglevel of ${e.name}`);
-    if (!Array.isArray(e.fields)) throw new CtlError('INVALID_PROTOCOL', `Invalid protocol message: fields of ${e.name}`);
-    for (const f of e.fields) {
-      if (typeof f !== 'object' || f === null || typeof f.name !== 'string' || typeof f.type !== 'object' || f.type === null) {
-        throw new CtlError('INVALID_PROTOCOL', `Invalid protocol message: a field of ${e.name}`);
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function intDecl(t: unknown): boolean {
+  const i = t as { type?: unknown; size?: unknown; signed?: unknown; base?: unknown };
+  return typeof t === 'object' && t !== null && i.type === 'integer' && [8, 16, 32, 64].includes(i.size as number) && typeof i.signed === 'boolean' && (i.base === 10 || i.base === 16);
+}
+
+/** why a type declaration is unusable, or undefined */
+function typeProblem(t: UstTypeDecl): string | undefined {
+  if (typeof t !== 'object' || t === null) return 'not a type';
+  switch (t.type) {
+    case 'integer':
+      return intDecl(t) ? undefined : 'bad integer';
+    case 'float':
+      return t.size === 32 || t.size === 64 ? undefined : 'bad float size';
+    case 'string':
+      return undefined;
+    case 'enum':
+      if (!intDecl(t.container) || !Array.isArray(t.mappings)) return 'bad enum';
+      for (const m of t.mappings) {
+        if (typeof m !== 'object' || m === null || typeof m.label !== 'string' || !Number.isSafeInteger(m.start) || !Number.isSafeInteger(m.end) || m.start > m.end) return 'bad enum mapping';
       }
-    }
+      return undefined;
+    case 'array':
+      return intDecl(t.element) && Number.isSafeInteger(t.length) && t.length >= 0 && t.length <= 1 << 20 ? undefined : 'bad array';
+    case 'sequence':
+      return intDecl(t.element) && intDecl(t.lengthType) && !t.lengthType.signed ? undefined : 'bad sequence';
+    default:
+      return `unknown type ${String((t as { type?: unknown }).type)}`;
   }
-  return v as UstEventDecl[];
+}
+
+/** why an event declaration is unusable (it would break the trace's metadata), or undefined */
+export function declProblem(e: UstEventDecl): string | undefined {
+  if (typeof e !== 'object' || e === null || typeof e.name !== 'string') return 'no name';
+  if (e.name === '' || e.name.length > 255 || !/^[\x20-\x7e]+$/.test(e.name) || /["\\]/.test(e.name)) return `bad name ${JSON.stringify(e.name)}`;
+  if (!Number.isInteger(e.loglevel) || e.loglevel < 0 || e.loglevel > 14) return 'bad log level';
+  if (!Array.isArray(e.fields)) return 'no fields';
+  const names = new Set<string>();
+  for (const f of e.fields) {
+    if (typeof f !== 'object' || f === null || typeof f.name !== 'string' || !IDENT.test(f.name) || names.has(f.name)) return `bad field name ${JSON.stringify((f as { name?: unknown })?.name)}`;
+    names.add(f.name);
+    const p = typeProblem(f.type);
+    if (p) return `field ${f.name}: ${p}`;
+  }
+  return undefined;
+}
+
+/** the usable declarations of a message (the others are logged and ignored: they would break the trace) */
+function checkEvents(v: unknown, log: (msg: string) => void): UstEventDecl[] {
+  if (!Array.isArray(v)) throw new CtlError('INVALID_PROTOCOL', 'Invalid protocol message: events');
+  const ok: UstEventDecl[] = [];
+  for (const e of v as UstEventDecl[]) {
+    const p = declProblem(e);
+    if (p) log(`app event declaration ignored: ${p}`);
+    else ok.push(e);
+  }
+  return ok;
 }
 
 /**

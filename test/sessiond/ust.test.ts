@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { REPO, babeltrace2, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
@@ -266,6 +267,58 @@ describe('user-space tracing through the session daemon', { skip: hasBabeltrace2
     // the second session saw only what came after it started
     assert.ok(app.lines.slice(-1)[0]!.n! - before >= ts.length);
     for (let i = 1; i < ts.length; i++) assert.equal(ts[i]!.n, ts[i - 1]!.n + 1);
+  });
+
+  test('a misbehaving app: bad lines and declarations are refused or ignored, a foreign buffer name is not mapped, the daemon carries on', async (t) => {
+    const h = home(t);
+    await h.ok(['create', 's']);
+    await h.ok(['enable-event', '-u', '-a']);
+    await h.ok(['start']);
+    const sock = net.createConnection({ path: h.socket });
+    sock.setEncoding('utf8');
+    const replies: Record<string, unknown>[] = [];
+    let buf = '';
+    sock.on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        replies.push(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
+        buf = buf.slice(nl + 1);
+      }
+    });
+    await new Promise((r) => sock.once('connect', r));
+    const send = (o: unknown): boolean => sock.write((typeof o === 'string' ? o : JSON.stringify(o)) + '\n');
+    send('{not json');
+    send({ id: 2, method: 'ust.declare', params: { appKey: 1, events: [] } });
+    const good = { name: 'bad:good', loglevel: 6, fields: [{ name: 'x', type: { type: 'integer', size: 32, signed: false, base: 10 } }] };
+    send({
+      id: 3,
+      method: 'ust.register',
+      params: {
+        pid: process.pid, ppid: 1, tid: process.pid, uid: process.getuid!(), gid: 0, procname: 'bad/app', threadId: 0, version: 'x',
+        events: [
+          good,
+          { name: 'bad:"quote', loglevel: 6, fields: [] },
+          { name: 'bad:type', loglevel: 6, fields: [{ name: 'x', type: { type: 'integer', size: 12, signed: false, base: 10 } }] },
+          { name: 'bad:field', loglevel: 6, fields: [{ name: 'a b', type: { type: 'string' } }] },
+          { name: 'bad:level', loglevel: 99, fields: [] },
+        ],
+      },
+    });
+    await until(() => replies.some((r) => r['push'] === 'ust.config'), 'a config push');
+    assert.deepEqual(replies[0], { id: 0, error: { code: 'INVALID_PROTOCOL', message: 'Invalid protocol message: not JSON' } });
+    assert.equal((replies[1]!['error'] as { code: string }).code, 'INVALID_PROTOCOL');
+    const appKey = (replies[2]!['result'] as { appKey: number }).appKey;
+    const cfg = replies.find((r) => r['push'] === 'ust.config')!['config'] as { channels: { chanKey: number }[]; events: { name: string }[] };
+    assert.deepEqual(cfg.events.map((e) => e.name), ['bad:good']);
+    // a name that is not this app's buffer (here: another process's) is refused, not mapped or unlinked
+    send({ id: 4, method: 'ust.channelReady', params: { appKey, chanKey: cfg.channels[0]!.chanKey, shmName: '/ttng-ust-1-1-1' } });
+    await until(() => replies.some((r) => r['id'] === 4), 'the channelReady reply');
+    const listed = await h.ok(['list', '-u']);
+    assert.match(listed, new RegExp(`PID: ${process.pid} - Name: bad_app\n {6}bad:good \\(loglevel: TRACE_INFO \\(6\\)\\) \\(type: tracepoint\\)\n\n$`));
+    sock.destroy();
+    await h.ok(['stop']);
+    assert.match(await h.ok(['list', 's']), /Discarded events: 0/);
   });
 
   test('the daemon killed with -9 while an app traces: the app carries on; the next daemon removes the dead app buffers', async (t) => {
