@@ -8,6 +8,7 @@ import type * as net from 'node:net';
 import { CtlError } from '../ctl/protocol.js';
 import type { UstAppListing } from '../ctl/protocol.js';
 import { shmName, unlinkShm } from '../ringbuffer/index.js';
+import { peerCredentials } from './peercred.js';
 import type { UstAppConfig, UstChannelConfig, UstEventDecl, UstEventTarget, UstMethods, UstPush, UstRegisterParams, UstTypeDecl } from '../ust/protocol.js';
 
 export type UstAppMethod = keyof UstMethods;
@@ -112,6 +113,12 @@ export class UstApps {
       if (!Number.isSafeInteger(p[k]) || p[k] < 0) throw new CtlError('INVALID_PROTOCOL', `Invalid protocol message: ${k}`);
     }
     if (typeof p.procname !== 'string') throw new CtlError('INVALID_PROTOCOL', 'Invalid protocol message: procname');
+    // the kernel says who connected: an app may not pass for another process or user
+    // (an app in another pid namespace cannot share its buffers with this daemon anyway)
+    const cred = peerCredentials(sock);
+    if (cred && (cred.pid !== p.pid || cred.uid !== p.uid)) {
+      throw new CtlError('INVALID_PROTOCOL', `Invalid protocol message: pid ${p.pid} uid ${p.uid} claimed by pid ${cred.pid} uid ${cred.uid}`);
+    }
     const reg: UstRegisterParams = { ...p, procname: p.procname.slice(0, 16).replace(/[/\0\n]/g, '_'), events: [] };
     const app = new UstApp(this.nextKey++, sock, reg);
     app.declare(checkEvents(p.events, this.log));

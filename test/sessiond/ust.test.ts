@@ -309,6 +309,13 @@ describe('user-space tracing through the session daemon', { skip: hasBabeltrace2
     assert.deepEqual(replies[0], { id: 0, error: { code: 'INVALID_PROTOCOL', message: 'Invalid protocol message: not JSON' } });
     assert.equal((replies[1]!['error'] as { code: string }).code, 'INVALID_PROTOCOL');
     const appKey = (replies[2]!['result'] as { appKey: number }).appKey;
+    // another process's identity is refused: the kernel tells the daemon who connected
+    const other = net.createConnection({ path: h.socket });
+    other.setEncoding('utf8');
+    const answer = new Promise<string>((r) => other.once('data', (d: string) => r(d)));
+    other.write(JSON.stringify({ id: 1, method: 'ust.register', params: { pid: 1, ppid: 0, tid: 1, uid: process.getuid!(), gid: 0, procname: 'init', threadId: 0, version: 'x', events: [good] } }) + '\n');
+    assert.match(await answer, new RegExp(`"code":"INVALID_PROTOCOL","message":"Invalid protocol message: pid 1 uid \\d+ claimed by pid ${process.pid} uid`));
+    other.destroy();
     const cfg = replies.find((r) => r['push'] === 'ust.config')!['config'] as { channels: { chanKey: number }[]; events: { name: string }[] };
     assert.deepEqual(cfg.events.map((e) => e.name), ['bad:good']);
     // a name that is not this app's buffer (here: another process's) is refused, not mapped or unlinked
