@@ -24,6 +24,10 @@ other user, it listens on ~/.ttng/sessiond.sock and serves that user only.
 TTNG_HOME=DIR moves the socket to DIR/.ttng/, the default trace output to
 DIR/ttng-traces/ and saved sessions to DIR/.ttng/sessions/.
 
+Apps using ttng/ust connect to the same socket (one connection per thread)
+and get their tracing state pushed on it; the daemon reads their buffers
+(/dev/shm/ttng-ust-*) and removes those of dead apps when it starts.
+
 Options:
   -d, --daemonize        Start in the background (detached, messages in the
                          log file beside the socket) and return once it listens
