@@ -74,6 +74,9 @@ interface Buffer {
   done: boolean;
 }
 
+/** packets read from the apps that could not be written (disk full, I/O error): reported as lost */
+const lostByChannel = new WeakMap<UstChannel, number>();
+
 export interface UstChannelStats {
   name: string;
   discardedEvents: number;
@@ -363,7 +366,14 @@ export class UstSession implements UstAppClient {
     if (!b.source || !b.file || b.done) return 0;
     try {
       const ps = partial ? b.source.takeAll() : b.source.takeComplete();
-      for (const p of ps) b.file.write(p);
+      for (const p of ps) {
+        try {
+          b.file.write(p);
+        } catch (e) {
+          lostByChannel.set(b.channel, (lostByChannel.get(b.channel) ?? 0) + 1);
+          this.log(`session ${this.sessionName}: writing ${b.file.file}: ${(e as Error).message}`);
+        }
+      }
       return ps.length;
     } catch (e) {
       this.log(`session ${this.sessionName}: reading ${b.channel.name}_${b.config.streamInstanceId}: ${(e as Error).message}`);
@@ -460,7 +470,7 @@ export class UstSession implements UstAppClient {
     return this.channels.map((c) => {
       let d = this.releasedDiscarded.get(c.name) ?? 0;
       for (const b of this.byKey.values()) if (b.channel === c) d += this.discardedOf(b);
-      return { name: c.name, discardedEvents: d, lostPackets: 0 };
+      return { name: c.name, discardedEvents: d, lostPackets: lostByChannel.get(c) ?? 0 };
     });
   }
 
@@ -474,7 +484,7 @@ export class UstSession implements UstAppClient {
         contexts: [...c.contexts],
         events: c.rules.map(ruleInfo).reverse(),
         discardedEvents: st.find((s) => s.name === c.name)?.discardedEvents ?? 0,
-        lostPackets: 0,
+        lostPackets: st.find((s) => s.name === c.name)?.lostPackets ?? 0,
         recordedEvents: 0,
       }))
       .reverse();
