@@ -318,10 +318,33 @@ function checkEvents(v: unknown, log: (msg: string) => void): UstEventDecl[] {
   return ok;
 }
 
+/** names of the /dev/shm/ttng-ust-* objects some live process has mapped (another daemon reading a dead app's buffer) */
+function mappedUstShm(): Set<string> {
+  const out = new Set<string>();
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return out;
+  }
+  for (const p of pids) {
+    let maps: string;
+    try {
+      maps = fs.readFileSync(`/proc/${p}/maps`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const m of maps.matchAll(/\/dev\/shm\/(ttng-ust-\d+-\d+-\d+)/g)) out.add(m[1]!);
+  }
+  return out;
+}
+
 /**
  * Removes the app buffers (`/dev/shm/ttng-ust-<pid>-<tid>-<key>`) whose app
- * is dead: left when a daemon was killed before it could read them. Buffers
- * of live apps stay (their app may still be writing). Returns how many.
+ * is dead and that no process maps: left when a daemon was killed before it
+ * could read them. Buffers of live apps stay (their app may still be writing),
+ * and so do those another daemon (root's, a user's) is still reading.
+ * Returns how many were removed.
  */
 export function removeStaleShm(dir = '/dev/shm'): number {
   let names: string[];
@@ -331,6 +354,7 @@ export function removeStaleShm(dir = '/dev/shm'): number {
     return 0;
   }
   let n = 0;
+  let mapped: Set<string> | undefined;
   for (const f of names) {
     const m = /^ttng-ust-(\d+)-\d+-\d+$/.exec(f);
     if (!m) continue;
@@ -341,6 +365,8 @@ export function removeStaleShm(dir = '/dev/shm'): number {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ESRCH') continue;
     }
+    mapped ??= mappedUstShm();
+    if (mapped.has(f)) continue;
     try {
       fs.unlinkSync(`${dir}/${f}`);
       n++;

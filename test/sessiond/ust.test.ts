@@ -342,7 +342,7 @@ describe('user-space tracing through the session daemon', { skip: hasBabeltrace2
     const [d] = await app.done();
     assert.ok(d!.emitted! > 0);
     // the app left its buffer for a reader that never came; a new daemon cleans up after dead apps
-    assert.ok(fs.readdirSync('/dev/shm').some((f) => f.startsWith(`ttng-ust-${app.child.pid}-`)));
+    // (any daemon: another test file's, starting in parallel, may already have done it)
     const r = await h.sessiond(['-d']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(fs.readdirSync('/dev/shm').filter((f) => f.startsWith(`ttng-ust-${app.child.pid}-`)), []);
