@@ -163,6 +163,10 @@ Options:
       --monitor-timer=PERIOD
       --output=TYPE         splice (default) or mmap
       --buffers-global      Kernel buffering scheme (the only one)
+  -C, --tracefile-size=SIZE Bytes per stream file (k, M, G suffixes; at least
+                            the sub-buffer size); files CHANNEL_CPU_K
+  -W, --tracefile-count=N   Files per stream, reused round-robin (the oldest
+                            is overwritten; 0 = unlimited)
   -h, --help                Show this help
 `,
   run: (argv) =>
