@@ -40,7 +40,7 @@ describe('snapshot sessions on the real kernel', { skip: whyNoKernel }, () => {
     await h.ok(['enable-event', '-k', 'sched_switch']);
     await h.ok(['enable-event', '-k', '--syscall', '-a']);
     await h.ok(['add-context', '-k', '-t', 'tid']);
-    assert.match(await h.ok(['list', 'fr']), /overwrite mode|Overwrite mode|overwrite/i);
+    assert.match(await h.ok(['list', 'fr']), /Event-loss mode: +overwrite\n/);
     assert.equal(await h.ok(['snapshot', 'list-output']), `Snapshot output list for session fr\n    [1] snapshot-1: ${lines[2]!.slice('Default snapshot output set to '.length)} (max size: 0 bytes)\n`);
     // before start: nothing to record
     oneError(await h.ttng(['snapshot', 'record']));
