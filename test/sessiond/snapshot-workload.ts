@@ -1,6 +1,6 @@
 // What the snapshot, rotation and coredump tests share: a C workload whose
 // system calls can be counted exactly (N getppid calls, optionally after a
-// byte on stdin, optionally ending in abort()), the real-kernel skip reason,
+// byte on stdin, optionally slowed down, optionally ending in abort()), the real-kernel skip reason,
 // and trace readers.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,13 +24,17 @@ const SOURCE = `#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-/* usage: workload N [w][a]: w = wait for a byte on stdin first, a = abort() at the end */
+/* usage: workload N [w][s][a]: w = wait for a byte on stdin first, s = sleep 5 ms every 1000 calls, a = abort() at the end */
 int main(int argc, char **argv) {
   long n = argc > 1 ? atol(argv[1]) : 1000;
   const char *m = argc > 2 ? argv[2] : "";
   char c;
   if (strchr(m, 'w') && read(0, &c, 1) != 1) return 2;
-  for (long i = 0; i < n; i++) syscall(SYS_getppid);
+  int slow = strchr(m, 's') != 0;
+  for (long i = 0; i < n; i++) {
+    syscall(SYS_getppid);
+    if (slow && i % 1000 == 999) usleep(5000);
+  }
   if (strchr(m, 'a')) abort();
   return 0;
 }
