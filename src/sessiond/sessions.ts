@@ -419,8 +419,7 @@ export class SessionManager {
         switchTimerUs: attrs.switchTimerUs,
         readTimerUs: attrs.readTimerUs,
         overwrite: attrs.overwrite,
-        tracefileSize: attrs.tracefileSize,
-        tracefileCount: attrs.tracefileCount,
+        ...(attrs.tracefileSize > 0 ? { tracefileSize: attrs.tracefileSize, tracefileCount: attrs.tracefileCount } : {}),
       });
     } catch (e) {
       if (created && k.channels.length === 0) {
