@@ -994,6 +994,9 @@ export class ChannelConsumer {
     if (s > end) return;
     if (s + n > end) n = end - s;
     const k = strlen(this.pageU8, s, n);
+    // an empty fetch (the page was not resident): the exit's /proc fallback does better, and
+    // babeltrace2 2.0.4 prints a stale value for empty strings
+    if (k === 0) return;
     if (this.uprobePaths.size > 10_000) this.uprobePaths.clear();
     this.uprobePaths.set(tid, { ptr, path: this.pageU8.slice(s, s + k) });
   }
