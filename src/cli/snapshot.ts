@@ -72,6 +72,7 @@ written again by the next snapshot.
       if (!a) return 0;
       const [action, ...args] = a.positional;
       if (action === undefined) fail('Missing snapshot action (record, add-output, list-output, del-output)');
+      if (!['record', 'add-output', 'list-output', 'del-output'].includes(action!)) fail(`Unknown snapshot action: ${action}`);
       if (flag(a, 'ctrl-url') || flag(a, 'data-url')) fail('Network snapshot outputs (-C, -D) are not supported yet');
       const session = sessionName(value(a, 'session'));
       const m = maxSize(value(a, 'max-size'));
