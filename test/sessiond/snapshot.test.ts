@@ -97,6 +97,12 @@ describe('snapshot sessions on the real kernel', { skip: whyNoKernel }, () => {
     // stopped: the buffers still hold the data
     await h.ok(['snapshot', 'record']);
     assert.equal(fs.readdirSync(other).length, 2);
+    // clear: the buffers and what earlier snapshots kept are gone
+    assert.equal(await h.ok(['clear']), 'Session "fr" cleared\n');
+    await h.ok(['snapshot', 'record', '-n', 'cleared']);
+    const cleared = fs.readdirSync(other).find((d) => d.startsWith('cleared-'))!;
+    const c = await readTrace(path.join(other, cleared));
+    assert.ok(!c.events.some((e) => e.tid === pidA || e.tid === pidB), 'nothing from before the clear');
     await h.ok(['destroy']);
   });
 
