@@ -608,6 +608,15 @@ export class KernelSessionImpl implements KernelSession {
         } else from = 0;
         for (let k = from; k < pages.length; k++) snap.consumePage(i, pages[k]!);
       });
+      if (ch.statedump && this.statedumpIds.size) {
+        // the state now, last in the snapshot (as `lttng regenerate statedump` before a record):
+        // the start's statedump is long overwritten
+        const t = hrtimeParts();
+        runStatedump(
+          (ev, payload) => snap.writeSynthetic(0, this.statedumpIds.get(ev)!, t.hi, t.lo, payload, process.pid),
+          (task) => this.procs.put(task.tid, task),
+        );
+      }
       snap.close();
       events += snap.recorded;
       if (perStream > 0) for (const r of snap.readers) keepNewestPackets(r.stream.file, perStream);

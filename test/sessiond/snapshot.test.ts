@@ -69,6 +69,10 @@ describe('snapshot sessions on the real kernel', { skip: whyNoKernel }, () => {
     assert.equal(lastA[lastA.length - 1]!.name, 'syscall_entry_exit_group');
     assert.ok(lastA.filter((e) => e.name === 'syscall_entry_getppid').length > 50);
     assert.ok(!a.events.some((e) => e.tid === pidB), 'B ran after the first snapshot');
+    // the state at the snapshot's time: the statedump, after the workload
+    const sd = a.events.findIndex((e) => e.name === 'lttng_statedump_start');
+    assert.ok(sd > a.events.indexOf(mine[mine.length - 1]!), 'a statedump ends the snapshot');
+    assert.ok(a.events.some((e) => e.name === 'lttng_statedump_process_state'));
 
     const b = await readTrace(second!);
     assert.doesNotMatch(b.stderr, /discarded/i);
