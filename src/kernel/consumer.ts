@@ -246,14 +246,15 @@ export class ChannelConsumer {
   /**
    * Snapshots: every page the buffers hold now, per reader (copies, oldest
    * first), the one the writer is filling included. Reading consumes them.
+   * At most `maxBytes` per CPU (a busy writer would keep the reader going).
    */
-  readAllPages(): Uint8Array[][] {
+  readAllPages(maxBytes: number): Uint8Array[][] {
     this.open();
     const out: Uint8Array[][] = [];
     const buf = new Uint8Array(this.pageBytes);
     for (const r of this.readers) {
       const pages: Uint8Array[] = [];
-      for (let i = 0; i < 1_000_000; i++) {
+      for (let bytes = 0; bytes < maxBytes; ) {
         let got: number;
         try {
           got = fs.readSync(r.fd, buf, 0, this.pageBytes, null);
@@ -263,6 +264,7 @@ export class ChannelConsumer {
           throw e;
         }
         if (got <= 0) break;
+        bytes += got;
         pages.push(buf.slice(0, got));
       }
       out.push(pages);

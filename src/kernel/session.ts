@@ -587,7 +587,7 @@ export class KernelSessionImpl implements KernelSession {
     for (const ch of chans) {
       const live = ch.consumer!;
       this.refreshNotrace(true);
-      const fresh = live.readAllPages();
+      const fresh = live.readAllPages(2 * ch.bufferBytes);
       // keep what this read consumed, bounded by the buffer size (ftrace's buffer_size_kb is per CPU)
       ch.retained ??= fresh.map(() => []);
       fresh.forEach((pages, i) => {
