@@ -24,8 +24,9 @@ export interface KernelChannelConfig {
 
 /** what `snapshot()` wrote */
 export interface KernelSnapshotResult {
-  /** bytes of the trace directory (metadata, streams, index) */
+  /** bytes of the trace directory's files (metadata, streams, index) */
   bytes: number;
+  /** events transcoded (before the oldest packets were dropped for the size limit) */
   events: number;
 }
 

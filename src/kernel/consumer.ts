@@ -1079,7 +1079,7 @@ export function readUserString(tid: number, ptr: number): Uint8Array | undefined
     const b = Buffer.alloc(4096);
     const n = fs.readSync(fd, b, 0, 4096, ptr);
     const k = b.subarray(0, n).indexOf(0);
-    if (k < 0) return undefined;
+    if (k <= 0) return undefined; // empty: babeltrace2 2.0.4 would print a stale value
     return b.subarray(0, k);
   } catch {
     return undefined;

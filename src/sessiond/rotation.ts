@@ -85,21 +85,22 @@ export class RotationState {
       throw new CtlError('ROTATION_FAIL', `Rotation failure on consumer: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
     const archive = path.join(this.outputPath, 'archives', `${chunkTime(oldBegin)}-${chunkTime(end)}-${oldIndex}`);
-    fs.mkdirSync(archive, { recursive: true });
     if (oldIndex === 0) {
+      // the first chunk is the top of the output: its domain directories move
+      fs.mkdirSync(archive, { recursive: true });
       for (const r of recorders) {
         const from = path.join(oldDir, r.subdir);
         if (fs.existsSync(from)) fs.renameSync(from, path.join(archive, r.subdir));
       }
     } else {
-      for (const e of fs.readdirSync(oldDir)) fs.renameSync(path.join(oldDir, e), path.join(archive, e));
-      fs.rmdirSync(oldDir);
+      fs.mkdirSync(path.dirname(archive), { recursive: true });
+      fs.renameSync(oldDir, archive);
     }
     return archive;
   }
 
   /** the files of the current chunk are closed for good (destroy): archive it if the session has rotated */
-  archiveLast(recorders: DomainRecorder[]): string | undefined {
+  archiveLast(): string | undefined {
     if (this.index === 0 || !this.begin) return undefined;
     const dir = this.chunkDir();
     if (!fs.existsSync(dir)) return undefined;
@@ -109,10 +110,8 @@ export class RotationState {
       return undefined;
     }
     const archive = path.join(this.outputPath, 'archives', `${chunkTime(this.begin)}-${chunkTime(new Date())}-${this.index}`);
-    fs.mkdirSync(archive, { recursive: true });
-    for (const e of fs.readdirSync(dir)) fs.renameSync(path.join(dir, e), path.join(archive, e));
-    fs.rmdirSync(dir);
-    void recorders;
+    fs.mkdirSync(path.dirname(archive), { recursive: true });
+    fs.renameSync(dir, archive);
     return archive;
   }
 

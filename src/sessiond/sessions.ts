@@ -375,7 +375,7 @@ export class SessionManager {
       }
     }
     try {
-      const archive = s.rot.archiveLast(s.recorders());
+      const archive = s.rot.archiveLast();
       if (archive) this.ctx.log(`session ${s.name}: last trace chunk archived at ${archive}`);
     } catch (e) {
       this.ctx.log(`session ${s.name}: cannot archive the last trace chunk: ${oneLine(e)}`);
@@ -615,9 +615,9 @@ export class SessionManager {
       const s = this.get(p.name);
       if (s.snapshotMode) throw new CtlError('ROTATION_NOT_AVAILABLE');
       if (s.stopping) await s.stopping;
-      const path = await s.rot.rotate(s.recorders(), s.active);
-      this.ctx.log(`session ${s.name}: trace chunk archived at ${path}`);
-      return { path };
+      const archive = await s.rot.rotate(s.recorders(), s.active);
+      this.ctx.log(`session ${s.name}: trace chunk archived at ${archive}`);
+      return { path: archive };
     });
   }
 
