@@ -64,7 +64,8 @@ Options:
 
 Snapshots overlap in time as LTTng's do: the pages a snapshot reads from
 ftrace's buffer (reading consumes them) are kept, up to the buffer size, and
-written again by the next snapshot.
+written again by the next snapshot. Each snapshot is a CTF trace with its own
+UUID, so a directory of snapshots reads as several traces.
 `,
   run: (argv) =>
     guard(async () => {

@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ClockClass, EnvValue, EventClass, FieldType, IntegerType, StreamClass, StructType, TraceClass } from '../ctf/model.js';
+import { uuidToString } from '../ctf/model.js';
 import { generateTsdl, structSpec } from '../ctf/tsdl-writer.js';
 import { lttngPacketContext, lttngPacketHeader } from '../ctf/writer.js';
 
@@ -110,10 +111,18 @@ export class MetadataWriter {
     return this.known.has(`${streamId}:${id}`);
   }
 
-  /** the metadata written so far, complete, into `dir` (a snapshot: this writer stays) */
-  copyTo(dir: string): void {
+  /**
+   * The metadata written so far, complete, into `dir` (a snapshot: this
+   * writer stays); with `uuid`, as the metadata of another trace.
+   */
+  copyTo(dir: string, uuid?: Uint8Array): void {
     fs.mkdirSync(dir, { recursive: true });
-    fs.copyFileSync(this.file, path.join(dir, 'metadata'));
+    if (!uuid) {
+      fs.copyFileSync(this.file, path.join(dir, 'metadata'));
+      return;
+    }
+    const text = fs.readFileSync(this.file, 'utf8').replace(`uuid = "${uuidToString(this.info.uuid)}";`, `uuid = "${uuidToString(uuid)}";`);
+    fs.writeFileSync(path.join(dir, 'metadata'), text);
   }
 
   /** goes on in `dir` (a new trace chunk), starting with everything written so far */

@@ -575,7 +575,10 @@ export class KernelSessionImpl implements KernelSession {
     const chans = [...this.channels.values()];
     const nstreams = chans.reduce((n, ch) => n + ch.consumer!.readers.length, 0);
     fs.mkdirSync(dir, { recursive: true });
-    this.metadata!.copyTo(dir);
+    // a trace of its own: snapshots overlap, and readers merge same-UUID traces as one
+    // (their packets differ from one snapshot to the next, unlike LTTng's copied sub-buffers)
+    const uuid = uuidFromString(randomUUID())!;
+    this.metadata!.copyTo(dir, uuid);
     const metaBytes = fs.statSync(path.join(dir, 'metadata')).size;
     // each stream gets an equal share of what the metadata leaves (as LTTng splits max-size over streams)
     const perStream = maxBytes > 0 ? Math.floor((maxBytes - metaBytes) / nstreams) : 0;
@@ -597,7 +600,7 @@ export class KernelSessionImpl implements KernelSession {
         while (kept.length > 1 && bytes - kept[0]!.length >= ch.bufferBytes) bytes -= kept.shift()!.length;
       });
       const packetBytes = perStream > 0 ? Math.max(4096, Math.min(64 << 10, (perStream >> 2) & ~4095)) : 64 << 10;
-      const snap = new ChannelConsumer({ ...live.opts, outDir: dir, packetBytes, tracefile: undefined, countLosses: false });
+      const snap = new ChannelConsumer({ ...live.opts, outDir: dir, packetBytes, uuid, tracefile: undefined, countLosses: false });
       snap.adoptPlans(live);
       ch.retained.forEach((pages, i) => {
         // the newest pages, a little more than the share (the transcoded size differs from ftrace's)

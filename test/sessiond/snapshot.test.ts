@@ -82,6 +82,13 @@ describe('snapshot sessions on the real kernel', { skip: whyNoKernel }, () => {
     // LTTng's snapshots overlap: what the first one read is in the second too (within the buffer size)
     assert.ok(b.events.some((e) => e.tid === pidA && e.name === 'syscall_entry_exit_group'), 'the second snapshot overlaps the first');
 
+    // each snapshot is a trace of its own (UUID): the session directory reads as both, by either reader
+    const both = await readTrace(path.dirname(first!));
+    assert.equal(both.events.length, a.events.length + b.events.length);
+    const v = await h.ttng(['view', path.dirname(first!)]);
+    assert.equal(v.code, 0, v.stderr);
+    assert.equal(v.stdout.split('\n').length - 1, both.events.length);
+
     // outputs: del, add with a max size, record with a name to a directory of its own
     assert.equal(await h.ok(['snapshot', 'del-output', '1']), 'Snapshot output id 1 successfully deleted for session fr\n');
     const other = path.join(h.dir, 'elsewhere');
