@@ -1,6 +1,6 @@
 // The coredump handler on the real kernel: installed in core_pattern, a C
-// program that calls abort() leaves its core and a snapshot whose last
-// events are its last system calls; bad arguments or no session still give
+// program and a Node.js program that abort leave their cores and snapshots
+// whose last events are their last system calls; bad arguments or no session still give
 // the core and exit 0; --uninstall restores core_pattern. core_pattern is
 // restored by the test whatever happens (t.after and the process's exit).
 import assert from 'node:assert/strict';
@@ -97,6 +97,23 @@ describe('coredump handler on the real kernel', { skip: whyNoKernel }, () => {
     assert.ok(last.includes('syscall_entry_tgkill') || last.includes('syscall_entry_kill'), `last system calls: ${last.join(', ')}`);
     const lastGetppid = mine.map((e) => e.name).lastIndexOf('syscall_entry_getppid');
     assert.ok(mine.length - lastGetppid <= 6, `after the getppid loop: ${mine.slice(lastGetppid + 1).map((e) => e.name).join(', ')}`);
+
+    // a Node.js program that aborts: the same
+    const nodeCrash = await crash(process.execPath, ['-e', 'for (let i = 0; i < 300; i++) process.ppid; process.abort();']);
+    assert.equal(nodeCrash.signal, 'SIGABRT');
+    const np = nodeCrash.pid;
+    await until(() => fs.readdirSync(cores).some((f) => f.endsWith('.ttng.log') && f.includes(`.${np}.`)), 'the Node.js core and its log', 60_000);
+    const nodeCore = fs.readdirSync(cores).find((f) => f.startsWith(`core.node.${np}.`) && !f.endsWith('.log'))!;
+    assert.ok(nodeCore, fs.readdirSync(cores).join(' '));
+    assert.deepEqual([...fs.readFileSync(path.join(cores, nodeCore)).subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46]);
+    const nlog = fs.readFileSync(path.join(cores, `${nodeCore}.ttng.log`), 'utf8');
+    const nm = /snapshot of session fr: (\S+)/.exec(nlog);
+    assert.ok(nm, nlog);
+    const ntr = await readTrace(nm![1]!);
+    const nall = ntr.events.filter((e) => e.tid === np && e.name.startsWith('syscall_entry_'));
+    const nmine = nall.slice(nall.map((e) => e.name).lastIndexOf('syscall_entry_execve') + 1);
+    assert.ok(nmine.filter((e) => e.name === 'syscall_entry_getppid').length >= 300, 'the getppid calls of process.ppid');
+    assert.ok(nmine.slice(-4).some((e) => e.name === 'syscall_entry_tgkill' || e.name === 'syscall_entry_kill'), `last: ${nmine.slice(-4).map((e) => e.name).join(', ')}`);
 
     // bad arguments, then no snapshot session: the core is still written, exit 0
     const env = { ...h.env };
