@@ -17,7 +17,7 @@ export function chunkTime(d: Date): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}T${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}${off >= 0 ? '+' : '-'}${p(Math.floor(Math.abs(off) / 60))}${p(Math.abs(off) % 60)}`;
 }
 
-/** bytes of the regular files under `dir` (0 if missing) */
+/** bytes of the trace data under `dir`: regular files but the metadata (0 if missing) */
 export function dirBytes(dir: string): number {
   let n = 0;
   let entries: fs.Dirent[];
@@ -29,7 +29,7 @@ export function dirBytes(dir: string): number {
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) n += dirBytes(p);
-    else if (e.isFile()) {
+    else if (e.isFile() && e.name !== 'metadata') {
       try {
         n += fs.statSync(p).size;
       } catch {
