@@ -90,6 +90,11 @@ class Session {
   }
 }
 
+/** what a snapshot session forces on its channels (as LTTng: overwrite mode, mmap output) */
+function snapshotForced(s: Session): Partial<ChannelAttributes> {
+  return s.snapshotMode ? { overwrite: true, output: 'mmap' } : {};
+}
+
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
@@ -439,8 +444,7 @@ export class SessionManager {
       if (p.domain !== 'kernel') throw new CtlError('INVALID', `Unknown domain ${String(p.domain)}`);
       validateChannelName(p.name);
       if (s.kernel?.channel(p.name)) throw new CtlError('KERN_CHAN_EXIST');
-      // snapshot sessions: overwrite mode and mmap output, as LTTng forces them
-      const attrs: ChannelAttributes = { ...KERNEL_CHANNEL_DEFAULTS, ...(p.attributes ?? {}), ...(s.snapshotMode ? { overwrite: true, output: 'mmap' as const } : {}) };
+      const attrs: ChannelAttributes = { ...KERNEL_CHANNEL_DEFAULTS, ...(p.attributes ?? {}), ...snapshotForced(s) };
       await this.addKernelChannel(s, p.name, attrs);
       if (p.name !== DEFAULT_CHANNEL_NAME) s.kernel!.hasNonDefaultChannel = true;
       return this.detail({ name: s.name }).domains[0]!.channels.find((c) => c.name === p.name)!;
@@ -488,7 +492,7 @@ export class SessionManager {
       let c = k?.channel(chName);
       if (!c) {
         validateChannelName(chName);
-        c = await this.addKernelChannel(s, chName, { ...KERNEL_CHANNEL_DEFAULTS, ...(s.snapshotMode ? { overwrite: true, output: 'mmap' as const } : {}) });
+        c = await this.addKernelChannel(s, chName, { ...KERNEL_CHANNEL_DEFAULTS, ...snapshotForced(s) });
         k = s.kernel!;
         if (chName !== DEFAULT_CHANNEL_NAME) k.hasNonDefaultChannel = true;
       }
@@ -551,7 +555,7 @@ export class SessionManager {
         throw new CtlError('KERN_CONTEXT_FAIL', `Context ${p.type} is not supported by this kernel tracer`);
       }
       if (s.hasBeenStarted) throw new CtlError('TRACE_ALREADY_STARTED');
-      if (s.channelCount() === 0) await this.addKernelChannel(s, DEFAULT_CHANNEL_NAME, { ...KERNEL_CHANNEL_DEFAULTS, ...(s.snapshotMode ? { overwrite: true, output: 'mmap' as const } : {}) });
+      if (s.channelCount() === 0) await this.addKernelChannel(s, DEFAULT_CHANNEL_NAME, { ...KERNEL_CHANNEL_DEFAULTS, ...snapshotForced(s) });
       const k = s.kernel!;
       let targets: KernelChannel[];
       if (p.channel !== undefined && p.channel !== '') {
