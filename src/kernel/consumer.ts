@@ -227,9 +227,7 @@ export class ChannelConsumer {
       const old = r.stream;
       old.close();
       const s = this.newStream(dir, r.cpu);
-      s.setFloor(old.lastHi, old.lastLo);
-      s.discarded = old.discarded;
-      s.events = old.events;
+      s.continueFrom(old);
       r.stream = s;
     }
   }

@@ -257,6 +257,18 @@ export class KernelStream {
     this.fileOffset = 0;
   }
 
+  /**
+   * A new chunk of the same stream (session rotation): the clock floor, the
+   * packet sequence number and the cumulative counts go on from `prev`.
+   */
+  continueFrom(prev: KernelStream): void {
+    this.setFloor(prev.lastHi, prev.lastLo);
+    this.seq = prev.seq;
+    this.discarded = prev.discarded;
+    this.writtenDiscarded = prev.writtenDiscarded;
+    this.events = prev.events;
+  }
+
   /** sets the stream's clock floor (e.g. the session start) */
   setFloor(hi: number, lo: number): void {
     if (hi > this.lastHi || (hi === this.lastHi && lo > this.lastLo)) {

@@ -128,6 +128,10 @@ describe('trace-file and session rotation on the real kernel', { skip: whyNoKern
         prevLast = ev[ev.length - 1]!.line.slice(1, 19);
       }
     }
+    // the chunks are one trace too (same UUID, packet sequence numbers going on): merged, the same events
+    const whole = await readTrace(sessionDir(h, 'rot'));
+    assert.doesNotMatch(whole.stderr, /packets/, 'no packet seen as lost between chunks');
+    assert.equal(whole.events.filter((e) => e.name === 'syscall_entry_getppid' || e.name === 'syscall_exit_getppid').length, total);
     t.diagnostic(`${chunks.length} chunks, ${total} events, ${discarded} discarded`);
     assert.equal(total, 2 * n - discarded, `events over all archives = emitted (${2 * n}) - discarded (${discarded})`);
   });
