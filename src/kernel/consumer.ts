@@ -219,12 +219,16 @@ export class ChannelConsumer {
    * are closed; the streams go on in `dir` (same clock floor and cumulative
    * lost-event counts, so nothing is lost or written twice between chunks).
    */
-  switchOutput(dir: string): void {
+  switchOutput(dir: string, atHi: number, atLo: number): void {
     this.expirePending(true);
     this.pollStats();
     fs.mkdirSync(dir, { recursive: true });
     for (const r of this.readers) {
       const old = r.stream;
+      // the chunk ends at the switch (its last packet, even an empty one, ends then; the next
+      // chunk starts there): readers order the chunks of a stream by time
+      old.release();
+      old.setFloor(atHi, atLo);
       old.close();
       const s = this.newStream(dir, r.cpu);
       s.continueFrom(old);

@@ -262,7 +262,11 @@ export class KernelStream {
    * packet sequence number and the cumulative counts go on from `prev`.
    */
   continueFrom(prev: KernelStream): void {
-    this.setFloor(prev.lastHi, prev.lastLo);
+    // one ns later: the previous chunk's last packet ends at its floor, and a packet of this
+    // chunk (even an empty one) must not begin at the same time (readers order a stream's
+    // files by time)
+    const lo = prev.lastLo + 1;
+    this.setFloor(prev.lastHi + (lo >= TWO32 ? 1 : 0), lo >= TWO32 ? 0 : lo);
     this.seq = prev.seq;
     this.discarded = prev.discarded;
     this.writtenDiscarded = prev.writtenDiscarded;

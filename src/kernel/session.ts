@@ -631,12 +631,13 @@ export class KernelSessionImpl implements KernelSession {
     this.alive();
     if (this.snapshotMode) throw new Error(`session ${this.opts.sessionName} is in snapshot mode`);
     if (this.state === 'new') throw new Error(`session ${this.opts.sessionName} has not been started`);
+    const t = hrtimeParts();
     for (const ch of this.channels.values()) {
       // everything up to now into the closing chunk: one pass to the end of each buffer
       if (this.state === 'started') ch.consumer!.pass(Infinity, true);
     }
     this.metadata!.moveTo(dir);
-    for (const ch of this.channels.values()) ch.consumer!.switchOutput(dir);
+    for (const ch of this.channels.values()) ch.consumer!.switchOutput(dir, t.hi, t.lo);
     this.workDir = dir;
   }
 
@@ -649,7 +650,8 @@ export class KernelSessionImpl implements KernelSession {
       ch.retained = undefined;
       if (this.snapshotMode) continue;
       ch.consumer!.pass(Infinity, true); // what slipped in meanwhile
-      ch.consumer!.switchOutput(this.workDir);
+      const t = hrtimeParts();
+      ch.consumer!.switchOutput(this.workDir, t.hi, t.lo);
     }
   }
 

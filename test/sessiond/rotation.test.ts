@@ -54,7 +54,7 @@ describe('trace-file and session rotation on the real kernel', { skip: whyNoKern
     const until = Date.now() + seconds * 1000;
     let last = 0;
     for (let i = 0; seconds > 0 ? Date.now() < until : i < 20; i++) {
-      const w = runWorkload(exe, ['20000']);
+      const w = runWorkload(exe, ['20000', 's']); // paced: the reader keeps up on a busy machine
       await w.done;
       last = w.pid;
     }
