@@ -19,7 +19,7 @@ const SPECS = [
 export const createVerb: Verb = {
   name: 'create',
   summary: 'Create a recording session',
-  help: `Usage: ttng create [SESSION] [-o DIR | -U file://DIR]
+  help: `Usage: ttng create [SESSION] [--snapshot [--no-output]] [-o DIR | -U file://DIR]
 
 Create a recording session and make it the current one (~/.ttngrc). Starts
 the session daemon when none runs.
@@ -28,8 +28,15 @@ SESSION defaults to auto-YYYYmmdd-HHMMSS. Traces go to
 ~/ttng-traces/SESSION-YYYYmmdd-HHMMSS/ (~/ttng-traces/SESSION/ for an
 automatic name; TTNG_HOME=DIR makes it DIR/ttng-traces/).
 
+With --snapshot, a flight-recorder session: channels in overwrite mode,
+nothing written while tracing; \`ttng snapshot record\` writes the newest
+buffer content to the snapshot output (the session directory, output name
+snapshot-1) unless --no-output.
+
 Options:
   -o, --output=DIR       Write the traces to DIR
+      --snapshot         Snapshot (flight-recorder) session
+      --no-output        With --snapshot: no default snapshot output
   -U, --set-url=URL      file://DIR: same as --output=DIR
   -h, --help             Show this help
 `,
@@ -37,7 +44,8 @@ Options:
     guard(async () => {
       const a = parseVerbArgs(createVerb, argv, SPECS);
       if (!a) return 0;
-      for (const o of ['snapshot', 'live', 'no-output', 'shm-path', 'ctrl-url', 'data-url']) {
+      const snapshot = flag(a, 'snapshot');
+      for (const o of ['live', 'shm-path', 'ctrl-url', 'data-url', ...(snapshot ? [] : ['no-output'])]) {
         if (flag(a, o)) {
           err(`--${o} is not supported yet`);
           throw new CliExit(1);
@@ -68,9 +76,16 @@ Options:
         err(`Unknown argument: ${leftover}`);
         return 1;
       }
-      const s = await withDaemon((c) => c.call('session.create', { name, outputDir: out }), true);
-      msg(`Session ${s.name} created.`);
-      msg(`Traces will be output to ${s.outputPath}`);
+      const noOutput = flag(a, 'no-output');
+      const s = await withDaemon((c) => c.call('session.create', { name, outputDir: out, snapshot: snapshot || undefined, noOutput: noOutput || undefined }), true);
+      if (snapshot) {
+        msg(`Snapshot session ${s.name} created.`);
+        if (!noOutput) msg(`Default snapshot output set to ${s.outputPath}`);
+        msg('Every channel enabled for this session will be set to mmap output and default to overwrite mode.');
+      } else {
+        msg(`Session ${s.name} created.`);
+        msg(`Traces will be output to ${s.outputPath}`);
+      }
       writeCurrentSession(s.name);
       return 0;
     }),

@@ -179,6 +179,10 @@ Options:
       --monitor-timer=PERIOD
       --output=TYPE         splice (kernel default) or mmap (user space: the only one)
       --buffers-global      Kernel buffering scheme (the only one)
+  -C, --tracefile-size=SIZE Bytes per stream file (k, M, G suffixes; at least
+                            the sub-buffer size); files CHANNEL_CPU_K
+  -W, --tracefile-count=N   Files per stream, reused round-robin (the oldest
+                            is overwritten; 0 = unlimited)
       --buffers-uid         User space: one trace per user (default)
       --buffers-pid         User space: one trace per process
       --blocking-timeout=0  User space: accepted only as 0 (a traced app never

@@ -20,6 +20,12 @@ import { addContextVerb } from './add-context.js';
 import { saveVerb } from './save.js';
 import { loadVerb } from './load.js';
 import { versionVerb } from './version.js';
+import { snapshotVerb } from './snapshot.js';
+import { rotateVerb } from './rotate.js';
+import { enableRotationVerb } from './enable-rotation.js';
+import { disableRotationVerb } from './disable-rotation.js';
+import { clearVerb } from './clear.js';
+import { coredumpHandlerVerb } from './coredump-handler.js';
 
 const VERBS: Verb[] = [
   createVerb,
@@ -36,6 +42,12 @@ const VERBS: Verb[] = [
   saveVerb,
   loadVerb,
   versionVerb,
+  snapshotVerb,
+  rotateVerb,
+  enableRotationVerb,
+  disableRotationVerb,
+  clearVerb,
+  coredumpHandlerVerb,
 ];
 
 const HELP = `Usage: ttng COMMAND [OPTIONS]

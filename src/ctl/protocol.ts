@@ -144,10 +144,21 @@ export interface UstAppListing {
 export const KERNEL_CONTEXTS = ['pid', 'tid', 'ppid', 'procname', 'prio', 'nice', 'vpid', 'vtid', 'vppid', 'hostname'] as const;
 export type KernelContextName = (typeof KERNEL_CONTEXTS)[number];
 
+/** `snapshot list-output`: one snapshot output of a session */
+export interface SnapshotOutputInfo {
+  id: number;
+  name: string;
+  /** absolute local directory */
+  path: string;
+  /** bytes; 0 = no limit */
+  maxSize: number;
+}
+
 /** method name → params and result */
 export interface Methods {
   'daemon.info': { params: Record<string, never>; result: DaemonInfo };
-  'session.create': { params: { name?: string; outputDir?: string }; result: SessionSummary };
+  /** `snapshot`: flight-recorder session (overwrite channels, nothing written until `snapshot.record`) */
+  'session.create': { params: { name?: string; outputDir?: string; snapshot?: boolean; noOutput?: boolean }; result: SessionSummary };
   /** stops (waiting for the data) and destroys */
   'session.destroy': { params: { name: string }; result: { wasActive: boolean } };
   'session.start': { params: { name: string }; result: Record<string, never> };
@@ -199,6 +210,17 @@ export interface Methods {
   'session.save': { params: { name?: string; outputDir?: string; force?: boolean }; result: { files: string[] } };
   /** no `name`: every session found; `inputPath` a file or a directory */
   'session.load': { params: { name?: string; inputPath?: string; force?: boolean }; result: { sessions: string[] } };
+  /** no `outputDir`: the session's snapshot output; `name` replaces the output's name in the directory name */
+  'snapshot.record': { params: { session: string; name?: string; maxSize?: number; outputDir?: string }; result: { path: string } };
+  'snapshot.addOutput': { params: { session: string; outputDir: string; name?: string; maxSize?: number }; result: SnapshotOutputInfo };
+  'snapshot.listOutputs': { params: { session: string }; result: SnapshotOutputInfo[] };
+  /** by `id` or by `name` */
+  'snapshot.delOutput': { params: { session: string; id?: number; name?: string }; result: SnapshotOutputInfo };
+  /** `path`: the archived chunk, readable now */
+  'session.rotate': { params: { name: string }; result: { path: string } };
+  'rotation.enable': { params: { session: string; timerUs?: number; sizeBytes?: number }; result: Record<string, never> };
+  'rotation.disable': { params: { session: string; timer?: boolean; size?: boolean }; result: Record<string, never> };
+  'session.clear': { params: { name: string }; result: Record<string, never> };
 }
 
 export type Method = keyof Methods;
@@ -262,6 +284,18 @@ export const ERROR_MESSAGES = {
   LOAD_INVALID_CONFIG: 'Invalid session configuration',
   LOAD_IO_FAIL: 'IO error while reading a session configuration',
   LOAD_SESSION_NOENT: 'Session file not found',
+  SNAPSHOT_FAIL: 'Snapshot record failed',
+  SNAPSHOT_NODATA: 'No data available in snapshot',
+  SNAPSHOT_INVALID_SIZE: 'Snapshot max size is invalid',
+  SNAPSHOT_OUTPUT_EXIST: 'Snapshot output already exists',
+  NOT_SNAPSHOT_SESSION: "Snapshot command can't be applied to a non-snapshot session",
+  NO_SESSION_OUTPUT: 'Session has no output',
+  ROTATION_NOT_AVAILABLE: "Rotation feature not available for this session's creation mode",
+  ROTATION_FAIL: 'Rotation failure on consumer',
+  ROTATION_MULTIPLE_AFTER_STOP: 'Session was already rotated once since it became inactive',
+  ROTATION_SCHEDULE_SET: 'A rotation schedule of this type is already set',
+  ROTATION_SCHEDULE_NOT_SET: 'No rotation schedule of this type is set',
+  CLEAR_FAIL: 'Clear failed',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

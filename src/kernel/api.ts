@@ -16,6 +16,18 @@ export interface KernelChannelConfig {
   readTimerUs: number;
   /** flight-recorder mode: overwrite the oldest data instead of discarding new events */
   overwrite: boolean;
+  /** `--tracefile-size`: bytes per stream file, 0/undefined = one unlimited file */
+  tracefileSize?: number;
+  /** `--tracefile-count`: files per stream, reused round-robin; 0 = unlimited */
+  tracefileCount?: number;
+}
+
+/** what `snapshot()` wrote */
+export interface KernelSnapshotResult {
+  /** bytes of the trace directory's files (metadata, streams, index) */
+  bytes: number;
+  /** events transcoded (before the oldest packets were dropped for the size limit) */
+  events: number;
 }
 
 /** One `enable-event -k` rule. */
@@ -59,6 +71,16 @@ export interface KernelSession {
   stats(): KernelChannelStats[];
   /** removes every ftrace instance this session made (idempotent) */
   destroy(): Promise<void>;
+  /**
+   * Snapshot sessions: writes the newest content of every buffer as a
+   * complete CTF trace in `dir` (at most `maxBytes` in all when > 0); tracing
+   * goes on.
+   */
+  snapshot?(dir: string, maxBytes: number): Promise<KernelSnapshotResult>;
+  /** session rotation: everything read so far is closed in the current directory; the trace goes on in `dir` */
+  rotate?(dir: string): Promise<void>;
+  /** empties the buffers and the current trace files (metadata stays) */
+  clear?(): Promise<void>;
 }
 
 export interface KernelSessionOptions {
@@ -67,6 +89,8 @@ export interface KernelSessionOptions {
   sessionName: string;
   /** unique per daemon run; ftrace instance names start with `ttng_<daemonId>_` */
   daemonId: string;
+  /** flight recorder: nothing is read while tracing, only by snapshot() (outputDir is not written) */
+  snapshot?: boolean;
 }
 
 /** prefix of every ftrace instance ttng creates (stale ones are removed at daemon start) */

@@ -10,6 +10,7 @@ import type { KernelContextType } from './api.js';
 import type { FtraceField, HeaderEvent, HeaderPage } from './format.js';
 import { PageCursor, PageError } from './page.js';
 import { KernelStream } from './ctf-out.js';
+import type { TracefileLimit } from './ctf-out.js';
 import type { EventPlan } from './mapping.js';
 import {
   HOSTNAME_LEN, MAX_RT_PRIO, OP_COPY, OP_DATALOC_SEQ, OP_DATALOC_STR, OP_DATALOC_TEXT, OP_FLEX_SEQ, OP_FLEX_STR, OP_PATH, OP_PIDNS,
@@ -79,6 +80,10 @@ export interface ConsumerOptions {
   now?: () => number;
   /** the longest a record may wait in the kernel's buffer (the channel's read timer), ms */
   latencyMs?: number;
+  /** `--tracefile-size`/`--tracefile-count` */
+  tracefile?: TracefileLimit;
+  /** false: overwritten records are not counted in events_discarded (snapshots: what the user asked for) */
+  countLosses?: boolean;
 }
 
 class CpuReader {
@@ -99,7 +104,7 @@ class CpuReader {
   pagesRead = -0;
   bytesRead = -0;
   readonly swapper: Uint8Array;
-  constructor(readonly cpu: number, readonly stream: KernelStream) {
+  constructor(readonly cpu: number, public stream: KernelStream) {
     this.swapper = commBytes(`swapper/${cpu}`);
   }
 }
@@ -199,8 +204,74 @@ export class ChannelConsumer {
     this.halfPage = opts.headerPage.dataSize >> 1;
     this.tracker = new TaskTracker(opts.procs);
     this.readers = opts.cpus.map(
-      (cpu) => new CpuReader(cpu, new KernelStream(`${opts.outDir}/${opts.channel}_${cpu}`, opts.streamId, cpu, opts.packetBytes, opts.uuid)),
+      (cpu) => new CpuReader(cpu, this.newStream(opts.outDir, cpu)),
     );
+  }
+
+  private newStream(dir: string, cpu: number): KernelStream {
+    const o = this.opts;
+    const packet = o.tracefile ? Math.max(4096, Math.min(o.packetBytes, o.tracefile.size)) : o.packetBytes;
+    return new KernelStream(`${dir}/${o.channel}_${cpu}`, o.streamId, cpu, packet, o.uuid, o.tracefile);
+  }
+
+  /**
+   * Session rotation: what was read so far goes to the current files, which
+   * are closed; the streams go on in `dir` (same clock floor and cumulative
+   * lost-event counts, so nothing is lost or written twice between chunks).
+   */
+  switchOutput(dir: string, atHi: number, atLo: number): void {
+    this.expirePending(true);
+    this.pollStats();
+    fs.mkdirSync(dir, { recursive: true });
+    for (const r of this.readers) {
+      const old = r.stream;
+      // the chunk ends at the switch (its last packet, even an empty one, ends then; the next
+      // chunk starts there): readers order the chunks of a stream by time
+      old.release();
+      old.setFloor(atHi, atLo);
+      old.close();
+      const s = this.newStream(dir, r.cpu);
+      s.continueFrom(old);
+      r.stream = s;
+    }
+  }
+
+  /** gives this consumer (a snapshot's) the plans, probes and thread tracking of `from` */
+  adoptPlans(from: ChannelConsumer): void {
+    for (const [id, spec] of from.tracks) this.setTrack(id, spec);
+    for (const [id, l] of from.probes) this.setProbe(id, l);
+    from.plans.forEach((p) => {
+      if (p) this.setPlan(p);
+    });
+  }
+
+  /**
+   * Snapshots: every page the buffers hold now, per reader (copies, oldest
+   * first), the one the writer is filling included. Reading consumes them.
+   * At most `maxBytes` per CPU (a busy writer would keep the reader going).
+   */
+  readAllPages(maxBytes: number): Uint8Array[][] {
+    this.open();
+    const out: Uint8Array[][] = [];
+    const buf = new Uint8Array(this.pageBytes);
+    for (const r of this.readers) {
+      const pages: Uint8Array[] = [];
+      for (let bytes = 0; bytes < maxBytes; ) {
+        let got: number;
+        try {
+          got = fs.readSync(r.fd, buf, 0, this.pageBytes, null);
+        } catch (e) {
+          const c = (e as NodeJS.ErrnoException).code;
+          if (c === 'EAGAIN' || c === 'EWOULDBLOCK' || c === 'ENODEV' || c === 'ENOMEM' || c === 'EBUSY' || c === 'EINTR') break;
+          throw e;
+        }
+        if (got <= 0) break;
+        bytes += got;
+        pages.push(buf.slice(0, got));
+      }
+      out.push(pages);
+    }
+    return out;
   }
 
   /** decode from page slot i */
@@ -462,6 +533,7 @@ export class ChannelConsumer {
 
   /** Reads each CPU's `stats` and updates the streams' lost-event counts. */
   pollStats(): void {
+    if (this.opts.countLosses === false) return;
     for (const r of this.readers) {
       let lost: number;
       try {
@@ -559,7 +631,7 @@ export class ChannelConsumer {
       this.noteError(e);
       return 0;
     }
-    if (c.missedEvents) {
+    if (c.missedEvents && this.opts.countLosses !== false) {
       if (c.missedCount > 0) r.missedFromPages += c.missedCount;
       else r.missedUnknown = true;
       if (r.missedFromPages > r.stream.discarded) r.stream.discarded = r.missedFromPages;
@@ -926,6 +998,9 @@ export class ChannelConsumer {
     if (s > end) return;
     if (s + n > end) n = end - s;
     const k = strlen(this.pageU8, s, n);
+    // an empty fetch (the page was not resident): the exit's /proc fallback does better, and
+    // babeltrace2 2.0.4 prints a stale value for empty strings
+    if (k === 0) return;
     if (this.uprobePaths.size > 10_000) this.uprobePaths.clear();
     this.uprobePaths.set(tid, { ptr, path: this.pageU8.slice(s, s + k) });
   }
@@ -1006,7 +1081,7 @@ export function readUserString(tid: number, ptr: number): Uint8Array | undefined
     const b = Buffer.alloc(4096);
     const n = fs.readSync(fd, b, 0, 4096, ptr);
     const k = b.subarray(0, n).indexOf(0);
-    if (k < 0) return undefined;
+    if (k <= 0) return undefined; // empty: babeltrace2 2.0.4 would print a stale value
     return b.subarray(0, k);
   } catch {
     return undefined;

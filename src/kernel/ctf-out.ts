@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ClockClass, EnvValue, EventClass, FieldType, IntegerType, StreamClass, StructType, TraceClass } from '../ctf/model.js';
+import { uuidToString } from '../ctf/model.js';
 import { generateTsdl, structSpec } from '../ctf/tsdl-writer.js';
 import { lttngPacketContext, lttngPacketHeader } from '../ctf/writer.js';
 
@@ -71,7 +72,7 @@ export function eventTsdl(ec: EventClass): string {
  * classes appended as the tracer learns them.
  */
 export class MetadataWriter {
-  private readonly file: string;
+  private file: string;
   private readonly known = new Set<string>();
   private started = false;
   private streams: StreamClass[] = [];
@@ -109,6 +110,32 @@ export class MetadataWriter {
   has(streamId: number, id: number): boolean {
     return this.known.has(`${streamId}:${id}`);
   }
+
+  /**
+   * The metadata written so far, complete, into `dir` (a snapshot: this
+   * writer stays); with `uuid`, as the metadata of another trace.
+   */
+  copyTo(dir: string, uuid?: Uint8Array): void {
+    fs.mkdirSync(dir, { recursive: true });
+    if (!uuid) {
+      fs.copyFileSync(this.file, path.join(dir, 'metadata'));
+      return;
+    }
+    const text = fs.readFileSync(this.file, 'utf8').replace(`uuid = "${uuidToString(this.info.uuid)}";`, `uuid = "${uuidToString(uuid)}";`);
+    fs.writeFileSync(path.join(dir, 'metadata'), text);
+  }
+
+  /** goes on in `dir` (a new trace chunk), starting with everything written so far */
+  moveTo(dir: string): void {
+    this.copyTo(dir);
+    this.file = path.join(dir, 'metadata');
+  }
+}
+
+/** `--tracefile-size`/`--tracefile-count`: a stream's files `<name>_<k>`, at most `count` of `size` bytes (count 0: no limit) */
+export interface TracefileLimit {
+  size: number;
+  count: number;
 }
 
 const TWO32 = 4294967296;
@@ -130,8 +157,10 @@ interface Held {
 export class KernelStream {
   static readonly dbg = !!process.env['TTNG_KDEBUG'];
   static dbgWrite = -0;
-  private readonly fd: number;
-  private readonly idxFd: number;
+  private fd: number;
+  private idxFd: number;
+  /** the file being written: `file`, or `file_<k>` with trace-file rotation */
+  private fileNo = 0;
   private fileOffset = -0;
   private seq = 0;
   private readonly uuid: Uint8Array;
@@ -179,18 +208,10 @@ export class KernelStream {
     readonly cpu: number,
     private capacity: number,
     uuid: Uint8Array,
+    readonly tracefile?: TracefileLimit,
   ) {
     this.uuid = uuid;
-    this.fd = fs.openSync(file, 'w');
-    const idx = path.join(path.dirname(file), 'index', path.basename(file) + '.idx');
-    fs.mkdirSync(path.dirname(idx), { recursive: true });
-    this.idxFd = fs.openSync(idx, 'w');
-    const hdr = Buffer.alloc(16);
-    hdr.writeUInt32BE(0xc1f1dcc1, 0);
-    hdr.writeUInt32BE(1, 4);
-    hdr.writeUInt32BE(1, 8);
-    hdr.writeUInt32BE(72, 12);
-    fs.writeSync(this.idxFd, hdr);
+    [this.fd, this.idxFd] = this.openFiles();
     this.pkt = new ArrayBuffer(capacity);
     this.pktU8 = new Uint8Array(this.pkt);
     this.pktU32 = new Uint32Array(this.pkt);
@@ -209,6 +230,47 @@ export class KernelStream {
     this.pktU32 = this.u32;
     this.pktDv = this.dv;
     this.holding = false;
+  }
+
+  /** opens (truncating) the data file being written and its index (LTTng names them `<channel>_<cpu>[_<k>]`) */
+  private openFiles(): [number, number] {
+    const name = this.tracefile ? `${this.file}_${this.fileNo}` : this.file;
+    const fd = fs.openSync(name, 'w');
+    const idx = path.join(path.dirname(name), 'index', path.basename(name) + '.idx');
+    fs.mkdirSync(path.dirname(idx), { recursive: true });
+    const idxFd = fs.openSync(idx, 'w');
+    const hdr = Buffer.alloc(16);
+    hdr.writeUInt32BE(0xc1f1dcc1, 0);
+    hdr.writeUInt32BE(1, 4);
+    hdr.writeUInt32BE(1, 8);
+    hdr.writeUInt32BE(72, 12);
+    fs.writeSync(idxFd, hdr);
+    return [fd, idxFd];
+  }
+
+  /** trace-file rotation: the next file of the ring (the oldest one is overwritten) */
+  private nextFile(): void {
+    fs.closeSync(this.fd);
+    fs.closeSync(this.idxFd);
+    this.fileNo = this.tracefile!.count > 0 ? (this.fileNo + 1) % this.tracefile!.count : this.fileNo + 1;
+    [this.fd, this.idxFd] = this.openFiles();
+    this.fileOffset = 0;
+  }
+
+  /**
+   * A new chunk of the same stream (session rotation): the clock floor, the
+   * packet sequence number and the cumulative counts go on from `prev`.
+   */
+  continueFrom(prev: KernelStream): void {
+    // one ns later: the previous chunk's last packet ends at its floor, and a packet of this
+    // chunk (even an empty one) must not begin at the same time (readers order a stream's
+    // files by time)
+    const lo = prev.lastLo + 1;
+    this.setFloor(prev.lastHi + (lo >= TWO32 ? 1 : 0), lo >= TWO32 ? 0 : lo);
+    this.seq = prev.seq;
+    this.discarded = prev.discarded;
+    this.writtenDiscarded = prev.writtenDiscarded;
+    this.events = prev.events;
   }
 
   /** sets the stream's clock floor (e.g. the session start) */
@@ -413,6 +475,7 @@ export class KernelStream {
     for (let i = content; i < size; i++) this.pktU8[i] = 0;
     if (content < FIRST_EVENT) for (let i = PACKET_HEADER_BYTES; i < FIRST_EVENT; i++) this.pktU8[i] = 0;
     const data = this.pktU8.subarray(0, size);
+    if (this.tracefile && this.fileOffset > 0 && this.fileOffset + size > this.tracefile.size) this.nextFile();
     let off = 0;
     const t0 = KernelStream.dbg ? performance.now() : 0;
     while (off < size) off += fs.writeSync(this.fd, data, off, size - off, this.fileOffset + off);
@@ -473,4 +536,43 @@ function setU64(dv: DataView, off: number, v: number): void {
 function setU64BE(dv: DataView, off: number, v: number): void {
   dv.setUint32(off, Math.floor(v / TWO32));
   dv.setUint32(off + 4, v % TWO32);
+}
+
+/**
+ * Keeps the newest packets of a stream file (and its index) so that both
+ * together take at most `budget` bytes (snapshot `--max-size`). The kept
+ * packets are moved to the front; their index entries follow them. Returns
+ * the bytes kept.
+ */
+export function keepNewestPackets(file: string, budget: number): number {
+  const idx = path.join(path.dirname(file), 'index', path.basename(file) + '.idx');
+  const ib = fs.readFileSync(idx);
+  const entrySize = ib.readUInt32BE(12);
+  const n = Math.floor((ib.length - 16) / entrySize);
+  const size = (i: number): number => Number(ib.readBigUInt64BE(16 + i * entrySize + 8) / 8n);
+  const offset = (i: number): number => Number(ib.readBigUInt64BE(16 + i * entrySize));
+  let used = 16;
+  let from = n;
+  while (from > 0 && used + size(from - 1) + entrySize <= budget) used += size(--from) + entrySize;
+  if (from === n && n > 0) from = n - 1; // never less than the newest packet
+  if (from === 0) return fs.statSync(file).size + ib.length;
+  const base = offset(from);
+  const data = fs.readFileSync(file).subarray(base);
+  fs.writeFileSync(file, data);
+  const out = Buffer.from(ib.subarray(0, 16 + n * entrySize));
+  for (let i = from; i < n; i++) out.writeBigUInt64BE(BigInt(offset(i) - base), 16 + i * entrySize);
+  const kept = Buffer.concat([out.subarray(0, 16), out.subarray(16 + from * entrySize)]);
+  fs.writeFileSync(idx, kept);
+  return data.length + kept.length;
+}
+
+/** bytes of the regular files under `dir` */
+export function treeBytes(dir: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) n += treeBytes(p);
+    else if (e.isFile()) n += fs.statSync(p).size;
+  }
+  return n;
 }

@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import type { ClockClass, EnvValue, EventClass, StreamClass } from '../ctf/model.js';
 import { uuidFromString } from '../ctf/model.js';
 import type {
-  KernelChannelConfig, KernelChannelStats, KernelContextType, KernelEventRule, KernelSession, KernelSessionOptions,
+  KernelChannelConfig, KernelChannelStats, KernelContextType, KernelEventRule, KernelSession, KernelSessionOptions, KernelSnapshotResult,
 } from './api.js';
 import { INSTANCE_PREFIX } from './api.js';
 import { ChannelConsumer } from './consumer.js';
-import { KernelStream, MetadataWriter, kernelStreamClass } from './ctf-out.js';
+import { KernelStream, MetadataWriter, keepNewestPackets, kernelStreamClass, treeBytes } from './ctf-out.js';
 import type { EventPlan } from './mapping.js';
 import { KERNEL_CONTEXT_TYPES, PATH_ARGS, PLAN_RAW, contextStruct, planEvent } from './mapping.js';
 import { eventFilter } from './filter.js';
@@ -170,6 +170,8 @@ interface Channel {
   lastPass: number;
   bufferBytes: number;
   error?: string;
+  /** snapshot mode: pages earlier snapshots read (consumed) per CPU, newest last, kept so the next snapshot overlaps */
+  retained?: Uint8Array[][];
 }
 
 /** bytes read per CPU per pass before yielding to the event loop */
@@ -191,6 +193,11 @@ export class KernelSessionImpl implements KernelSession {
   private statedumpIds = new Map<StatedumpEvent, number>();
   private threads: string = '';
   private threadsCheckedAt = 0;
+  /** where the streams and metadata go: the output, or (snapshot mode) a private scratch directory */
+  private workDir = '';
+  private get snapshotMode(): boolean {
+    return this.opts.snapshot === true;
+  }
 
   constructor(readonly opts: KernelSessionOptions) {}
 
@@ -256,9 +263,12 @@ export class KernelSessionImpl implements KernelSession {
       }
       for (const ch of this.channels.values()) ch.instance!.setTracing(true);
       this.state = 'started';
-      this.statedump(t0.hi, t0.lo);
-      for (const ch of this.channels.values()) ch.consumer!.firstPackets();
-      for (const ch of this.channels.values()) this.startTimers(ch);
+      // flight recorder: ftrace's own buffer (overwrite mode) holds the data; nothing runs until a snapshot
+      if (!this.snapshotMode) {
+        this.statedump(t0.hi, t0.lo);
+        for (const ch of this.channels.values()) ch.consumer!.firstPackets();
+        for (const ch of this.channels.values()) this.startTimers(ch);
+      }
     } catch (e) {
       // leave nothing half-made behind
       if (this.state !== 'started') this.teardown();
@@ -269,14 +279,16 @@ export class KernelSessionImpl implements KernelSession {
   /** first start: output, trace class, instances, events */
   private setup(): void {
     const tfs = this.tracefs;
-    fs.mkdirSync(this.opts.outputDir, { recursive: true });
+    // snapshot mode: nothing is written until a snapshot; the metadata grows in a scratch directory
+    this.workDir = this.snapshotMode ? fs.mkdtempSync(path.join(os.tmpdir(), 'ttng-snapshot-')) : this.opts.outputDir;
+    fs.mkdirSync(this.workDir, { recursive: true });
     this.uuid = uuidFromString(randomUUID())!;
     const offset = measureClockOffset();
     this.clock = {
       name: 'monotonic', freq: 1_000_000_000n, offsetSeconds: offset / 1_000_000_000n, offsetCycles: offset % 1_000_000_000n,
       precision: 1n, uuid: readFirstLine('/proc/sys/kernel/random/boot_id'), description: 'Monotonic Clock', absolute: false,
     };
-    this.metadata = new MetadataWriter(this.opts.outputDir, { uuid: this.uuid, env: kernelEnv(this.opts.sessionName), clock: this.clock });
+    this.metadata = new MetadataWriter(this.workDir, { uuid: this.uuid, env: kernelEnv(this.opts.sessionName), clock: this.clock });
     const streams: StreamClass[] = [];
     for (const ch of this.channels.values()) {
       ch.sc = kernelStreamClass(ch.streamId, this.clock, contextStruct(ch.contexts));
@@ -302,7 +314,8 @@ export class KernelSessionImpl implements KernelSession {
       const hp = inst.headerPage();
       const subbufBytes = hp.dataOffset + hp.dataSize;
       ch.consumer = new ChannelConsumer({
-        channel: ch.cfg.name, streamId: ch.streamId, instance: inst, cpus: inst.cpus(), outDir: this.opts.outputDir,
+        channel: ch.cfg.name, streamId: ch.streamId, instance: inst, cpus: inst.cpus(), outDir: this.workDir,
+        tracefile: ch.cfg.tracefileSize ? { size: ch.cfg.tracefileSize, count: ch.cfg.tracefileCount ?? 0 } : undefined,
         packetBytes: Math.min(16 << 20, Math.max(64 << 10, ch.cfg.subbufSize)), uuid: this.uuid, contexts: ch.contexts,
         overwrite: ch.cfg.overwrite, headerPage: hp, headerEvent: inst.headerEvent(), subbufBytes, procs: this.procs,
         hostname: os.hostname(), latencyMs: Math.max(1, (ch.cfg.readTimerUs || 200_000) / 1000),
@@ -547,11 +560,99 @@ export class KernelSessionImpl implements KernelSession {
     for (const ch of this.channels.values()) this.stopTimers(ch);
     for (const ch of this.channels.values()) ch.instance!.tryWrite('tracing_on', '0');
     this.state = 'stopped';
+    if (this.snapshotMode) return this.stats(); // the buffers keep their data for snapshots
     for (const ch of this.channels.values()) {
       ch.consumer!.drain();
       ch.consumer!.sync();
     }
     return this.stats();
+  }
+
+  async snapshot(dir: string, maxBytes: number): Promise<KernelSnapshotResult> {
+    this.alive();
+    if (!this.snapshotMode) throw new Error(`session ${this.opts.sessionName} is not in snapshot mode`);
+    if (this.state === 'new') throw new Error(`session ${this.opts.sessionName} has not been started`);
+    const chans = [...this.channels.values()];
+    const nstreams = chans.reduce((n, ch) => n + ch.consumer!.readers.length, 0);
+    fs.mkdirSync(dir, { recursive: true });
+    // a trace of its own: snapshots overlap, and readers merge same-UUID traces as one
+    // (their packets differ from one snapshot to the next, unlike LTTng's copied sub-buffers)
+    const uuid = uuidFromString(randomUUID())!;
+    this.metadata!.copyTo(dir, uuid);
+    const metaBytes = fs.statSync(path.join(dir, 'metadata')).size;
+    // each stream gets an equal share of what the metadata leaves (as LTTng splits max-size over streams)
+    const perStream = maxBytes > 0 ? Math.floor((maxBytes - metaBytes) / nstreams) : 0;
+    if (maxBytes > 0 && perStream < 16384) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new Error(`Invalid snapshot size: ${maxBytes} bytes cannot hold the metadata (${metaBytes} bytes) and a packet for each of the ${nstreams} streams`);
+    }
+    let events = 0;
+    for (const ch of chans) {
+      const live = ch.consumer!;
+      this.refreshNotrace(true);
+      const fresh = live.readAllPages(2 * ch.bufferBytes);
+      // keep what this read consumed, bounded by the buffer size (ftrace's buffer_size_kb is per CPU)
+      ch.retained ??= fresh.map(() => []);
+      fresh.forEach((pages, i) => {
+        const kept = ch.retained![i]!;
+        kept.push(...pages);
+        let bytes = kept.reduce((n, p) => n + p.length, 0);
+        while (kept.length > 1 && bytes - kept[0]!.length >= ch.bufferBytes) bytes -= kept.shift()!.length;
+      });
+      const packetBytes = perStream > 0 ? Math.max(4096, Math.min(64 << 10, (perStream >> 2) & ~4095)) : 64 << 10;
+      const snap = new ChannelConsumer({ ...live.opts, outDir: dir, packetBytes, uuid, tracefile: undefined, countLosses: false });
+      snap.adoptPlans(live);
+      ch.retained.forEach((pages, i) => {
+        // the newest pages, a little more than the share (the transcoded size differs from ftrace's)
+        let from = pages.length;
+        if (perStream > 0) {
+          let raw = 0;
+          while (from > 0 && raw + pages[from - 1]!.length <= perStream * 2) raw += pages[--from]!.length;
+        } else from = 0;
+        for (let k = from; k < pages.length; k++) snap.consumePage(i, pages[k]!);
+      });
+      if (ch.statedump && this.statedumpIds.size) {
+        // the state now, last in the snapshot (as `lttng regenerate statedump` before a record):
+        // the start's statedump is long overwritten
+        const t = hrtimeParts();
+        runStatedump(
+          (ev, payload) => snap.writeSynthetic(0, this.statedumpIds.get(ev)!, t.hi, t.lo, payload, process.pid),
+          (task) => this.procs.put(task.tid, task),
+        );
+      }
+      snap.close();
+      events += snap.recorded;
+      if (perStream > 0) for (const r of snap.readers) keepNewestPackets(r.stream.file, perStream);
+    }
+    return { bytes: treeBytes(dir), events };
+  }
+
+  async rotate(dir: string): Promise<void> {
+    this.alive();
+    if (this.snapshotMode) throw new Error(`session ${this.opts.sessionName} is in snapshot mode`);
+    if (this.state === 'new') throw new Error(`session ${this.opts.sessionName} has not been started`);
+    const t = hrtimeParts();
+    for (const ch of this.channels.values()) {
+      // everything up to now into the closing chunk: one pass to the end of each buffer
+      if (this.state === 'started') ch.consumer!.pass(Infinity, true);
+    }
+    this.metadata!.moveTo(dir);
+    for (const ch of this.channels.values()) ch.consumer!.switchOutput(dir, t.hi, t.lo);
+    this.workDir = dir;
+  }
+
+  async clear(): Promise<void> {
+    this.alive();
+    if (this.state === 'new') return;
+    for (const ch of this.channels.values()) {
+      // truncating the instance's `trace` file empties its ring buffer
+      ch.instance!.tryWrite('trace', '');
+      ch.retained = undefined;
+      if (this.snapshotMode) continue;
+      ch.consumer!.pass(Infinity, true); // what slipped in meanwhile
+      const t = hrtimeParts();
+      ch.consumer!.switchOutput(this.workDir, t.hi, t.lo);
+    }
   }
 
   stats(): KernelChannelStats[] {
@@ -591,7 +692,7 @@ export class KernelSessionImpl implements KernelSession {
         for (const ch of this.channels.values()) {
           this.stopTimers(ch);
           ch.instance?.tryWrite('tracing_on', '0');
-          ch.consumer?.drain();
+          if (!this.snapshotMode) ch.consumer?.drain();
         }
         this.state = 'stopped';
       }
@@ -635,6 +736,7 @@ export class KernelSessionImpl implements KernelSession {
     }
     this.state = 'destroyed';
     liveSessions.delete(this);
+    if (this.snapshotMode && this.workDir) fs.rmSync(this.workDir, { recursive: true, force: true });
   }
 }
 

@@ -33,6 +33,14 @@ const HANDLERS: { [M in Method]: Handler } = {
   'ust.listTracepoints': h<'ust.listTracepoints'>((m) => m.listUstTracepoints()),
   'session.save': h<'session.save'>((m, p) => m.save(p)),
   'session.load': h<'session.load'>((m, p) => m.load(p)),
+  'snapshot.record': h<'snapshot.record'>((m, p) => m.snapshotRecord(p)),
+  'snapshot.addOutput': h<'snapshot.addOutput'>((m, p) => m.snapshotAddOutput(p)),
+  'snapshot.listOutputs': h<'snapshot.listOutputs'>((m, p) => m.snapshotListOutputs(p)),
+  'snapshot.delOutput': h<'snapshot.delOutput'>((m, p) => m.snapshotDelOutput(p)),
+  'session.rotate': h<'session.rotate'>((m, p) => m.rotate(p)),
+  'rotation.enable': h<'rotation.enable'>((m, p) => m.enableRotation(p)),
+  'rotation.disable': h<'rotation.disable'>((m, p) => m.disableRotation(p)),
+  'session.clear': h<'session.clear'>((m, p) => m.clear(p)),
 };
 
 export class ControlServer {

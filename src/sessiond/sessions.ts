@@ -28,6 +28,9 @@ import type { UstSession } from './ust-session.js';
 import { ustAddContext, ustDisableEvent, ustEnableChannel, ustEnableEvent } from './ust-ops.js';
 import type { UstOpsContext } from './ust-ops.js';
 import { savedUst, applySavedUst } from './ust-save.js';
+import { SnapshotState, kernelRecorder, recordSnapshot, snapshotUrlToDir } from './snapshot.js';
+import type { DomainRecorder } from './snapshot.js';
+import { RotationState } from './rotation.js';
 
 export interface DaemonContext {
   uid: number;
@@ -71,14 +74,31 @@ class Session {
   /** set while a stop is writing the last data */
   stopping: Promise<void> | undefined;
   stopError: Error | undefined;
+  /** flight recorder (`create --snapshot`) */
+  snapshotMode = false;
+  readonly snap = new SnapshotState();
+  private rotState: RotationState | undefined;
   constructor(
     readonly name: string,
     readonly outputPath: string,
     readonly createdAt: Date,
   ) {}
+  get rot(): RotationState {
+    this.rotState ??= new RotationState(this.outputPath);
+    return this.rotState;
+  }
+  /** each tracing domain, for snapshots, rotation and clear */
+  recorders(): DomainRecorder[] {
+    return this.kernel ? [kernelRecorder(this.kernel.ks)] : [];
+  }
   channelCount(): number {
     return (this.kernel ? this.kernel.channels.length : 0) + (this.ust ? this.ust.channels.length : 0);
   }
+}
+
+/** what a snapshot session forces on its channels (as LTTng: overwrite mode, mmap output) */
+function snapshotForced(s: Session): Partial<ChannelAttributes> {
+  return s.snapshotMode ? { overwrite: true, output: 'mmap' } : {};
 }
 
 function pad2(n: number): string {
@@ -116,7 +136,9 @@ export function validateChannelAttributes(a: ChannelAttributes): void {
   if (!u32(a.readTimerUs)) bad(`Invalid read timer ${String(a.readTimerUs)}`);
   if (typeof a.monitorTimerUs !== 'number' || !Number.isSafeInteger(a.monitorTimerUs) || a.monitorTimerUs < 0) bad(`Invalid monitor timer ${String(a.monitorTimerUs)}`);
   if (a.blockingTimeoutUs !== 0) bad('Retry timeout option not supported for kernel domain (-k)');
-  if (a.tracefileSize !== 0 || a.tracefileCount !== 0) bad('Trace file rotation (--tracefile-size, --tracefile-count) is not supported yet');
+  if (!Number.isSafeInteger(a.tracefileSize) || a.tracefileSize < 0) bad(`Invalid trace file size ${String(a.tracefileSize)}`);
+  if (!u32(a.tracefileCount)) bad(`Invalid trace file count ${String(a.tracefileCount)}`);
+  if (a.tracefileSize === 0 && a.tracefileCount > 0) bad("Missing option --tracefile-size. A file count without a size won't do anything.");
   if (a.output !== 'splice' && a.output !== 'mmap') bad(`Unknown output type ${String(a.output)}`);
   if (typeof a.overwrite !== 'boolean') bad('Invalid event-loss mode');
 }
@@ -212,6 +234,10 @@ export class SessionManager {
         out = path.join(this.ctx.paths.tracesDir, p.name === undefined ? name : `${name}-${datetimeSuffix(now)}`);
       }
       const s = new Session(name, out, now);
+      if (p.snapshot === true) {
+        s.snapshotMode = true;
+        if (p.noOutput !== true) s.snap.add(out, undefined, 0);
+      }
       this.sessions.set(name, s);
       this.ctx.log(`session ${name} created (output ${out})`);
       return this.summary(s);
@@ -223,7 +249,7 @@ export class SessionManager {
       name: s.name,
       active: s.active,
       outputPath: s.outputPath,
-      snapshotMode: false,
+      snapshotMode: s.snapshotMode,
       liveTimerUs: 0,
       createdAt: s.createdAt.toISOString(),
     };
@@ -294,6 +320,9 @@ export class SessionManager {
       s.ust?.start();
       s.active = true;
       s.hasBeenStarted = true;
+      s.rot.begin ??= new Date();
+      s.rot.rotatedWhileStopped = false;
+      this.armRotation(s);
       this.ctx.log(`session ${s.name} started`);
       return {};
     });
@@ -302,6 +331,7 @@ export class SessionManager {
   /** Begins stopping; the returned promise ends once the data is on disk. */
   private beginStop(s: Session): Promise<void> {
     s.active = false;
+    s.rot.disarm();
     s.stopError = undefined;
     const k = s.kernel;
     const u = s.ust;
@@ -372,12 +402,19 @@ export class SessionManager {
         this.ctx.log(`session ${s.name}: destroying user space failed: ${oneLine(e)}`);
       }
     }
+    s.rot.disarm();
     if (s.kernel) {
       try {
         await s.kernel.ks.destroy();
       } catch (e) {
         this.ctx.log(`session ${s.name}: destroy failed: ${oneLine(e)}`);
       }
+    }
+    try {
+      const archive = s.rot.archiveLast();
+      if (archive) this.ctx.log(`session ${s.name}: last trace chunk archived at ${archive}`);
+    } catch (e) {
+      this.ctx.log(`session ${s.name}: cannot archive the last trace chunk: ${oneLine(e)}`);
     }
     this.ctx.log(`session ${s.name} destroyed`);
   }
@@ -396,7 +433,7 @@ export class SessionManager {
     const b = await this.requireKernel();
     let ks: KernelSession;
     try {
-      ks = b.createKernelSession({ outputDir: path.join(s.outputPath, 'kernel'), sessionName: s.name, daemonId: this.ctx.daemonId });
+      ks = b.createKernelSession({ outputDir: path.join(s.outputPath, 'kernel'), sessionName: s.name, daemonId: this.ctx.daemonId, snapshot: s.snapshotMode });
     } catch (e) {
       throw new CtlError('KERN_CHAN_FAIL', oneLine(e));
     }
@@ -418,6 +455,7 @@ export class SessionManager {
         switchTimerUs: attrs.switchTimerUs,
         readTimerUs: attrs.readTimerUs,
         overwrite: attrs.overwrite,
+        ...(attrs.tracefileSize > 0 ? { tracefileSize: attrs.tracefileSize, tracefileCount: attrs.tracefileCount } : {}),
       });
     } catch (e) {
       if (created && k.channels.length === 0) {
@@ -438,7 +476,7 @@ export class SessionManager {
       if (p.domain !== 'kernel') throw new CtlError('INVALID', `Unknown domain ${String(p.domain)}`);
       validateChannelName(p.name);
       if (s.kernel?.channel(p.name)) throw new CtlError('KERN_CHAN_EXIST');
-      const attrs: ChannelAttributes = { ...KERNEL_CHANNEL_DEFAULTS, ...(p.attributes ?? {}) };
+      const attrs: ChannelAttributes = { ...KERNEL_CHANNEL_DEFAULTS, ...(p.attributes ?? {}), ...snapshotForced(s) };
       await this.addKernelChannel(s, p.name, attrs);
       if (p.name !== DEFAULT_CHANNEL_NAME) s.kernel!.hasNonDefaultChannel = true;
       return this.detail({ name: s.name }).domains.find((d) => d.type === 'kernel')!.channels.find((c) => c.name === p.name)!;
@@ -487,7 +525,7 @@ export class SessionManager {
       let c = k?.channel(chName);
       if (!c) {
         validateChannelName(chName);
-        c = await this.addKernelChannel(s, chName, { ...KERNEL_CHANNEL_DEFAULTS });
+        c = await this.addKernelChannel(s, chName, { ...KERNEL_CHANNEL_DEFAULTS, ...snapshotForced(s) });
         k = s.kernel!;
         if (chName !== DEFAULT_CHANNEL_NAME) k.hasNonDefaultChannel = true;
       }
@@ -552,7 +590,7 @@ export class SessionManager {
         throw new CtlError('KERN_CONTEXT_FAIL', `Context ${p.type} is not supported by this kernel tracer`);
       }
       if (s.hasBeenStarted) throw new CtlError('TRACE_ALREADY_STARTED');
-      if (s.channelCount() === 0) await this.addKernelChannel(s, DEFAULT_CHANNEL_NAME, { ...KERNEL_CHANNEL_DEFAULTS });
+      if (s.channelCount() === 0) await this.addKernelChannel(s, DEFAULT_CHANNEL_NAME, { ...KERNEL_CHANNEL_DEFAULTS, ...snapshotForced(s) });
       const k = s.kernel!;
       let targets: KernelChannel[];
       if (p.channel !== undefined && p.channel !== '') {
@@ -572,6 +610,110 @@ export class SessionManager {
         c.contexts = next;
       }
       return { channels: targets.map((c) => c.name) };
+    });
+  }
+
+  /* ------------------------- snapshots, rotation, clear ------------------------- */
+
+  private snapshotSession(name: unknown): Session {
+    const s = this.get(name);
+    if (!s.snapshotMode) throw new CtlError('NOT_SNAPSHOT_SESSION');
+    return s;
+  }
+
+  snapshotRecord(p: Params<'snapshot.record'>): Promise<Result<'snapshot.record'>> {
+    return this.serial(async () => {
+      const s = this.snapshotSession(p.session);
+      if (!s.hasBeenStarted) throw new CtlError('SNAPSHOT_NODATA');
+      const outputDir = p.outputDir !== undefined ? snapshotUrlToDir(p.outputDir) : undefined;
+      const dir = await recordSnapshot({ recorders: s.recorders(), state: s.snap, outputDir, name: p.name, maxSize: p.maxSize });
+      this.ctx.log(`session ${s.name}: snapshot recorded in ${dir}`);
+      return { path: dir };
+    });
+  }
+
+  snapshotAddOutput(p: Params<'snapshot.addOutput'>): Promise<Result<'snapshot.addOutput'>> {
+    return this.serial(() => {
+      const s = this.snapshotSession(p.session);
+      const max = p.maxSize ?? 0;
+      if (!Number.isSafeInteger(max) || max < 0) throw new CtlError('SNAPSHOT_INVALID_SIZE');
+      return s.snap.add(snapshotUrlToDir(p.outputDir), p.name, max);
+    });
+  }
+
+  snapshotListOutputs(p: Params<'snapshot.listOutputs'>): Result<'snapshot.listOutputs'> {
+    return this.snapshotSession(p.session).snap.outputs.map((o) => ({ ...o }));
+  }
+
+  snapshotDelOutput(p: Params<'snapshot.delOutput'>): Promise<Result<'snapshot.delOutput'>> {
+    return this.serial(() => this.snapshotSession(p.session).snap.del(p.id, p.name));
+  }
+
+  rotate(p: Params<'session.rotate'>): Promise<Result<'session.rotate'>> {
+    return this.serial(async () => {
+      const s = this.get(p.name);
+      if (s.snapshotMode) throw new CtlError('ROTATION_NOT_AVAILABLE');
+      if (s.stopping) await s.stopping;
+      const archive = await s.rot.rotate(s.recorders(), s.active);
+      this.ctx.log(`session ${s.name}: trace chunk archived at ${archive}`);
+      return { path: archive };
+    });
+  }
+
+  private armRotation(s: Session): void {
+    if (!s.active || (s.rot.timerUs === 0 && s.rot.sizeBytes === 0)) return;
+    s.rot.arm(
+      () =>
+        this.serial(async () => {
+          if (!s.active || this.sessions.get(s.name) !== s) return;
+          const archive = await s.rot.rotate(s.recorders(), true);
+          this.ctx.log(`session ${s.name}: trace chunk archived at ${archive}`);
+        }),
+      s.recorders().map((r) => r.subdir),
+    );
+  }
+
+  enableRotation(p: Params<'rotation.enable'>): Promise<Result<'rotation.enable'>> {
+    return this.serial(() => {
+      const s = this.get(p.session);
+      if (s.snapshotMode) throw new CtlError('ROTATION_NOT_AVAILABLE');
+      const t = p.timerUs ?? 0;
+      const z = p.sizeBytes ?? 0;
+      if (!Number.isSafeInteger(t) || !Number.isSafeInteger(z) || t < 0 || z < 0 || (t === 0 && z === 0)) throw new CtlError('INVALID');
+      if ((t > 0 && s.rot.timerUs > 0) || (z > 0 && s.rot.sizeBytes > 0)) throw new CtlError('ROTATION_SCHEDULE_SET');
+      if (t > 0) s.rot.timerUs = t;
+      if (z > 0) s.rot.sizeBytes = z;
+      this.armRotation(s);
+      return {};
+    });
+  }
+
+  disableRotation(p: Params<'rotation.disable'>): Promise<Result<'rotation.disable'>> {
+    return this.serial(() => {
+      const s = this.get(p.session);
+      const both = !p.timer && !p.size;
+      if ((p.timer || both) && s.rot.timerUs === 0 && !both) throw new CtlError('ROTATION_SCHEDULE_NOT_SET');
+      if ((p.size || both) && s.rot.sizeBytes === 0 && !both) throw new CtlError('ROTATION_SCHEDULE_NOT_SET');
+      if (both && s.rot.timerUs === 0 && s.rot.sizeBytes === 0) throw new CtlError('ROTATION_SCHEDULE_NOT_SET');
+      if (p.timer || both) s.rot.timerUs = 0;
+      if (p.size || both) s.rot.sizeBytes = 0;
+      s.rot.disarm();
+      this.armRotation(s);
+      return {};
+    });
+  }
+
+  clear(p: Params<'session.clear'>): Promise<Result<'session.clear'>> {
+    return this.serial(async () => {
+      const s = this.get(p.name);
+      if (s.stopping) await s.stopping;
+      try {
+        for (const r of s.recorders()) await r.clear();
+      } catch (e) {
+        throw new CtlError('CLEAR_FAIL', `Clear failed: ${oneLine(e)}`);
+      }
+      this.ctx.log(`session ${s.name} cleared`);
+      return {};
     });
   }
 

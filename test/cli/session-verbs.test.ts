@@ -100,7 +100,7 @@ Use ttng list <session_name> for more details
     assert.equal(oneError(await h.ttng(['create', 'auto-mine'])), 'Error: auto is a reserved keyword for default session(s)');
     assert.equal(oneError(await h.ttng(['create', 'a/b'])), 'Error: Invalid character found in session name');
     assert.equal(oneError(await h.ttng(['create', 'x', 'y'])), 'Error: Unknown argument: y');
-    assert.equal(oneError(await h.ttng(['create', '--snapshot'])), 'Error: --snapshot is not supported yet');
+    assert.equal(oneError(await h.ttng(['create', '--shm-path=/dev/shm/x'])), 'Error: --shm-path is not supported yet');
     assert.equal(oneError(await h.ttng(['list', 'nosuch'])), "Error: Session 'nosuch' not found");
 
     assert.equal(await h.ok(['destroy']), 'Session s1 destroyed\n');
