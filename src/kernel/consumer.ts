@@ -11,6 +11,7 @@ import type { FtraceField, HeaderEvent, HeaderPage } from './format.js';
 import { PageCursor, PageError } from './page.js';
 import { KernelStream } from './ctf-out.js';
 import type { EventPlan } from './mapping.js';
+import { OP_OUT } from './mapping.js';
 import {
   HOSTNAME_LEN, MAX_RT_PRIO, OP_COPY, OP_DATALOC_SEQ, OP_DATALOC_STR, OP_DATALOC_TEXT, OP_FLEX_SEQ, OP_FLEX_STR, OP_PATH, OP_PIDNS,
   OP_PRIO, OP_RELLOC_SEQ, OP_RELLOC_STR, OP_TEXT16, OP_TGID, OP_VTIDS, PLAN_RAW, contextBytes, headerBytes,
@@ -46,16 +47,37 @@ const EMPTY = new Uint8Array(0);
 /** path strings ttng could not obtain (never empty: babeltrace2 2.0.4 prints a stale value for empty strings) */
 const UNKNOWN_PATH = Buffer.from('(unknown)');
 const NULL_PATH = Buffer.from('(null)');
+/** an empty path (fstat's AT_EMPTY_PATH ""): LTTng records "", which babeltrace2 2.0.4 prints as the previous string */
+const EMPTY_PATH = Buffer.from('(empty)');
+const NO_PATHS: Uint8Array[] = [];
 
 const C_PID = 0, C_TID = 1, C_PPID = 2, C_PROCNAME = 3, C_PRIO = 4, C_NICE = 5, C_VPID = 6, C_VTID = 7, C_VPPID = 8, C_HOSTNAME = 9;
 const CTX_CODE: Record<KernelContextType, number> = {
   pid: C_PID, tid: C_TID, ppid: C_PPID, procname: C_PROCNAME, prio: C_PRIO, nice: C_NICE, vpid: C_VPID, vtid: C_VTID, vppid: C_VPPID, hostname: C_HOSTNAME,
 };
 
-/** a uprobe of ours: where its path string and pointer are in the record */
+/** a uprobe of ours: where its strings (path0, path1…) and their pointers (ptr0…) are in the record */
 export interface PathProbeLayout {
-  path: FtraceField;
-  ptr: FtraceField;
+  strs: { path: FtraceField; ptr: FtraceField }[];
+}
+
+/** an output argument saved from a syscall entry, for its exit (per thread) */
+interface SavedOuts {
+  /** the entry's ftrace id */
+  id: number;
+  ts: number;
+  /** u32 halves of each 8-byte argument slot: lo, hi, lo, hi… */
+  vals: number[];
+}
+
+/** an exit written before its entry was read (another CPU's later pages): patched when the entry comes */
+interface PendingExit {
+  stream: KernelStream;
+  packet: number;
+  pos: number;
+  sizes: number[];
+  ts: number;
+  entryId: number;
 }
 
 export interface ConsumerOptions {
@@ -147,8 +169,18 @@ export class ChannelConsumer {
   private readonly ctxCodes: Int32Array;
   private readonly hostname: Uint8Array;
   private readonly halfPage: number;
-  /** tid → path fetched by a uprobe just before the system call */
-  private readonly uprobePaths = new Map<number, { ptr: number; path: Uint8Array }>();
+  /** tid → paths fetched by uprobes just before the system call (newest first) */
+  private readonly uprobePaths = new Map<number, { ptr: number; path: Uint8Array }[]>();
+  /** tid → output arguments of its last syscall entry (for the exit) */
+  private readonly savedOuts = new Map<number, SavedOuts>();
+  private readonly pendingExits = new Map<number, PendingExit>();
+  /** where writeSteps() wrote the first output argument (-1: none) */
+  private outPos = -1;
+  /** exits whose output arguments could not be paired with an entry (written as 0) */
+  unpairedExits = 0;
+  /** string arguments no uprobe saw, read from /proc/TID/mem instead, and those that could not be read */
+  pathsFromMem = 0;
+  pathsUnknown = 0;
   private readonly pendingOpens = new Map<number, PendingOpen>();
   private passNo = 0;
   /** latest plausible record time (ns) for the page being decoded */
@@ -678,23 +710,80 @@ export class ChannelConsumer {
 
   /** one record the fast path does not take */
   private handle(r: CpuReader, plan: EventPlan, hi: number, lo: number, off: number, len: number, dv: DataView): void {
-    if (plan.pathPointer !== undefined) {
-      this.onOpenEntry(r, plan, hi, lo, off, len);
+    if (plan.outOffsets.length) this.saveOuts(plan, hi, lo, off, len);
+    if (plan.pathPointers.length) {
+      this.onPathEntry(r, plan, hi, lo, off, len);
       return;
     }
     if (plan.pathExit) this.onOpenExit(r, plan, off);
     if (plan.userFilter && !this.accept(r, plan, hi, lo, this.pageU8, dv, off, len, undefined)) return;
     if (plan.kind === PLAN_RAW) this.writeRaw(r, plan, hi, lo, off, len);
-    else this.writeSteps(r, plan, hi, lo, this.pageU8, dv, off, len, EMPTY);
+    else if (plan.pairWith >= 0) this.writeExit(r, plan, hi, lo, off, len);
+    else this.writeSteps(r, plan, hi, lo, this.pageU8, dv, off, len, NO_PATHS, undefined);
+  }
+
+  /* ------------------- output arguments: entry → exit, per thread ------------------- */
+
+  private saveOuts(plan: EventPlan, hi: number, lo: number, off: number, len: number): void {
+    const dv = this.pageDv;
+    const tid = dv.getInt32(off + 4, true);
+    const vals: number[] = [];
+    for (const o of plan.outOffsets) {
+      const ok = o + 8 <= len;
+      vals.push(ok ? dv.getUint32(off + o, true) : 0, ok ? dv.getUint32(off + o + 4, true) : 0);
+    }
+    const ts = hi * TWO32 + lo;
+    // its exit may have been written already (read from another CPU's pages first)
+    const pe = this.pendingExits.get(tid);
+    if (pe && pe.entryId === plan.id && pe.ts >= ts) {
+      this.pendingExits.delete(tid);
+      if (pe.stream.packets === pe.packet) {
+        let p = pe.pos;
+        pe.sizes.forEach((n, i) => {
+          for (let b = 0; b < n; b++) pe.stream.pktU8[p + b] = b < 4 ? (vals[2 * i]! >>> (8 * b)) & 0xff : (vals[2 * i + 1]! >>> (8 * (b - 4))) & 0xff;
+          p += n;
+        });
+        this.unpairedExits--;
+      }
+      return;
+    }
+    if (this.savedOuts.size > 50_000) this.savedOuts.clear();
+    this.savedOuts.set(tid, { id: plan.id, ts, vals });
+  }
+
+  /** a syscall exit with output arguments: `ret`, then the values its entry recorded */
+  private writeExit(r: CpuReader, plan: EventPlan, hi: number, lo: number, off: number, len: number): void {
+    const tid = this.pageDv.getInt32(off + 4, true);
+    const saved = this.savedOuts.get(tid);
+    const ts = hi * TWO32 + lo;
+    let vals: number[] | undefined;
+    if (saved && saved.id === plan.pairWith && saved.ts <= ts) vals = saved.vals;
+    if (saved) this.savedOuts.delete(tid);
+    this.writeSteps(r, plan, hi, lo, this.pageU8, this.pageDv, off, len, NO_PATHS, vals);
+    if (vals || this.outPos < 0) return;
+    this.unpairedExits++;
+    if (!r.stream.holding) {
+      if (this.pendingExits.size > 10_000) this.pendingExits.clear();
+      const sizes = plan.steps.filter((st) => st.op === OP_OUT).map((st) => st.b);
+      this.pendingExits.set(tid, { stream: r.stream, packet: r.stream.packets, pos: this.outPos, sizes, ts, entryId: plan.pairWith });
+    }
   }
 
   /** the plan's filters (evaluated here, not by ftrace) accept the record */
-  private accept(r: CpuReader, plan: EventPlan, hi: number, lo: number, src: Uint8Array, dv: DataView, off: number, len: number, path: Uint8Array | undefined): boolean {
+  private accept(r: CpuReader, plan: EventPlan, hi: number, lo: number, src: Uint8Array, dv: DataView, off: number, len: number, paths: Uint8Array[] | undefined): boolean {
     const tid = dv.getInt32(off + 4, true);
     const t = this.task(tid, hi, lo);
+    let m: Map<string, string> | undefined;
+    if (paths) {
+      m = new Map();
+      const fields = plan.format!.fields;
+      plan.pathPointers.forEach((o, i) => {
+        const f = fields.find((x) => x.offset === o);
+        if (f && paths[i]) m!.set(f.name, Buffer.from(paths[i]!).toString('utf8'));
+      });
+    }
     return acceptRecord(plan.userFilter!, plan.format!, src, dv, off, len, {
-      tid, cpu: r.cpu, pid: t?.tgid, ppid: t?.ppid, procname: t?.comm,
-      path: path ? Buffer.from(path).toString('utf8') : undefined,
+      tid, cpu: r.cpu, pid: t?.tgid, ppid: t?.ppid, procname: t?.comm, paths: m,
     });
   }
 
@@ -794,9 +883,11 @@ export class ChannelConsumer {
   }
 
   /** record rebuilt by its plan's steps (byte-packed payload) */
-  private writeSteps(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, src: Uint8Array, sdv: DataView, off: number, len: number, path: Uint8Array): void {
+  private writeSteps(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, src: Uint8Array, sdv: DataView, off: number, len: number, paths: Uint8Array[], outs: number[] | undefined): void {
     const stream = r.stream;
-    const max = 16 + this.ctxBytes + 2 * len + plan.extraBytes + path.length;
+    let max = 16 + this.ctxBytes + 2 * len + plan.extraBytes;
+    for (const p of paths) max += p.length;
+    this.outPos = -1;
     const o = stream.reserve(tsHi, tsLo, max);
     const u8 = stream.u8;
     const dv = stream.dv;
@@ -876,11 +967,24 @@ export class ChannelConsumer {
           p += count * st.b;
           break;
         }
-        case OP_PATH:
+        case OP_PATH: {
+          const path = paths[st.b] ?? UNKNOWN_PATH;
           u8.set(path, p);
           p += path.length;
           u8[p++] = 0;
           break;
+        }
+        case OP_OUT: {
+          if (this.outPos < 0) this.outPos = p;
+          const vlo = outs ? outs[2 * st.a]! : 0;
+          const vhi = outs ? outs[2 * st.a + 1]! : 0;
+          if (st.b >= 4) dv.setUint32(p, vlo, true);
+          else if (st.b === 2) dv.setUint16(p, vlo & 0xffff, true);
+          else u8[p] = vlo & 0xff;
+          if (st.b === 8) dv.setUint32(p + 4, vhi, true);
+          p += st.b;
+          break;
+        }
         case OP_TGID: {
           const t = a + 4 <= end ? sdv.getInt32(a, true) : 0;
           const info = this.task(t, tsHi, tsLo);
@@ -910,7 +1014,7 @@ export class ChannelConsumer {
     stream.commit(p);
   }
 
-  /* ------------------------- paths of open-like calls ------------------------- */
+  /* ------------------------- path arguments of system calls ------------------------- */
 
   private onProbe(id: number, off: number, len: number): void {
     const l = this.probes.get(id);
@@ -918,36 +1022,53 @@ export class ChannelConsumer {
     const dv = this.pageDv;
     const tid = dv.getInt32(off + 4, true);
     const end = off + len;
-    if (off + l.ptr.offset + 8 > end || off + l.path.offset + 4 > end) return;
-    const ptr = dv.getUint32(off + l.ptr.offset, true) + dv.getUint32(off + l.ptr.offset + 4, true) * TWO32;
-    const loc = dv.getUint32(off + l.path.offset, true);
-    const s = off + (loc & 0xffff);
-    let n = loc >>> 16;
-    if (s > end) return;
-    if (s + n > end) n = end - s;
-    const k = strlen(this.pageU8, s, n);
-    if (this.uprobePaths.size > 10_000) this.uprobePaths.clear();
-    this.uprobePaths.set(tid, { ptr, path: this.pageU8.slice(s, s + k) });
+    let list = this.uprobePaths.get(tid);
+    for (const sp of l.strs) {
+      if (off + sp.ptr.offset + 8 > end || off + sp.path.offset + 4 > end) continue;
+      const ptr = dv.getUint32(off + sp.ptr.offset, true) + dv.getUint32(off + sp.ptr.offset + 4, true) * TWO32;
+      const loc = dv.getUint32(off + sp.path.offset, true);
+      const s = off + (loc & 0xffff);
+      let n = loc >>> 16;
+      if (s > end) continue;
+      if (s + n > end) n = end - s;
+      const k = strlen(this.pageU8, s, n);
+      if (!list) {
+        if (this.uprobePaths.size > 10_000) this.uprobePaths.clear();
+        this.uprobePaths.set(tid, (list = []));
+      }
+      // newest first; a few per thread (one call may pass through several probed wrappers)
+      list.unshift({ ptr, path: this.pageU8.slice(s, s + k) });
+      if (list.length > 6) list.length = 6;
+    }
   }
 
-  private onOpenEntry(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, off: number, len: number): void {
+  /** the string at `ptr` for thread `tid`: from a uprobe, else (when allowed) /proc/TID/mem */
+  private pathFor(tid: number, ptr: number, list: { ptr: number; path: Uint8Array }[] | undefined, mem: boolean): Uint8Array | undefined {
+    if (ptr === 0) return NULL_PATH;
+    if (list) for (const u of list) if (u.ptr === ptr) return u.path.length ? u.path : EMPTY_PATH;
+    if (!mem) return undefined;
+    const v = readUserString(tid, ptr);
+    if (v) this.pathsFromMem++;
+    else this.pathsUnknown++;
+    return v ? (v.length ? v : EMPTY_PATH) : UNKNOWN_PATH;
+  }
+
+  private onPathEntry(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, off: number, len: number): void {
     const dv = this.pageDv;
     const tid = dv.getInt32(off + 4, true);
-    const po = off + plan.pathPointer!;
-    const ptr = po + 8 <= off + len ? dv.getUint32(po, true) + dv.getUint32(po + 4, true) * TWO32 : 0;
-    const u = this.uprobePaths.get(tid);
-    let path: Uint8Array | undefined;
-    if (u && u.ptr === ptr) {
-      this.uprobePaths.delete(tid);
-      path = u.path;
-    } else if (ptr === 0 || r.stream.holding || this.pendingOpens.has(tid)) path = ptr === 0 ? NULL_PATH : readUserString(tid, ptr) ?? UNKNOWN_PATH;
-    if (path) {
-      if (!plan.userFilter || this.accept(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, path)) this.writeSteps(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, path);
+    const list = this.uprobePaths.get(tid);
+    this.uprobePaths.delete(tid);
+    const ptrs = plan.pathPointers.map((o) => (o + 8 <= len ? dv.getUint32(off + o, true) + dv.getUint32(off + o + 4, true) * TWO32 : 0));
+    // an open whose path no uprobe saw: /proc/TID/fd/RET after its exit (this CPU's records wait)
+    if (plan.openEntry && ptrs[0] !== 0 && !list?.some((u) => u.ptr === ptrs[0]) && !r.stream.holding && !this.pendingOpens.has(tid)) {
+      this.pendingOpens.set(tid, { reader: r, plan, tsHi, tsLo, rec: this.pageU8.slice(off, off + len), ptr: ptrs[0]!, pass: this.passNo });
+      r.stream.hold();
       return;
     }
-    // the path comes with the exit: /proc/TID/fd/RET; hold this CPU's records until then
-    this.pendingOpens.set(tid, { reader: r, plan, tsHi, tsLo, rec: this.pageU8.slice(off, off + len), ptr, pass: this.passNo });
-    r.stream.hold();
+    // execve: once the exec is done, the thread's memory is the new program's: no /proc fallback
+    const mem = !EXEC_CALLS.has(plan.ftraceName);
+    const paths = ptrs.map((p) => this.pathFor(tid, p, list, mem) ?? (this.pathsUnknown++, UNKNOWN_PATH));
+    if (!plan.userFilter || this.accept(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, paths)) this.writeSteps(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, paths, undefined);
   }
 
   private onOpenExit(r: CpuReader, plan: EventPlan, off: number): void {
@@ -961,21 +1082,22 @@ export class ChannelConsumer {
     if (ret >= 0) {
       try {
         path = Buffer.from(fs.readlinkSync(`/proc/${tid}/fd/${ret}`), 'utf8');
+        if (!path.length) path = undefined;
       } catch {
         /* gone already */
       }
     }
-    path ??= p.ptr === 0 ? NULL_PATH : readUserString(tid, p.ptr) ?? UNKNOWN_PATH;
-    this.resolve(p, path);
+    path ??= this.pathFor(tid, p.ptr, undefined, true);
+    this.resolve(p, path!);
     void r;
   }
 
   private resolve(p: PendingOpen, path: Uint8Array): void {
     const rec = p.rec;
     const rdv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-    const keep = !p.plan.userFilter || this.accept(p.reader, p.plan, p.tsHi, p.tsLo, rec, rdv, 0, rec.length, path);
+    const keep = !p.plan.userFilter || this.accept(p.reader, p.plan, p.tsHi, p.tsLo, rec, rdv, 0, rec.length, [path]);
     p.reader.stream.release(() => {
-      if (keep) this.writeSteps(p.reader, p.plan, p.tsHi, p.tsLo, rec, rdv, 0, rec.length, path);
+      if (keep) this.writeSteps(p.reader, p.plan, p.tsHi, p.tsLo, rec, rdv, 0, rec.length, [path], undefined);
     });
   }
 
@@ -985,10 +1107,13 @@ export class ChannelConsumer {
     for (const [tid, p] of this.pendingOpens) {
       if (!all && this.passNo - p.pass < 3 && p.reader.stream.heldCount < 100_000) continue;
       this.pendingOpens.delete(tid);
-      this.resolve(p, p.ptr === 0 ? NULL_PATH : readUserString(tid, p.ptr) ?? UNKNOWN_PATH);
+      this.resolve(p, this.pathFor(tid, p.ptr, undefined, true)!);
     }
   }
 }
+
+/** system calls after which the thread's memory belongs to another program */
+const EXEC_CALLS = new Set(['sys_enter_execve', 'sys_enter_execveat']);
 
 const EMPTY16 = new Uint8Array(16);
 

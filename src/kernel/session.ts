@@ -15,7 +15,7 @@ import { INSTANCE_PREFIX } from './api.js';
 import { ChannelConsumer } from './consumer.js';
 import { KernelStream, MetadataWriter, kernelStreamClass } from './ctf-out.js';
 import type { EventPlan } from './mapping.js';
-import { KERNEL_CONTEXT_TYPES, PATH_ARGS, PLAN_RAW, contextStruct, planEvent } from './mapping.js';
+import { KERNEL_CONTEXT_TYPES, PLAN_RAW, contextStruct, planEvent } from './mapping.js';
 import { eventFilter } from './filter.js';
 import { parseFilter } from '../sessiond/filter.js';
 import { ProcCache } from './procinfo.js';
@@ -23,6 +23,7 @@ import { selectEvents } from './rules.js';
 import type { StatedumpEvent } from './statedump.js';
 import { STATEDUMP_EVENTS, runStatedump, statedumpClasses } from './statedump.js';
 import type { Instance } from './tracefs.js';
+import type { EventFormat } from './format.js';
 import { Tracefs, TracefsError } from './tracefs.js';
 import { UprobeSet } from './uprobes.js';
 import { TRACKING_EVENTS, trackSpec } from './tracker.js';
@@ -329,7 +330,9 @@ export class KernelSessionImpl implements KernelSession {
       let plan = ch.ids.has(key) ? ch.plans.get(ch.ids.get(key)!) : undefined;
       if (!plan) {
         try {
-          plan = planEvent(inst.format(system, name));
+          // a syscall exit records output arguments that only its entry has
+          const entry = system === 'syscalls' && name.startsWith('sys_exit_') ? tryFormat(inst, system, 'sys_enter_' + name.slice(9)) : undefined;
+          plan = planEvent(inst.format(system, name), entry);
         } catch {
           continue; // unreadable format: leave the event out
         }
@@ -358,7 +361,7 @@ export class KernelSessionImpl implements KernelSession {
           inst.tryWrite(`events/${system}/${name}/filter`, '0\n');
         }
       }
-      plan.fast = plan.kind === PLAN_RAW && !plan.pathExit && plan.userFilter === undefined;
+      plan.fast = plan.kind === PLAN_RAW && !plan.pathExit && !plan.outOffsets.length && plan.userFilter === undefined;
       consumer.setPlan(plan);
       if (!ch.enabled.has(key)) toEnable.push(key);
     }
@@ -366,8 +369,8 @@ export class KernelSessionImpl implements KernelSession {
       newClasses.push(...statedumpClasses(this.statedumpIdsFor(ch), ch.streamId));
     }
     this.metadata!.addEvents(newClasses);
-    // path strings of open-like calls: libc uprobes in this instance
-    if (!ch.probes && [...sel.events].some((k) => k.startsWith('syscalls/') && PATH_ARGS[k.slice(9)])) this.enableProbes(ch);
+    // path strings of system calls: libc uprobes in this instance
+    if (!ch.probes && [...sel.events].some((k) => ch.ids.has(k) && ch.plans.get(ch.ids.get(k)!)!.pathPointers.length > 0)) this.enableProbes(ch);
     // who threads are (contexts, fork's process ids): a few thread events, read ahead
     if (!ch.internal.size && (ch.contexts.some((c) => TRACKED_CONTEXTS.has(c)) || sel.events.has('sched/sched_process_fork'))) this.enableTracking(ch);
     const failed: string[] = [];
@@ -422,10 +425,15 @@ export class KernelSessionImpl implements KernelSession {
     for (const ev of set.events) {
       try {
         const f = ch.instance!.format(set.group, ev);
-        const pathF = f.fields.find((x) => x.name === 'path');
-        const ptrF = f.fields.find((x) => x.name === 'ptr');
-        if (!pathF || !ptrF) continue;
-        ch.consumer!.setProbe(f.id, { path: pathF, ptr: ptrF });
+        const strs = [];
+        for (let i = 0; ; i++) {
+          const path = f.fields.find((x) => x.name === `path${i}`);
+          const ptr = f.fields.find((x) => x.name === `ptr${i}`);
+          if (!path || !ptr) break;
+          strs.push({ path, ptr });
+        }
+        if (!strs.length) continue;
+        ch.consumer!.setProbe(f.id, { strs });
         ch.instance!.enableEvent(set.group, ev, true);
       } catch {
         /* this probe stays off: /proc fallback */
@@ -635,6 +643,14 @@ export class KernelSessionImpl implements KernelSession {
     }
     this.state = 'destroyed';
     liveSessions.delete(this);
+  }
+}
+
+function tryFormat(inst: Instance, system: string, name: string): EventFormat | undefined {
+  try {
+    return inst.format(system, name);
+  } catch {
+    return undefined;
   }
 }
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FieldType, StructType } from '../../src/ctf/model.js';
 import { parseEventFormat } from '../../src/kernel/format.js';
-import { OP_DATALOC_STR, OP_PATH, PLAN_RAW, PLAN_STEPS, contextStruct, headerBytes, lttngEventName, planEvent } from '../../src/kernel/mapping.js';
+import { OP_DATALOC_STR, OP_OUT, OP_PATH, PLAN_RAW, PLAN_STEPS, contextStruct, headerBytes, lttngEventName, planEvent } from '../../src/kernel/mapping.js';
 import { globToRegExp, selectEvents } from '../../src/kernel/rules.js';
 import { ftraceSubbufKb, creationDatetime } from '../../src/kernel/session.js';
 import { structSpec } from '../../src/ctf/tsdl-writer.js';
@@ -15,7 +15,9 @@ import { structSpec } from '../../src/ctf/tsdl-writer.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const md = JSON.parse(fs.readFileSync(path.join(here, 'fixtures/ftrace-format-md.json'), 'utf8')) as Record<string, string>;
 const live = JSON.parse(fs.readFileSync(path.join(here, 'fixtures/pages.json'), 'utf8')) as { formats: Record<string, string> };
-const fmt = (k: string, system: string) => parseEventFormat(md[k] ?? live.formats[k]!, system);
+/** a recorded format, else this kernel's (tracefs) */
+const fmt = (k: string, system: string) =>
+  parseEventFormat(md[k] ?? live.formats[k] ?? fs.readFileSync(`/sys/kernel/tracing/${k.startsWith('events/') ? k : 'events/' + k}/format`, 'utf8'), system);
 
 function fields(s: StructType | undefined): [string, string][] {
   const d = (t: FieldType): string => {
@@ -60,12 +62,42 @@ test('syscall exit: __syscall_nr left out (copy starts at 16), ret as long', () 
   assert.deepEqual(fields(p.payload), [['_ret', 's64@8']]);
 });
 
-test('syscall entry: arguments in 8-byte slots read with their C size and alignment; pointers in hex', () => {
-  const p = planEvent(fmt('syscalls/sys_enter_read', 'syscalls'));
+test('syscall entry: arguments in 8-byte slots read with their C size and alignment; pointers in decimal as ctf_integer prints them', () => {
+  const p = planEvent(fmt('syscalls/sys_enter_write', 'syscalls'));
   assert.equal(p.kind, PLAN_RAW);
-  assert.equal(p.name, 'syscall_entry_read');
-  assert.deepEqual(fields(p.payload), [['_fd', 'u32@8'], ['_buf', 'u64@64x'], ['_count', 'u64@8']]);
+  assert.equal(p.name, 'syscall_entry_write');
+  assert.deepEqual(fields(p.payload), [['_fd', 'u32@8'], ['_buf', 'u64@64'], ['_count', 'u64@8']]);
   assert.equal(p.declBytes, 24);
+  assert.deepEqual(p.outOffsets, []);
+});
+
+test('read: the output buffer in the exit (ret, buf), the entry keeps fd and count', () => {
+  const enter = fmt('syscalls/sys_enter_read', 'syscalls');
+  const p = planEvent(enter);
+  assert.equal(p.name, 'syscall_entry_read');
+  assert.deepEqual(fields(p.payload).map((f) => f[0]), ['_fd', '_count']);
+  assert.deepEqual(p.outOffsets, [enter.fields.find((f) => f.name === 'buf')!.offset]);
+  assert.equal(p.fast, false);
+  const x = planEvent(fmt('syscalls/sys_exit_read', 'syscalls'), enter);
+  assert.equal(x.name, 'syscall_exit_read');
+  assert.deepEqual(fields(x.payload), [['_ret', 's64@8'], ['_buf', 'u64@8']]);
+  assert.equal(x.pairWith, enter.id);
+  assert.deepEqual(x.steps.filter((s) => s.op === OP_OUT).map((s) => [s.a, s.b]), [[0, 8]]);
+});
+
+test('newstat: the path a string in the entry, statbuf in the exit; rename: two strings', () => {
+  const enter = fmt('syscalls/sys_enter_newstat', 'syscalls');
+  const p = planEvent(enter);
+  assert.equal(p.kind, PLAN_STEPS);
+  assert.deepEqual(fields(p.payload), [['_filename', 'string']]);
+  assert.equal(p.pathPointers.length, 1);
+  assert.equal(p.openEntry, false);
+  const x = planEvent(fmt('syscalls/sys_exit_newstat', 'syscalls'), enter);
+  assert.deepEqual(fields(x.payload).map((f) => f[0]), ['_ret', '_statbuf']);
+  const r = planEvent(fmt('syscalls/sys_enter_rename', 'syscalls'));
+  assert.deepEqual(fields(r.payload), [['_oldname', 'string'], ['_newname', 'string']]);
+  assert.deepEqual(r.steps.filter((s) => s.op === OP_PATH).map((s) => s.b), [0, 1]);
+  assert.equal(r.pathPointers.length, 2);
 });
 
 test('syscall arguments narrower than their slot, one after another (futex): 64-bit alignment', () => {
@@ -86,16 +118,19 @@ test('syscall arguments narrower than their slot, one after another (futex): 64-
   const p = planEvent(futex);
   assert.equal(p.kind, PLAN_RAW);
   assert.deepEqual(fields(p.payload), [
-    ['_uaddr', 'u64@8x'], ['_op', 's32@8'], ['_val', 'u32@64'], ['_utime', 'u64@64x'], ['_uaddr2', 'u64@8x'], ['_val3', 'u32@8'],
+    ['_uaddr', 'u64@8'], ['_op', 's32@8'], ['_val', 'u32@64'], ['_utime', 'u64@64'], ['_uaddr2', 'u64@8'], ['_val3', 'u32@8'],
   ]);
   assert.equal(p.declBytes, 44);
+  // uaddr and uaddr2 are input and output arguments in LTTng: also in the exit
+  assert.deepEqual(p.outOffsets, [16, 48]);
 });
 
 test('openat entry: rebuilt, the filename a string ttng fetches', () => {
   const p = planEvent(fmt('events/syscalls/sys_enter_openat/format', 'syscalls'));
   assert.equal(p.kind, PLAN_STEPS);
   assert.equal(p.name, 'syscall_entry_openat');
-  assert.equal(p.pathPointer, 24);
+  assert.deepEqual(p.pathPointers, [24]);
+  assert.equal(p.openEntry, true);
   assert.deepEqual(fields(p.payload), [['_dfd', 's32@8'], ['_filename', 'string'], ['_flags', 's32@8'], ['_mode', 'u16@8']]);
   assert.ok(p.steps.some((s) => s.op === OP_PATH && s.a === 24));
   const x = planEvent(fmt('syscalls/sys_exit_openat', 'syscalls'));
