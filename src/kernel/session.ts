@@ -26,10 +26,10 @@ import type { Instance } from './tracefs.js';
 import type { EventFormat } from './format.js';
 import { Tracefs, TracefsError } from './tracefs.js';
 import { UprobeSet } from './uprobes.js';
-import { TRACKING_EVENTS, trackSpec } from './tracker.js';
+import { PRIO_TRACKING_EVENTS, TRACKING_EVENTS, trackSpec } from './tracker.js';
 
 /** contexts whose values the thread tracker knows better than /proc */
-const TRACKED_CONTEXTS = new Set<KernelContextType>(['pid', 'ppid', 'procname', 'vpid', 'vtid', 'vppid']);
+const TRACKED_CONTEXTS = new Set<KernelContextType>(['pid', 'ppid', 'procname', 'vpid', 'vtid', 'vppid', 'prio', 'nice']);
 
 /* ------------------------- process-wide bookkeeping ------------------------- */
 
@@ -345,7 +345,7 @@ export class KernelSessionImpl implements KernelSession {
       // --filter: in the kernel when ftrace can say it, else in the consumer
       let f = eventFilter(sel.filters.get(key) ?? [undefined], plan.format!);
       // thread tracking needs every record of its events: filter those here
-      if (f?.kind === 'ftrace' && TRACKING_EVENTS.includes(key)) f = { kind: 'user', nodes: sel.filters.get(key)!.map((x) => parseFilter(x!)) };
+      if (f?.kind === 'ftrace' && (TRACKING_EVENTS.includes(key) || (ch.contexts.some((c) => c === 'prio' || c === 'nice') && PRIO_TRACKING_EVENTS.includes(key)))) f = { kind: 'user', nodes: sel.filters.get(key)!.map((x) => parseFilter(x!)) };
       plan.userFilter = undefined;
       if (f?.kind === 'never') {
         off.add(key);
@@ -444,7 +444,9 @@ export class KernelSessionImpl implements KernelSession {
 
   private enableTracking(ch: Channel): void {
     const available = new Set(this.tracefs.availableEvents().map((e) => `${e.system}/${e.name}`));
-    for (const key of TRACKING_EVENTS) {
+    // priorities at event time (prio, nice contexts): the scheduler events that carry them
+    const prio = ch.contexts.some((c) => c === 'prio' || c === 'nice');
+    for (const key of prio ? [...TRACKING_EVENTS, ...PRIO_TRACKING_EVENTS] : TRACKING_EVENTS) {
       if (!available.has(key)) continue;
       const [system, name] = key.split('/') as [string, string];
       try {
