@@ -10,6 +10,9 @@ import * as path from 'node:path';
 import { cleanupStaleInstances, createKernelSession, kernelTracerAvailable } from '../../src/kernel/index.js';
 import type { KernelChannelConfig, KernelSession } from '../../src/kernel/index.js';
 import { BIN, CHILD_ENV, ensureBuilt, tempDir } from '../helpers.js';
+import type { ByteSink } from '../../src/ctf/decoder.js';
+import { PrettyPrinter, defaultPrettyOptions, textOptionsFor } from '../../src/ctf/pretty.js';
+import { iterate, openInputs } from '../../src/ctf/reader.js';
 
 const avail = kernelTracerAvailable();
 const skip = avail.ok ? false : `kernel tracing unavailable: ${avail.reason}`;
@@ -331,6 +334,62 @@ test('path arguments as strings, output arguments in the exit events, in LTTng\'
     remove();
     if (traceDir) fs.rmSync(traceDir, { recursive: true, force: true });
   }
+});
+
+/** an output buffer like the view's (flushes past `limit`), kept in memory */
+class MemSink implements ByteSink {
+  buf = Buffer.alloc(16384);
+  o = 0;
+  limit = this.buf.length - 8192;
+  readonly chunks: Buffer[] = [];
+  flush(): void {
+    this.chunks.push(Buffer.from(this.buf.subarray(0, this.o)));
+    this.o = 0;
+  }
+  need(n: number): void {
+    if (this.o + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) {
+      this.buf = Buffer.alloc(n + 16384);
+      this.limit = this.buf.length - 8192;
+    }
+  }
+}
+
+test('view: events with nothing after the packet context print whole lines wherever the output buffer fills (heavy-load view/babeltrace2 difference)', { skip, timeout: 60_000 }, async () => {
+  await withSession('kempty', async (s) => {
+    const dir = (s as unknown as { dir: string }).dir;
+    s.addChannel(channel());
+    s.setEventRules('channel0', [{ kind: 'syscall', pattern: 'getppid', enabled: true }]);
+    await s.start();
+    spawnSync('/usr/bin/python3', ['-c', 'import os\nfor i in range(300): os.getppid()']);
+    await s.stop();
+    await s.destroy();
+    const bt2 = spawnSync('babeltrace2', [dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.equal(bt2.status, 0, bt2.stderr.slice(0, 2000));
+    // syscall_entry_getppid prints `{ cpu_id = N }` and nothing more: the printer takes back the ", " it wrote
+    // after the packet context; moving the flush limit puts the flushes at every place of the lines
+    for (let shift = 0; shift < 200; shift++) {
+      const opened = openInputs([dir]);
+      const pretty = defaultPrettyOptions();
+      for (const t of opened.traces) t.textOpts = textOptionsFor(pretty);
+      const pp = new PrettyPrinter(pretty, opened.baseNs);
+      const sink = new MemSink();
+      sink.limit -= shift;
+      iterate(opened, true, (c) => {
+        if (c.item!.kind === 'event') pp.writeEvent(c, sink);
+      });
+      sink.flush();
+      const text = Buffer.concat(sink.chunks).toString('utf8');
+      if (text !== bt2.stdout) {
+        const a = text.split('\n');
+        const b = bt2.stdout.split('\n');
+        const i = a.findIndex((l, k) => l !== b[k]);
+        assert.fail(`shift ${shift}: the view differs from babeltrace2 at line ${i + 1}:\n  ttng: ${a[i]}\n  bt2:  ${b[i]}`);
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 test('two sessions record independently; destroying one leaves the other', { skip, timeout: 30_000 }, async () => {
