@@ -26,7 +26,7 @@ import {
   KIND_COPY, KIND_JS, KIND_NONE, PLANS, PLAN_BYTES, S_BEGIN, S_BEGINTS, S_DECL, S_END, S_EXTEND, S_FAST, S_LAST, S_LIMIT, S_MAXTL,
   S_N, S_O, S_PADDING, S_PAGETS, S_POS, S_REC_LEN, S_REC_OFF, S_STAMP, S_TS, W_BAD_LENGTH, W_BAD_TYPE, W_END, W_FUTURE, W_PAST_END,
   W_TRUNCATED, createWalker, S_CTXBYTES, S_HDR, S_CTXTAB, S_CTXMASK, S_CTXSTRIDE, S_CTXVALS, S_CPUKEY, W_CTX_MISS,
-  S_SCAN, S_LIST, S_LISTN, S_LISTMAX, W_LIST_FULL,
+  S_SCAN, S_LIST, S_LISTN, S_LISTMAX, W_LIST_FULL, S_PAIRTAB, S_PAIRMASK, PAIR_BYTES, PAIR_VALUES,
 } from './wasm-walk.js';
 
 /** where the page lives in the wasm memory (after STATE and PLANS) */
@@ -34,6 +34,8 @@ const PAGE_BASE = PLANS + 65536 * PLAN_BYTES;
 /** threads whose contexts the wasm loop keeps (a power of two) */
 const CTX_ENTRIES = 4096;
 const BYTES_LINE = Buffer.from('\nbytes:');
+/** slots of the pair table (a power of two; direct-mapped by thread) */
+const PAIR_SLOTS = 4096;
 /** records listed per scan call */
 const LIST_MAX = 1024;
 const WALK_ERRORS: Record<number, string> = {
@@ -59,15 +61,6 @@ const CTX_CODE: Record<KernelContextType, number> = {
 /** a uprobe of ours: where its strings (path0, path1…) and their pointers (ptr0…) are in the record */
 export interface PathProbeLayout {
   strs: { path: FtraceField; ptr: FtraceField }[];
-}
-
-/** an output argument saved from a syscall entry, for its exit (per thread) */
-interface SavedOuts {
-  /** the entry's ftrace id */
-  id: number;
-  ts: number;
-  /** u32 halves of each 8-byte argument slot: lo, hi, lo, hi… */
-  vals: number[];
 }
 
 /** an exit written before its entry was read (another CPU's later pages): patched when the entry comes */
@@ -156,6 +149,8 @@ export class ChannelConsumer {
   private ctxCount = 0;
   /** where the scan mode lists the thread tracker's records */
   private readonly listBase: number;
+  /** the pair table (see wasm-walk.ts S_PAIRTAB): output arguments of each thread's last syscall entry */
+  private readonly pairBase: number;
   /** the page being decoded: one of the page slots of the wasm memory */
   private pageBase = PAGE_BASE;
   private pageU8: Uint8Array;
@@ -171,8 +166,6 @@ export class ChannelConsumer {
   private readonly halfPage: number;
   /** tid → paths fetched by uprobes just before the system call (newest first) */
   private readonly uprobePaths = new Map<number, { ptr: number; path: Uint8Array }[]>();
-  /** tid → output arguments of its last syscall entry (for the exit) */
-  private readonly savedOuts = new Map<number, SavedOuts>();
   private readonly pendingExits = new Map<number, PendingExit>();
   /** where writeSteps() wrote the first output argument (-1: none) */
   private outPos = -1;
@@ -204,7 +197,9 @@ export class ChannelConsumer {
     this.ctxStride = ((this.ctxBytes + 7) & ~7) + 8;
     this.ctxVals = this.ctxTab + CTX_ENTRIES * 4;
     this.listBase = (this.ctxVals + (this.ctxBytes ? CTX_ENTRIES * this.ctxStride : 0) + 7) & ~7;
-    this.walker = createWalker(this.listBase + LIST_MAX * 16 + 64);
+    // then the syscall entry → exit pairs
+    this.pairBase = (this.listBase + LIST_MAX * 16 + 64 + 7) & ~7;
+    this.walker = createWalker(this.pairBase + PAIR_SLOTS * PAIR_BYTES + 64);
     const buf = this.walker.mem.buffer;
     this.wasmU8 = new Uint8Array(buf);
     this.wasmDv = new DataView(buf);
@@ -214,6 +209,8 @@ export class ChannelConsumer {
     this.wasmDv.setUint32(S_CTXMASK, CTX_ENTRIES - 1, true);
     this.wasmDv.setUint32(S_CTXSTRIDE, this.ctxStride, true);
     this.wasmDv.setUint32(S_CTXVALS, this.ctxVals, true);
+    this.wasmDv.setUint32(S_PAIRTAB, this.pairBase, true);
+    this.wasmDv.setUint32(S_PAIRMASK, PAIR_SLOTS - 1, true);
     this.wasmDv.setUint32(S_MAXTL, opts.headerEvent.dataMaxTypeLen, true);
     this.wasmDv.setUint32(S_PADDING, opts.headerEvent.padding, true);
     this.wasmDv.setUint32(S_EXTEND, opts.headerEvent.timeExtend, true);
@@ -271,9 +268,19 @@ export class ChannelConsumer {
       dv.setUint8(e, this.probes.has(id) ? KIND_JS : KIND_NONE);
       return;
     }
-    const copy = p.fast && p.prioFixups.length <= 3 && p.skip < 256 && p.minLen < 65536 && p.declBytes < 65536;
+    const copy = p.fast && p.prioFixups.length <= 3 && p.skip < 256 && p.minLen < 65536 && p.declBytes < 65536 && p.outOffsets.length <= PAIR_VALUES &&
+      p.outOffsets.every((o) => o < 256) && p.pairSizes.length <= PAIR_VALUES;
     dv.setUint8(e, copy ? KIND_COPY : KIND_JS);
     if (!copy) return;
+    dv.setUint8(e + 16, p.outOffsets.length);
+    p.outOffsets.forEach((o, i) => dv.setUint8(e + 17 + i, o));
+    dv.setUint8(e + 20, p.holeAt);
+    dv.setUint8(e + 21, p.holeLen);
+    if (p.pairWith >= 0) {
+      dv.setUint8(e + 22, p.pairSizes.length);
+      dv.setUint16(e + 24, p.pairWith, true);
+      p.pairSizes.forEach((n, i) => dv.setUint8(e + 26 + i, n));
+    }
     dv.setUint8(e + 1, p.skip);
     dv.setUint16(e + 2, p.words, true);
     dv.setUint16(e + 4, p.declBytes, true);
@@ -529,7 +536,10 @@ export class ChannelConsumer {
   }
 
   close(): void {
-    if (this.dbg) process.stderr.write(`slow records: ${JSON.stringify([...this.dbgCounts].sort((a, b) => b[1] - a[1]).slice(0, 12))}\n`);
+    if (this.dbg) {
+      process.stderr.write(`slow records: ${JSON.stringify([...this.dbgCounts].sort((a, b) => b[1] - a[1]).slice(0, 12))}\n`);
+      process.stderr.write(`paths from /proc/TID/mem: ${this.pathsFromMem}, unknown: ${this.pathsUnknown}; exits not paired with their entry: ${this.unpairedExits}\n`);
+    }
     this.expirePending(true);
     this.pollStats();
     this.closeFds();
@@ -602,6 +612,7 @@ export class ChannelConsumer {
       this.limit = Math.max(now + 60e9, r.stream.lastHi * TWO32 + r.stream.lastLo + 600e9);
       if (c.pageTsHi * TWO32 + c.pageTsLo > this.limit) throw new PageError(`page timestamp ${c.pageTsHi * TWO32 + c.pageTsLo} is in the future`);
       this.walk(r, this.opts.headerPage.dataOffset, this.opts.headerPage.dataOffset + c.size, c.pageTsHi, c.pageTsLo);
+      if (this.pendingExits.size) this.resolvePendingExits();
     } catch (e) {
       if (!(e instanceof PageError)) throw e;
       this.noteError(e);
@@ -717,54 +728,80 @@ export class ChannelConsumer {
     }
     if (plan.pathExit) this.onOpenExit(r, plan, off);
     if (plan.userFilter && !this.accept(r, plan, hi, lo, this.pageU8, dv, off, len, undefined)) return;
-    if (plan.kind === PLAN_RAW) this.writeRaw(r, plan, hi, lo, off, len);
-    else if (plan.pairWith >= 0) this.writeExit(r, plan, hi, lo, off, len);
+    if (plan.pairWith >= 0) this.writeExit(r, plan, hi, lo, off, len);
+    else if (plan.kind === PLAN_RAW) this.writeRaw(r, plan, hi, lo, off, len, undefined);
     else this.writeSteps(r, plan, hi, lo, this.pageU8, dv, off, len, NO_PATHS, undefined);
   }
 
   /* ------------------- output arguments: entry → exit, per thread ------------------- */
 
+  /** the pair slot of thread `tid` (same hash as the wasm loop) */
+  private pairSlot(tid: number): number {
+    return this.pairBase + ((Math.imul((tid + 1) >>> 0, -1640531535) >>> 20) & (PAIR_SLOTS - 1)) * PAIR_BYTES;
+  }
+
+  /** an entry read by JavaScript: its output arguments into the thread's pair slot, as the wasm loop does */
   private saveOuts(plan: EventPlan, hi: number, lo: number, off: number, len: number): void {
     const dv = this.pageDv;
+    const mem = this.wasmDv;
     const tid = dv.getInt32(off + 4, true);
-    const vals: number[] = [];
-    for (const o of plan.outOffsets) {
+    const slot = this.pairSlot(tid);
+    mem.setUint32(slot, (tid + 1) >>> 0, true);
+    mem.setUint16(slot + 4, plan.id, true);
+    mem.setUint32(slot + 8, lo, true);
+    mem.setUint32(slot + 12, hi, true);
+    plan.outOffsets.forEach((o, i) => {
+      if (i >= PAIR_VALUES) return;
       const ok = o + 8 <= len;
-      vals.push(ok ? dv.getUint32(off + o, true) : 0, ok ? dv.getUint32(off + o + 4, true) : 0);
-    }
-    const ts = hi * TWO32 + lo;
-    // its exit may have been written already (read from another CPU's pages first)
-    const pe = this.pendingExits.get(tid);
-    if (pe && pe.entryId === plan.id && pe.ts >= ts) {
+      mem.setUint32(slot + 16 + 8 * i, ok ? dv.getUint32(off + o, true) : 0, true);
+      mem.setUint32(slot + 20 + 8 * i, ok ? dv.getUint32(off + o + 4, true) : 0, true);
+    });
+  }
+
+  /** the thread's saved entry values for an exit of `plan` at time `ts` (the slot is then free), else undefined */
+  private takeOuts(plan: EventPlan, tid: number, ts: number): number[] | undefined {
+    const mem = this.wasmDv;
+    const slot = this.pairSlot(tid);
+    if (mem.getUint32(slot, true) !== ((tid + 1) >>> 0) || mem.getUint16(slot + 4, true) !== plan.pairWith) return undefined;
+    if (mem.getUint32(slot + 12, true) * TWO32 + mem.getUint32(slot + 8, true) > ts) return undefined;
+    mem.setUint32(slot, 0, true);
+    const vals: number[] = [];
+    for (let i = 0; i < PAIR_VALUES; i++) vals.push(mem.getUint32(slot + 16 + 8 * i, true), mem.getUint32(slot + 20 + 8 * i, true));
+    return vals;
+  }
+
+  /** exits written before their entry was read (another CPU's pages came later): patched now if it has come */
+  private resolvePendingExits(): void {
+    if (!this.pendingExits.size) return;
+    for (const [tid, pe] of this.pendingExits) {
+      const mem = this.wasmDv;
+      const slot = this.pairSlot(tid);
+      if (mem.getUint32(slot, true) !== ((tid + 1) >>> 0) || mem.getUint16(slot + 4, true) !== pe.entryId) continue;
+      if (mem.getUint32(slot + 12, true) * TWO32 + mem.getUint32(slot + 8, true) > pe.ts) continue;
       this.pendingExits.delete(tid);
-      if (pe.stream.packets === pe.packet) {
-        let p = pe.pos;
-        pe.sizes.forEach((n, i) => {
-          for (let b = 0; b < n; b++) pe.stream.pktU8[p + b] = b < 4 ? (vals[2 * i]! >>> (8 * b)) & 0xff : (vals[2 * i + 1]! >>> (8 * (b - 4))) & 0xff;
-          p += n;
-        });
-        this.unpairedExits--;
-      }
-      return;
+      mem.setUint32(slot, 0, true);
+      if (pe.stream.packets !== pe.packet) continue;
+      let p = pe.pos;
+      pe.sizes.forEach((n, i) => {
+        for (let b = 0; b < n; b++) pe.stream.pktU8[p + b] = this.wasmU8[slot + 16 + 8 * i + b]!;
+        p += n;
+      });
+      this.unpairedExits--;
     }
-    if (this.savedOuts.size > 50_000) this.savedOuts.clear();
-    this.savedOuts.set(tid, { id: plan.id, ts, vals });
   }
 
   /** a syscall exit with output arguments: `ret`, then the values its entry recorded */
   private writeExit(r: CpuReader, plan: EventPlan, hi: number, lo: number, off: number, len: number): void {
     const tid = this.pageDv.getInt32(off + 4, true);
-    const saved = this.savedOuts.get(tid);
     const ts = hi * TWO32 + lo;
-    let vals: number[] | undefined;
-    if (saved && saved.id === plan.pairWith && saved.ts <= ts) vals = saved.vals;
-    if (saved) this.savedOuts.delete(tid);
-    this.writeSteps(r, plan, hi, lo, this.pageU8, this.pageDv, off, len, NO_PATHS, vals);
+    const vals = this.takeOuts(plan, tid, ts);
+    if (plan.kind === PLAN_RAW) this.writeRaw(r, plan, hi, lo, off, len, vals);
+    else this.writeSteps(r, plan, hi, lo, this.pageU8, this.pageDv, off, len, NO_PATHS, vals);
     if (vals || this.outPos < 0) return;
     this.unpairedExits++;
     if (!r.stream.holding) {
       if (this.pendingExits.size > 10_000) this.pendingExits.clear();
-      const sizes = plan.steps.filter((st) => st.op === OP_OUT).map((st) => st.b);
+      const sizes = plan.kind === PLAN_RAW ? plan.pairSizes : plan.steps.filter((st) => st.op === OP_OUT).map((st) => st.b);
       this.pendingExits.set(tid, { stream: r.stream, packet: r.stream.packets, pos: this.outPos, sizes, ts, entryId: plan.pairWith });
     }
   }
@@ -792,12 +829,18 @@ export class ChannelConsumer {
     this.lastPageError = (e as Error).message;
   }
 
-  /** record copied as it is (ftrace layout described by the metadata) */
-  private writeRaw(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, off: number, len: number): void {
+  /**
+   * Record copied as it is (ftrace layout described by the metadata), less
+   * its cut-out slots; a syscall exit then gets its entry's values (`outs`:
+   * u32 halves; zeros when its entry has not been read).
+   */
+  private writeRaw(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, off: number, len: number, outs: number[] | undefined): void {
     const hdr = this.hdr;
     const decl = plan.declBytes;
     const stream = r.stream;
-    const o = stream.reserve(tsHi, tsLo, hdr + decl + 8);
+    let extra = 0;
+    for (const n of plan.pairSizes) extra += n;
+    const o = stream.reserve(tsHi, tsLo, hdr + decl + extra + 8);
     const u32 = stream.u32;
     const src32 = this.pageU32;
     const ow = o >> 2;
@@ -811,17 +854,27 @@ export class ChannelConsumer {
       const e = this.writeContexts(r, stream.dv, u8, o + 10, this.pageDv.getInt32(off + 4, true), tsHi, tsLo);
       for (let i = e; i < o + hdr; i++) u8[i] = 0;
     }
-    if (decl === 0) {
+    this.outPos = -1;
+    if (decl === 0 && extra === 0) {
       stream.commit(o + 10 + this.ctxBytes);
       return;
     }
-    let have = len - plan.skip;
+    let have = len - plan.skip - plan.holeLen;
     if (have > decl) have = decl;
     if (have < 0) have = 0;
-    const words = (have + 3) >> 2;
-    const d = (o + hdr) >> 2;
-    const s = (off + plan.skip) >> 2;
-    for (let i = 0; i < words; i++) u32[d + i] = src32[s + i]!;
+    if (plan.holeLen) {
+      // two pieces around the cut-out slots
+      const u8 = stream.u8;
+      const s = off + plan.skip;
+      const a = Math.min(have, plan.holeAt);
+      u8.set(this.pageU8.subarray(s, s + a), o + hdr);
+      if (have > a) u8.set(this.pageU8.subarray(s + plan.holeAt + plan.holeLen, s + plan.holeLen + have), o + hdr + a);
+    } else {
+      const words = (have + 3) >> 2;
+      const d = (o + hdr) >> 2;
+      const s = (off + plan.skip) >> 2;
+      for (let i = 0; i < words; i++) u32[d + i] = src32[s + i]!;
+    }
     if (have < decl) stream.u8.fill(0, o + hdr + have, o + hdr + decl);
     const fx = plan.prioFixups;
     if (fx.length) {
@@ -831,7 +884,18 @@ export class ChannelConsumer {
         dv.setInt32(p, dv.getInt32(p, true) - MAX_RT_PRIO, true);
       }
     }
-    stream.commit(o + hdr + decl);
+    let p = o + hdr + decl;
+    if (plan.pairSizes.length) {
+      this.outPos = p;
+      const u8 = stream.u8;
+      plan.pairSizes.forEach((n, i) => {
+        const lo = outs ? outs[2 * i]! : 0;
+        const hi = outs ? outs[2 * i + 1]! : 0;
+        for (let b = 0; b < n; b++) u8[p + b] = b < 4 ? (lo >>> (8 * b)) & 0xff : (hi >>> (8 * (b - 4))) & 0xff;
+        p += n;
+      });
+    }
+    stream.commit(p);
   }
 
   /** contexts at `p`; returns the end */

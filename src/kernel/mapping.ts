@@ -140,8 +140,13 @@ export interface EventPlan {
   words: number;
   /** RAW and nothing else to do: the consumer's fast path copies it */
   fast: boolean;
-  /** shortest record the fast path accepts (skip + declBytes) */
+  /** shortest record the fast path accepts (skip + declBytes + holeLen) */
   minLen: number;
+  /** RAW: payload bytes [holeAt, holeAt + holeLen) of the copied span are cut out (0: none) */
+  holeAt: number;
+  holeLen: number;
+  /** RAW syscall exit: sizes of the entry's values appended after `ret` (LTTng's output arguments) */
+  pairSizes: number[];
   /* STEPS */
   steps: Step[];
   /** upper bound of the payload bytes given the record length (STEPS) */
@@ -239,18 +244,31 @@ function isPrio(ev: EventFormat, f: FtraceField): boolean {
   return ev.system === 'sched' && PRIO_FIELDS.has(f.name) && f.size === 4 && f.signed && f.arrayLength === undefined;
 }
 
-/** the RAW layout of an event, or undefined when ftrace's layout cannot be described */
+/**
+ * The RAW layout of an event, or undefined when ftrace's layout cannot be
+ * described. A syscall entry may leave out one run of whole argument slots
+ * (an output argument LTTng records in the exit): the copy cuts it out.
+ */
 function rawPlan(ev: EventFormat, name: string, cols: Col[] = plainCols(ev)): EventPlan | undefined {
   if (cols.some((c) => c.type === undefined || c.str)) return undefined;
   const skip = cols.length ? Math.max(8, cols[0]!.f.offset - (cols[0]!.f.offset % 8)) : 8;
   const fields: NamedField[] = [];
   const prioFixups: number[] = [];
   let cur = 0;
+  let holeAt = 0;
+  let holeLen = 0;
   for (const c of cols) {
     const f = c.f;
-    const r = f.offset - skip;
+    let r = f.offset - skip - holeLen;
     if (r < cur) return undefined;
     let t = c.type!;
+    // a whole 8-byte slot (or more) before this field is not in LTTng's layout: cut it out
+    const at = (cur + 7) & ~7;
+    if (ev.system === 'syscalls' && !holeLen && r - at >= 8 && (r - at) % 8 === 0 && at < 256 && r - at < 256) {
+      holeAt = at;
+      holeLen = r - at;
+      r = at;
+    }
     // a scalar may be aligned beyond its size (a 32-bit int aligned on 64 bits skips
     // the upper half of a syscall argument slot); array elements may not
     const maxA = t.kind === 'int' ? 8 : Math.min(8, elemAlignMax(t));
@@ -271,7 +289,8 @@ function rawPlan(ev: EventFormat, name: string, cols: Col[] = plainCols(ev)): Ev
   return {
     kind: PLAN_RAW, id: ev.id, system: ev.system, ftraceName: ev.name, name,
     payload: fields.length ? { kind: 'struct', align: 64, fields } : undefined,
-    skip, declBytes: cur, prioFixups, words: (cur + 3) >> 2, fast: true, minLen: skip + cur, steps: [], extraBytes: 0,
+    skip, declBytes: cur, prioFixups, words: (cur + holeLen + 3) >> 2, fast: true, minLen: skip + cur + holeLen, steps: [], extraBytes: 0,
+    holeAt, holeLen, pairSizes: [],
     pathPointers: [], openEntry: false, pathExit: false, retOffset: undefined, outOffsets: [], pairWith: -1, userFilter: undefined, format: ev,
   };
 }
@@ -330,6 +349,7 @@ function stepsPlan(ev: EventFormat, name: string, cols: Col[] = plainCols(ev)): 
     kind: PLAN_STEPS, id: ev.id, system: ev.system, ftraceName: ev.name, name,
     payload: fields.length ? { kind: 'struct', align: 8, fields } : undefined,
     skip: 8, declBytes: 0, prioFixups: [], words: 0, fast: false, minLen: 0, steps: mergeCopies(steps), extraBytes: extra, pathPointers,
+    holeAt: 0, holeLen: 0, pairSizes: [],
     openEntry: false, pathExit: false, retOffset: undefined, outOffsets: [], pairWith: -1, userFilter: undefined, format: ev,
   };
 }
@@ -342,7 +362,6 @@ function syscallEntryPlan(ev: EventFormat, name: string): EventPlan {
   const plan = rawPlan(ev, name, cols) ?? stepsPlan(ev, name, cols);
   plan.openEntry = OPEN_CALLS.has(call) && plan.pathPointers.length === 1;
   plan.outOffsets = layout.exit.map((a) => a.field.offset);
-  if (plan.outOffsets.length) plan.fast = false;
   return plan;
 }
 
@@ -357,15 +376,24 @@ function syscallExitPlan(ev: EventFormat, name: string, entry: EventFormat | und
   let plan: EventPlan;
   if (!ret || !layout?.exit.length || !entry) plan = rawPlan(ev, name) ?? stepsPlan(ev, name);
   else {
+    // `ret` copied, then the entry's values (saved per thread) appended, byte-packed
     const outs = syscallCols(layout.exit);
-    const fields: NamedField[] = [{ name: '_ret', type: intType(64, true) }, ...outs.map((c) => ({ name: c.name, type: c.type! }))];
-    const steps: Step[] = [{ op: OP_COPY, a: ret.offset, b: 8 }, ...outs.map((c, i) => ({ op: OP_OUT, a: i, b: sizeOf(c.type!) }))];
-    plan = {
-      kind: PLAN_STEPS, id: ev.id, system: ev.system, ftraceName: ev.name, name,
-      payload: { kind: 'struct', align: 8, fields }, skip: 8, declBytes: 0, prioFixups: [], words: 0, fast: false, minLen: 0, steps,
-      extraBytes: 8 * outs.length, pathPointers: [], openEntry: false, pathExit: false, retOffset: ret.offset, outOffsets: [], pairWith: entry.id,
-      userFilter: undefined, format: ev,
-    };
+    const raw = rawPlan(ev, name, [{ f: ret, name: '_ret', type: intType(64, true), str: false }]);
+    if (raw && raw.declBytes === 8) {
+      plan = raw;
+      plan.payload = { kind: 'struct', align: 64, fields: [...raw.payload!.fields, ...outs.map((c) => ({ name: c.name, type: c.type! }))] };
+      plan.pairSizes = outs.map((c) => sizeOf(c.type!));
+    } else {
+      const fields: NamedField[] = [{ name: '_ret', type: intType(64, true) }, ...outs.map((c) => ({ name: c.name, type: c.type! }))];
+      const steps: Step[] = [{ op: OP_COPY, a: ret.offset, b: 8 }, ...outs.map((c, i) => ({ op: OP_OUT, a: i, b: sizeOf(c.type!) }))];
+      plan = {
+        kind: PLAN_STEPS, id: ev.id, system: ev.system, ftraceName: ev.name, name,
+        payload: { kind: 'struct', align: 8, fields }, skip: 8, declBytes: 0, prioFixups: [], words: 0, fast: false, minLen: 0, steps,
+        extraBytes: 8 * outs.length, holeAt: 0, holeLen: 0, pairSizes: [], pathPointers: [], openEntry: false, pathExit: false,
+        retOffset: ret.offset, outOffsets: [], pairWith: entry.id, userFilter: undefined, format: ev,
+      };
+    }
+    plan.pairWith = entry.id;
   }
   plan.retOffset = ret?.offset;
   if (OPEN_CALLS.has(call) && ret) {
@@ -432,6 +460,7 @@ function forkPlan(ev: EventFormat): EventPlan {
   return {
     kind: PLAN_STEPS, id: ev.id, system: ev.system, ftraceName: ev.name, name: 'sched_process_fork',
     payload: { kind: 'struct', align: 8, fields }, skip: 8, declBytes: 0, prioFixups: [], words: 0, fast: false, minLen: 0, steps, extraBytes: 256,
+    holeAt: 0, holeLen: 0, pairSizes: [],
     pathPointers: [], openEntry: false, pathExit: false, retOffset: undefined, outOffsets: [], pairWith: -1, userFilter: undefined, format: ev,
   };
 }

@@ -361,7 +361,7 @@ export class KernelSessionImpl implements KernelSession {
           inst.tryWrite(`events/${system}/${name}/filter`, '0\n');
         }
       }
-      plan.fast = plan.kind === PLAN_RAW && !plan.pathExit && !plan.outOffsets.length && plan.userFilter === undefined;
+      plan.fast = plan.kind === PLAN_RAW && !plan.pathExit && plan.userFilter === undefined;
       consumer.setPlan(plan);
       if (!ch.enabled.has(key)) toEnable.push(key);
     }

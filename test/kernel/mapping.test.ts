@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FieldType, StructType } from '../../src/ctf/model.js';
 import { parseEventFormat } from '../../src/kernel/format.js';
-import { OP_DATALOC_STR, OP_OUT, OP_PATH, PLAN_RAW, PLAN_STEPS, contextStruct, headerBytes, lttngEventName, planEvent } from '../../src/kernel/mapping.js';
+import { OP_DATALOC_STR, OP_PATH, PLAN_RAW, PLAN_STEPS, contextStruct, headerBytes, lttngEventName, planEvent } from '../../src/kernel/mapping.js';
 import { globToRegExp, selectEvents } from '../../src/kernel/rules.js';
 import { ftraceSubbufKb, creationDatetime } from '../../src/kernel/session.js';
 import { structSpec } from '../../src/ctf/tsdl-writer.js';
@@ -71,18 +71,22 @@ test('syscall entry: arguments in 8-byte slots read with their C size and alignm
   assert.deepEqual(p.outOffsets, []);
 });
 
-test('read: the output buffer in the exit (ret, buf), the entry keeps fd and count', () => {
+test('read: the output buffer in the exit (ret, buf), the entry keeps fd and count (copied, buf\'s slot cut out)', () => {
   const enter = fmt('syscalls/sys_enter_read', 'syscalls');
+  const buf = enter.fields.find((f) => f.name === 'buf')!.offset;
   const p = planEvent(enter);
+  assert.equal(p.kind, PLAN_RAW);
   assert.equal(p.name, 'syscall_entry_read');
-  assert.deepEqual(fields(p.payload).map((f) => f[0]), ['_fd', '_count']);
-  assert.deepEqual(p.outOffsets, [enter.fields.find((f) => f.name === 'buf')!.offset]);
-  assert.equal(p.fast, false);
+  assert.deepEqual(fields(p.payload), [['_fd', 'u32@8'], ['_count', 'u64@64']]);
+  assert.deepEqual([p.skip, p.holeAt, p.holeLen, p.declBytes, p.minLen], [16, 8, 8, 16, 40]);
+  assert.deepEqual(p.outOffsets, [buf]);
+  assert.equal(p.fast, true);
   const x = planEvent(fmt('syscalls/sys_exit_read', 'syscalls'), enter);
   assert.equal(x.name, 'syscall_exit_read');
+  assert.equal(x.kind, PLAN_RAW);
   assert.deepEqual(fields(x.payload), [['_ret', 's64@8'], ['_buf', 'u64@8']]);
   assert.equal(x.pairWith, enter.id);
-  assert.deepEqual(x.steps.filter((s) => s.op === OP_OUT).map((s) => [s.a, s.b]), [[0, 8]]);
+  assert.deepEqual([x.declBytes, x.pairSizes], [8, [8]]);
 });
 
 test('newstat: the path a string in the entry, statbuf in the exit; rename: two strings', () => {
@@ -94,6 +98,7 @@ test('newstat: the path a string in the entry, statbuf in the exit; rename: two 
   assert.equal(p.openEntry, false);
   const x = planEvent(fmt('syscalls/sys_exit_newstat', 'syscalls'), enter);
   assert.deepEqual(fields(x.payload).map((f) => f[0]), ['_ret', '_statbuf']);
+  assert.equal(x.pairWith, enter.id);
   const r = planEvent(fmt('syscalls/sys_enter_rename', 'syscalls'));
   assert.deepEqual(fields(r.payload), [['_oldname', 'string'], ['_newname', 'string']]);
   assert.deepEqual(r.steps.filter((s) => s.op === OP_PATH).map((s) => s.b), [0, 1]);
