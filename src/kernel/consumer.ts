@@ -543,6 +543,7 @@ export class ChannelConsumer {
     this.expirePending(true);
     this.pollStats();
     this.closeFds();
+    closeMemFds();
     for (const r of this.readers) r.stream.close();
   }
 
@@ -1186,20 +1187,58 @@ function strlen(b: Uint8Array, s: number, n: number): number {
   return i < 0 ? n : i;
 }
 
+/** open /proc/TID/mem files (opening one costs far more than reading it), most recent last */
+const memFds = new Map<number, number>();
+const MEM_FDS = 64;
+
+function memFd(tid: number): number {
+  let fd = memFds.get(tid);
+  if (fd !== undefined) {
+    memFds.delete(tid);
+    memFds.set(tid, fd);
+    return fd;
+  }
+  fd = fs.openSync(`/proc/${tid}/mem`, 'r');
+  memFds.set(tid, fd);
+  if (memFds.size > MEM_FDS) {
+    const [old, ofd] = memFds.entries().next().value as [number, number];
+    memFds.delete(old);
+    fs.closeSync(ofd);
+  }
+  return fd;
+}
+
+function dropMemFd(tid: number): void {
+  const fd = memFds.get(tid);
+  if (fd === undefined) return;
+  memFds.delete(tid);
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* closed */
+  }
+}
+
+const memBuf = Buffer.alloc(4096);
+
 /** a NUL-terminated string in a thread's memory (best effort) */
 export function readUserString(tid: number, ptr: number): Uint8Array | undefined {
   if (!ptr || tid <= 0) return undefined;
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(`/proc/${tid}/mem`, 'r');
-    const b = Buffer.alloc(4096);
-    const n = fs.readSync(fd, b, 0, 4096, ptr);
-    const k = b.subarray(0, n).indexOf(0);
-    if (k < 0) return undefined;
-    return b.subarray(0, k);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+  // a cached file may belong to the program before an exec, or to a dead thread whose id came back: then once more, afresh
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const n = fs.readSync(memFd(tid), memBuf, 0, 4096, ptr);
+      const k = memBuf.subarray(0, n).indexOf(0);
+      if (k >= 0) return Uint8Array.prototype.slice.call(memBuf, 0, k);
+    } catch {
+      /* below */
+    }
+    dropMemFd(tid);
   }
+  return undefined;
+}
+
+/** closes the cached /proc/TID/mem files */
+export function closeMemFds(): void {
+  for (const tid of [...memFds.keys()]) dropMemFd(tid);
 }

@@ -92,7 +92,9 @@ export interface PathProbe {
  * (0 = first argument). The consumer matches a fetched string to a system
  * call's argument by thread and pointer value, so a wrapper may feed another
  * system call (glibc's stat() makes newfstatat) and several probed wrappers
- * may see one call.
+ * may see one call. Not \`syscall()\`: V8 and libuv call it millions of
+ * times a second for futexes; what goes through it (libuv's statx) takes the
+ * /proc/TID/mem fallback.
  */
 const PATH_FUNCS = `
 open open64 __open __open64 __open_nocancel __open64_nocancel creat creat64 stat stat64 __stat __stat64 lstat lstat64 __lstat
