@@ -276,6 +276,7 @@ export class ChannelConsumer {
     p.outOffsets.forEach((o, i) => dv.setUint8(e + 17 + i, o));
     dv.setUint8(e + 20, p.holeAt);
     dv.setUint8(e + 21, p.holeLen);
+    if (p.outOffsets.length || p.holeLen || p.pairWith >= 0) dv.setUint8(e + 23, 1);
     if (p.pairWith >= 0) {
       dv.setUint8(e + 22, p.pairSizes.length);
       dv.setUint16(e + 24, p.pairWith, true);
@@ -1130,8 +1131,9 @@ export class ChannelConsumer {
       r.stream.hold();
       return;
     }
-    // execve: once the exec is done, the thread's memory is the new program's: no /proc fallback
-    const mem = !EXEC_CALLS.has(plan.ftraceName);
+    // No /proc/TID/mem for execve (once done, the memory is the new program's) nor for opens (their
+    // fallback is /proc/TID/fd/RET; a buffer read later may hold another path by then)
+    const mem = !EXEC_CALLS.has(plan.ftraceName) && !plan.openEntry;
     const paths = ptrs.map((p) => this.pathFor(tid, p, list, mem) ?? (this.pathsUnknown++, UNKNOWN_PATH));
     if (!plan.userFilter || this.accept(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, paths)) this.writeSteps(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, paths, undefined);
   }
@@ -1152,8 +1154,8 @@ export class ChannelConsumer {
         /* gone already */
       }
     }
-    path ??= this.pathFor(tid, p.ptr, undefined, true);
-    this.resolve(p, path!);
+    path ??= p.ptr === 0 ? NULL_PATH : UNKNOWN_PATH;
+    this.resolve(p, path);
     void r;
   }
 
@@ -1172,7 +1174,7 @@ export class ChannelConsumer {
     for (const [tid, p] of this.pendingOpens) {
       if (!all && this.passNo - p.pass < 3 && p.reader.stream.heldCount < 100_000) continue;
       this.pendingOpens.delete(tid);
-      this.resolve(p, this.pathFor(tid, p.ptr, undefined, true)!);
+      this.resolve(p, p.ptr === 0 ? NULL_PATH : UNKNOWN_PATH);
     }
   }
 }

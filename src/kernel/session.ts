@@ -166,6 +166,8 @@ interface Channel {
   sc?: StreamClass;
   statedump: boolean;
   probes: boolean;
+  /** the uprobes being disabled in the background after stop (the kernel takes ~50 ms per probe) */
+  probesOff?: Promise<void>;
   readTimer?: NodeJS.Timeout;
   switchTimer?: NodeJS.Timeout;
   lastPass: number;
@@ -247,9 +249,14 @@ export class KernelSessionImpl implements KernelSession {
     if (!this.channels.size) throw new Error(`session ${this.opts.sessionName} has no kernel channel`);
     installExitHook();
     liveSessions.add(this);
+    await this.probesDisabled();
     try {
       if (this.state === 'new') this.setup();
-      else for (const ch of this.channels.values()) this.applyRules(ch); // rules changed while stopped
+      else {
+        for (const ch of this.channels.values()) this.applyRules(ch); // rules changed while stopped
+        // the uprobes stopped with the session
+        for (const ch of this.channels.values()) if (ch.probes && this.uprobes) ch.instance!.tryWrite(`events/${this.uprobes.group}/enable`, '1');
+      }
       const t0 = hrtimeParts();
       for (const ch of this.channels.values()) {
         ch.consumer!.setFloor(t0.hi, t0.lo);
@@ -561,7 +568,22 @@ export class KernelSessionImpl implements KernelSession {
       ch.consumer!.drain();
       ch.consumer!.sync();
     }
+    // A uprobe enabled anywhere costs every process that calls its function a trap; disabling
+    // one takes the kernel ~50 ms: done in the background, awaited by start() and destroy().
+    for (const ch of this.channels.values()) {
+      if (!ch.probes || !this.uprobes || !ch.instance) continue;
+      ch.probesOff = fs.promises.writeFile(ch.instance.file(`events/${this.uprobes.group}/enable`), '0').then(() => undefined, () => undefined);
+    }
     return this.stats();
+  }
+
+  /** waits for the background disabling of uprobes (see stop()) */
+  private async probesDisabled(): Promise<void> {
+    for (const ch of this.channels.values()) {
+      if (!ch.probesOff) continue;
+      await ch.probesOff;
+      ch.probesOff = undefined;
+    }
   }
 
   stats(): KernelChannelStats[] {
@@ -590,6 +612,8 @@ export class KernelSessionImpl implements KernelSession {
   async destroy(): Promise<void> {
     if (this.state === 'destroyed') return;
     if (this.state === 'started') await this.stop();
+    await this.probesDisabled();
+    if ((this.state as string) === 'destroyed') return; // destroyed meanwhile
     this.teardown();
   }
 

@@ -18,7 +18,8 @@
 //            values to save @17..19, u8 holeAt @20, u8 holeLen @21 (payload
 //            bytes [holeAt, holeAt + holeLen) of the copy are cut out);
 //            a syscall exit: u8 npair @22, u16 entry id @24, u8 value sizes @26..28
-//            (the saved values follow the copied payload, byte-packed)
+//            (the saved values follow the copied payload, byte-packed);
+//            u8 special @23: nonzero when any of these applies (one test for the others)
 //   PAGE    the sub-buffer read from trace_pipe_raw
 //   OUT     records written (8-byte aligned, position independent)
 
@@ -208,6 +209,7 @@ function walkBody(): Code {
   const h = c.local(I32), key = c.local(I32), tid1 = c.local(I32), val = c.local(I32);
   const scan = c.local(I32), listN = c.local(I32), listMax = c.local(I32), list = c.local(I32);
   const pairTab = c.local(I32), pairMask = c.local(I32), slot = c.local(I32), np = c.local(I32), j = c.local(I32), sz = c.local(I32);
+  const special = c.local(I32);
 
   const ld32 = (slot: number, into: number): void => void c.i32(0).mem(I32_LOAD, 2, slot).set(into);
   const ld64 = (slot: number, into: number): void => void c.i32(0).mem(I64_LOAD, 3, slot).set(into);
@@ -321,6 +323,8 @@ function walkBody(): Code {
   }
   c.end();
   // a syscall exit that appends its entry's values: the thread's pair slot, else JavaScript's
+  c.i32(0).set(np);
+  c.get(ent).mem(I32_LOAD8_U, 0, 23).tee(special).if();
   c.get(ent).mem(I32_LOAD8_U, 0, 22).tee(np).if();
   {
     c.get(off).mem(I32_LOAD, 2, 4).i32(1).op(I32_ADD).tee(tid1).i32(-1640531535).op(I32_MUL).i32(20).op(I32_SHR_U).get(pairMask).op(I32_AND);
@@ -329,10 +333,11 @@ function walkBody(): Code {
     {
       c.i32(0).get(off).mem(I32_STORE, 2, S_REC_OFF);
       c.i32(0).get(len).mem(I32_STORE, 2, S_REC_LEN);
-      c.i32(W_RECORD).set(status).br(4); // if, if(np), $body, $next → $done
+      c.i32(W_RECORD).set(status).br(5); // if, if(np), if(special), $body, $next → $done
     }
     c.end();
   }
+  c.end();
   c.end();
   // contexts: from the cache, by thread (a miss: JavaScript's)
   c.get(ctxBytes).if();
@@ -395,6 +400,7 @@ function walkBody(): Code {
   }
   c.end().end();
   c.get(ent).mem(I32_LOAD16_U, 1, 4).set(db);
+  c.get(special).if();
   // a cut-out argument (an output argument LTTng keeps for the exit): the rest moves down
   c.get(ent).mem(I32_LOAD8_U, 0, 21).tee(sz).if();
   {
@@ -430,9 +436,11 @@ function walkBody(): Code {
     c.get(d).get(o).get(hdr).op(I32_ADD).op(I32_SUB).set(db);
   }
   c.end();
+  c.end(); // special
   // the padding word after an odd number of words: zero
   c.get(db).i32(3).op(I32_ADD).i32(2).op(I32_SHR_U).tee(k).i32(1).op(I32_AND).if().get(o).get(hdr).op(I32_ADD).get(k).i32(2).op(I32_SHL, I32_ADD).i32(0).mem(I32_STORE, 2).end();
   // an entry whose exit records some of its values: save them in the thread's pair slot
+  c.get(special).if();
   c.get(ent).mem(I32_LOAD8_U, 0, 16).tee(sz).if();
   {
     c.get(off).mem(I32_LOAD, 2, 4).i32(1).op(I32_ADD).tee(tid1).i32(-1640531535).op(I32_MUL).i32(20).op(I32_SHR_U).get(pairMask).op(I32_AND);
@@ -446,6 +454,7 @@ function walkBody(): Code {
     }
   }
   c.end();
+  c.end(); // special
   // priorities: LTTng's prio - 100
   c.get(ent).mem(I32_LOAD8_U, 0, 8).set(nfix);
   for (let i = 0; i < 3; i++) {
