@@ -9,6 +9,7 @@ import type { FieldType, StructType } from '../../src/ctf/model.js';
 import { parseEventFormat } from '../../src/kernel/format.js';
 import { OP_DATALOC_STR, OP_PATH, PLAN_RAW, PLAN_STEPS, contextStruct, headerBytes, lttngEventName, planEvent } from '../../src/kernel/mapping.js';
 import { globToRegExp, selectEvents } from '../../src/kernel/rules.js';
+import { syscallLayout } from '../../src/kernel/syscalls.js';
 import { ftraceSubbufKb, creationDatetime } from '../../src/kernel/session.js';
 import { structSpec } from '../../src/ctf/tsdl-writer.js';
 
@@ -214,4 +215,17 @@ test('ftrace sub-buffer: LTTng size when allowed, at most 64 KiB and 1/32 of the
 
 test('trace_creation_datetime in LTTng form', () => {
   assert.match(creationDatetime(new Date(2025, 0, 2, 3, 4, 5)), /^20250102T030405[+-]\d{4}$/);
+});
+
+test('syscall layouts: arguments the kernel renamed since LTTng\'s table by position; calls newer than the table keep ftrace\'s arguments, paths as strings', () => {
+  const clone = syscallLayout('clone', fmt('syscalls/sys_enter_clone', 'syscalls'));
+  assert.deepEqual(clone.entry.map((a) => `${a.name}<${a.field.name}${a.hex ? ' hex' : ''}`), [
+    'flags<clone_flags hex', 'newsp<newsp hex', 'parent_tid<parent_tidptr hex', 'child_tid<child_tidptr hex',
+  ]);
+  const statx = syscallLayout('statx', fmt('syscalls/sys_enter_statx', 'syscalls'));
+  assert.equal(statx.known, false);
+  assert.deepEqual(statx.entry.map((a) => `${a.name}${a.str ? '$' : ''}`), ['dfd', 'filename$', 'flags', 'mask', 'buffer']);
+  assert.deepEqual(statx.exit, []);
+  const futex = syscallLayout('futex', fmt('syscalls/sys_enter_futex', 'syscalls'));
+  assert.deepEqual(futex.exit.map((a) => a.name), ['uaddr', 'uaddr2']);
 });

@@ -337,6 +337,28 @@ test('path arguments as strings, output arguments in the exit events, in LTTng\'
   }
 });
 
+test('prio and nice contexts follow the thread\'s priority as the scheduler events show it, not /proc at read time', { skip, timeout: 60_000 }, async () => {
+  await withSession('kprio', async (s) => {
+    const dir = (s as unknown as { dir: string }).dir;
+    s.addChannel(channel({ readTimerUs: 50_000 }));
+    s.setEventRules('channel0', [{ kind: 'syscall', pattern: 'getppid', enabled: true }]);
+    s.setContexts('channel0', ['tid', 'prio', 'nice']);
+    await s.start();
+    // getppid at nice 0, then nice(7), a sleep (a sched_switch), getppid again; alive until after the reads
+    const child = spawn('/usr/bin/python3', ['-c', 'import os, time\ntime.sleep(0.05)\nos.getppid()\nos.nice(7)\ntime.sleep(0.05)\nos.getppid()\ntime.sleep(0.5)']);
+    await new Promise((res) => child.on('close', res));
+    await s.stop();
+    await s.destroy();
+    const bt2 = spawnSync('babeltrace2', [dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.equal(bt2.status, 0, bt2.stderr);
+    // (no payload: the contexts are the last braces)
+    const re = new RegExp(`syscall_entry_getppid: \\{ cpu_id = \\d+ \\}, \\{ tid = ${child.pid}, prio = (-?\\d+), nice = (-?\\d+) \\}$`);
+    const mine = bt2.stdout.split('\n').map((l) => re.exec(l)).filter((m) => m !== null);
+    assert.deepEqual(mine.map((m) => [m[1], m[2]]), [['20', '0'], ['27', '7']], bt2.stdout.split('\n').filter((l) => l.includes(`tid = ${child.pid}`)).join('\n'));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 /** an output buffer like the view's (flushes past `limit`), kept in memory */
 class MemSink implements ByteSink {
   buf = Buffer.alloc(16384);
