@@ -1145,8 +1145,10 @@ export class ChannelConsumer {
     if (!p) return;
     this.pendingOpens.delete(tid);
     const ret = plan.retOffset !== undefined ? dv.getInt32(off + plan.retOffset, true) : -1;
-    let path: Uint8Array | undefined;
-    if (ret >= 0) {
+    // the uprobe's record may have come since, from another CPU's pages (the thread moved in between)
+    let path = this.pathFor(tid, p.ptr, this.uprobePaths.get(tid), false);
+    if (path) this.uprobePaths.delete(tid);
+    else if (ret >= 0) {
       try {
         path = Buffer.from(fs.readlinkSync(`/proc/${tid}/fd/${ret}`), 'utf8');
         if (!path.length) path = undefined;
