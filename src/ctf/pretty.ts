@@ -119,7 +119,12 @@ export class PrettyPrinter {
       ob.o += ob.buf.utf8Write(line, ob.o);
       return;
     }
-    if (ob.o > ob.limit) ob.flush();
+    const ce = c.ceIndex!;
+    const pre = (ce.prefixBytes ??= Buffer.from(this.prefix(c.trace, ce.ec, true), 'utf8'));
+    // The start of the line (time, prefix, packet context, ", ") must end below
+    // the limit: the payload printer flushes past it, and an event with nothing
+    // more to print takes the ", " back, which it cannot do once flushed.
+    if (ob.o + 128 + pre.length + c.packetBytes.length > ob.limit) ob.flush();
     let b = ob.buf;
     let o = ob.o;
     const lineStart = o;
@@ -163,8 +168,6 @@ export class PrettyPrinter {
       }
       this.lastRel = rel;
     }
-    const ce = c.ceIndex!;
-    const pre = (ce.prefixBytes ??= Buffer.from(this.prefix(c.trace, ce.ec, true), 'utf8'));
     if (o + pre.length > b.length - 8192) {
       ob.o = o;
       ob.need(pre.length + 8192);

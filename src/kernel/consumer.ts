@@ -12,6 +12,7 @@ import { PageCursor, PageError } from './page.js';
 import { KernelStream } from './ctf-out.js';
 import type { TracefileLimit } from './ctf-out.js';
 import type { EventPlan } from './mapping.js';
+import { OP_OUT } from './mapping.js';
 import {
   HOSTNAME_LEN, MAX_RT_PRIO, OP_COPY, OP_DATALOC_SEQ, OP_DATALOC_STR, OP_DATALOC_TEXT, OP_FLEX_SEQ, OP_FLEX_STR, OP_PATH, OP_PIDNS,
   OP_PRIO, OP_RELLOC_SEQ, OP_RELLOC_STR, OP_TEXT16, OP_TGID, OP_VTIDS, PLAN_RAW, contextBytes, headerBytes,
@@ -26,7 +27,7 @@ import {
   KIND_COPY, KIND_JS, KIND_NONE, PLANS, PLAN_BYTES, S_BEGIN, S_BEGINTS, S_DECL, S_END, S_EXTEND, S_FAST, S_LAST, S_LIMIT, S_MAXTL,
   S_N, S_O, S_PADDING, S_PAGETS, S_POS, S_REC_LEN, S_REC_OFF, S_STAMP, S_TS, W_BAD_LENGTH, W_BAD_TYPE, W_END, W_FUTURE, W_PAST_END,
   W_TRUNCATED, createWalker, S_CTXBYTES, S_HDR, S_CTXTAB, S_CTXMASK, S_CTXSTRIDE, S_CTXVALS, S_CPUKEY, W_CTX_MISS,
-  S_SCAN, S_LIST, S_LISTN, S_LISTMAX, W_LIST_FULL,
+  S_SCAN, S_LIST, S_LISTN, S_LISTMAX, W_LIST_FULL, S_PAIRTAB, S_PAIRMASK, PAIR_BYTES, PAIR_VALUES,
 } from './wasm-walk.js';
 
 /** where the page lives in the wasm memory (after STATE and PLANS) */
@@ -34,6 +35,8 @@ const PAGE_BASE = PLANS + 65536 * PLAN_BYTES;
 /** threads whose contexts the wasm loop keeps (a power of two) */
 const CTX_ENTRIES = 4096;
 const BYTES_LINE = Buffer.from('\nbytes:');
+/** slots of the pair table (a power of two; direct-mapped by thread) */
+const PAIR_SLOTS = 4096;
 /** records listed per scan call */
 const LIST_MAX = 1024;
 const WALK_ERRORS: Record<number, string> = {
@@ -47,16 +50,28 @@ const EMPTY = new Uint8Array(0);
 /** path strings ttng could not obtain (never empty: babeltrace2 2.0.4 prints a stale value for empty strings) */
 const UNKNOWN_PATH = Buffer.from('(unknown)');
 const NULL_PATH = Buffer.from('(null)');
+/** an empty path (fstat's AT_EMPTY_PATH ""): LTTng records "", which babeltrace2 2.0.4 prints as the previous string */
+const EMPTY_PATH = Buffer.from('(empty)');
+const NO_PATHS: Uint8Array[] = [];
 
 const C_PID = 0, C_TID = 1, C_PPID = 2, C_PROCNAME = 3, C_PRIO = 4, C_NICE = 5, C_VPID = 6, C_VTID = 7, C_VPPID = 8, C_HOSTNAME = 9;
 const CTX_CODE: Record<KernelContextType, number> = {
   pid: C_PID, tid: C_TID, ppid: C_PPID, procname: C_PROCNAME, prio: C_PRIO, nice: C_NICE, vpid: C_VPID, vtid: C_VTID, vppid: C_VPPID, hostname: C_HOSTNAME,
 };
 
-/** a uprobe of ours: where its path string and pointer are in the record */
+/** a uprobe of ours: where its strings (path0, path1…) and their pointers (ptr0…) are in the record */
 export interface PathProbeLayout {
-  path: FtraceField;
-  ptr: FtraceField;
+  strs: { path: FtraceField; ptr: FtraceField }[];
+}
+
+/** an exit written before its entry was read (another CPU's later pages): patched when the entry comes */
+interface PendingExit {
+  stream: KernelStream;
+  packet: number;
+  pos: number;
+  sizes: number[];
+  ts: number;
+  entryId: number;
 }
 
 export interface ConsumerOptions {
@@ -139,6 +154,8 @@ export class ChannelConsumer {
   private ctxCount = 0;
   /** where the scan mode lists the thread tracker's records */
   private readonly listBase: number;
+  /** the pair table (see wasm-walk.ts S_PAIRTAB): output arguments of each thread's last syscall entry */
+  private readonly pairBase: number;
   /** the page being decoded: one of the page slots of the wasm memory */
   private pageBase = PAGE_BASE;
   private pageU8: Uint8Array;
@@ -152,8 +169,16 @@ export class ChannelConsumer {
   private readonly ctxCodes: Int32Array;
   private readonly hostname: Uint8Array;
   private readonly halfPage: number;
-  /** tid → path fetched by a uprobe just before the system call */
-  private readonly uprobePaths = new Map<number, { ptr: number; path: Uint8Array }>();
+  /** tid → paths fetched by uprobes just before the system call (newest first) */
+  private readonly uprobePaths = new Map<number, { ptr: number; path: Uint8Array }[]>();
+  private readonly pendingExits = new Map<number, PendingExit>();
+  /** where writeSteps() wrote the first output argument (-1: none) */
+  private outPos = -1;
+  /** exits whose output arguments could not be paired with an entry (written as 0) */
+  unpairedExits = 0;
+  /** string arguments no uprobe saw, read from /proc/TID/mem instead, and those that could not be read */
+  pathsFromMem = 0;
+  pathsUnknown = 0;
   private readonly pendingOpens = new Map<number, PendingOpen>();
   private passNo = 0;
   /** latest plausible record time (ns) for the page being decoded */
@@ -177,7 +202,9 @@ export class ChannelConsumer {
     this.ctxStride = ((this.ctxBytes + 7) & ~7) + 8;
     this.ctxVals = this.ctxTab + CTX_ENTRIES * 4;
     this.listBase = (this.ctxVals + (this.ctxBytes ? CTX_ENTRIES * this.ctxStride : 0) + 7) & ~7;
-    this.walker = createWalker(this.listBase + LIST_MAX * 16 + 64);
+    // then the syscall entry → exit pairs
+    this.pairBase = (this.listBase + LIST_MAX * 16 + 64 + 7) & ~7;
+    this.walker = createWalker(this.pairBase + PAIR_SLOTS * PAIR_BYTES + 64);
     const buf = this.walker.mem.buffer;
     this.wasmU8 = new Uint8Array(buf);
     this.wasmDv = new DataView(buf);
@@ -187,6 +214,8 @@ export class ChannelConsumer {
     this.wasmDv.setUint32(S_CTXMASK, CTX_ENTRIES - 1, true);
     this.wasmDv.setUint32(S_CTXSTRIDE, this.ctxStride, true);
     this.wasmDv.setUint32(S_CTXVALS, this.ctxVals, true);
+    this.wasmDv.setUint32(S_PAIRTAB, this.pairBase, true);
+    this.wasmDv.setUint32(S_PAIRMASK, PAIR_SLOTS - 1, true);
     this.wasmDv.setUint32(S_MAXTL, opts.headerEvent.dataMaxTypeLen, true);
     this.wasmDv.setUint32(S_PADDING, opts.headerEvent.padding, true);
     this.wasmDv.setUint32(S_EXTEND, opts.headerEvent.timeExtend, true);
@@ -310,9 +339,20 @@ export class ChannelConsumer {
       dv.setUint8(e, this.probes.has(id) ? KIND_JS : KIND_NONE);
       return;
     }
-    const copy = p.fast && p.prioFixups.length <= 3 && p.skip < 256 && p.minLen < 65536 && p.declBytes < 65536;
+    const copy = p.fast && p.prioFixups.length <= 3 && p.skip < 256 && p.minLen < 65536 && p.declBytes < 65536 && p.outOffsets.length <= PAIR_VALUES &&
+      p.outOffsets.every((o) => o < 256) && p.pairSizes.length <= PAIR_VALUES;
     dv.setUint8(e, copy ? KIND_COPY : KIND_JS);
     if (!copy) return;
+    dv.setUint8(e + 16, p.outOffsets.length);
+    p.outOffsets.forEach((o, i) => dv.setUint8(e + 17 + i, o));
+    dv.setUint8(e + 20, p.holeAt);
+    dv.setUint8(e + 21, p.holeLen);
+    if (p.outOffsets.length || p.holeLen || p.pairWith >= 0) dv.setUint8(e + 23, 1);
+    if (p.pairWith >= 0) {
+      dv.setUint8(e + 22, p.pairSizes.length);
+      dv.setUint16(e + 24, p.pairWith, true);
+      p.pairSizes.forEach((n, i) => dv.setUint8(e + 26 + i, n));
+    }
     dv.setUint8(e + 1, p.skip);
     dv.setUint16(e + 2, p.words, true);
     dv.setUint16(e + 4, p.declBytes, true);
@@ -569,10 +609,14 @@ export class ChannelConsumer {
   }
 
   close(): void {
-    if (this.dbg) process.stderr.write(`slow records: ${JSON.stringify([...this.dbgCounts].sort((a, b) => b[1] - a[1]).slice(0, 12))}\n`);
+    if (this.dbg) {
+      process.stderr.write(`slow records: ${JSON.stringify([...this.dbgCounts].sort((a, b) => b[1] - a[1]).slice(0, 12))}\n`);
+      process.stderr.write(`paths from /proc/TID/mem: ${this.pathsFromMem}, unknown: ${this.pathsUnknown}; exits not paired with their entry: ${this.unpairedExits}\n`);
+    }
     this.expirePending(true);
     this.pollStats();
     this.closeFds();
+    closeMemFds();
     for (const r of this.readers) r.stream.close();
   }
 
@@ -642,6 +686,7 @@ export class ChannelConsumer {
       this.limit = Math.max(now + 60e9, r.stream.lastHi * TWO32 + r.stream.lastLo + 600e9);
       if (c.pageTsHi * TWO32 + c.pageTsLo > this.limit) throw new PageError(`page timestamp ${c.pageTsHi * TWO32 + c.pageTsLo} is in the future`);
       this.walk(r, this.opts.headerPage.dataOffset, this.opts.headerPage.dataOffset + c.size, c.pageTsHi, c.pageTsLo);
+      if (this.pendingExits.size) this.resolvePendingExits();
     } catch (e) {
       if (!(e instanceof PageError)) throw e;
       this.noteError(e);
@@ -750,23 +795,106 @@ export class ChannelConsumer {
 
   /** one record the fast path does not take */
   private handle(r: CpuReader, plan: EventPlan, hi: number, lo: number, off: number, len: number, dv: DataView): void {
-    if (plan.pathPointer !== undefined) {
-      this.onOpenEntry(r, plan, hi, lo, off, len);
+    if (plan.outOffsets.length) this.saveOuts(plan, hi, lo, off, len);
+    if (plan.pathPointers.length) {
+      this.onPathEntry(r, plan, hi, lo, off, len);
       return;
     }
     if (plan.pathExit) this.onOpenExit(r, plan, off);
     if (plan.userFilter && !this.accept(r, plan, hi, lo, this.pageU8, dv, off, len, undefined)) return;
-    if (plan.kind === PLAN_RAW) this.writeRaw(r, plan, hi, lo, off, len);
-    else this.writeSteps(r, plan, hi, lo, this.pageU8, dv, off, len, EMPTY);
+    if (plan.pairWith >= 0) this.writeExit(r, plan, hi, lo, off, len);
+    else if (plan.kind === PLAN_RAW) this.writeRaw(r, plan, hi, lo, off, len, undefined);
+    else this.writeSteps(r, plan, hi, lo, this.pageU8, dv, off, len, NO_PATHS, undefined);
+  }
+
+  /* ------------------- output arguments: entry → exit, per thread ------------------- */
+
+  /** the pair slot of thread `tid` (same hash as the wasm loop) */
+  private pairSlot(tid: number): number {
+    return this.pairBase + ((Math.imul((tid + 1) >>> 0, -1640531535) >>> 20) & (PAIR_SLOTS - 1)) * PAIR_BYTES;
+  }
+
+  /** an entry read by JavaScript: its output arguments into the thread's pair slot, as the wasm loop does */
+  private saveOuts(plan: EventPlan, hi: number, lo: number, off: number, len: number): void {
+    const dv = this.pageDv;
+    const mem = this.wasmDv;
+    const tid = dv.getInt32(off + 4, true);
+    const slot = this.pairSlot(tid);
+    mem.setUint32(slot, (tid + 1) >>> 0, true);
+    mem.setUint16(slot + 4, plan.id, true);
+    mem.setUint32(slot + 8, lo, true);
+    mem.setUint32(slot + 12, hi, true);
+    plan.outOffsets.forEach((o, i) => {
+      if (i >= PAIR_VALUES) return;
+      const ok = o + 8 <= len;
+      mem.setUint32(slot + 16 + 8 * i, ok ? dv.getUint32(off + o, true) : 0, true);
+      mem.setUint32(slot + 20 + 8 * i, ok ? dv.getUint32(off + o + 4, true) : 0, true);
+    });
+  }
+
+  /** the thread's saved entry values for an exit of `plan` at time `ts` (the slot is then free), else undefined */
+  private takeOuts(plan: EventPlan, tid: number, ts: number): number[] | undefined {
+    const mem = this.wasmDv;
+    const slot = this.pairSlot(tid);
+    if (mem.getUint32(slot, true) !== ((tid + 1) >>> 0) || mem.getUint16(slot + 4, true) !== plan.pairWith) return undefined;
+    if (mem.getUint32(slot + 12, true) * TWO32 + mem.getUint32(slot + 8, true) > ts) return undefined;
+    mem.setUint32(slot, 0, true);
+    const vals: number[] = [];
+    for (let i = 0; i < PAIR_VALUES; i++) vals.push(mem.getUint32(slot + 16 + 8 * i, true), mem.getUint32(slot + 20 + 8 * i, true));
+    return vals;
+  }
+
+  /** exits written before their entry was read (another CPU's pages came later): patched now if it has come */
+  private resolvePendingExits(): void {
+    if (!this.pendingExits.size) return;
+    for (const [tid, pe] of this.pendingExits) {
+      const mem = this.wasmDv;
+      const slot = this.pairSlot(tid);
+      if (mem.getUint32(slot, true) !== ((tid + 1) >>> 0) || mem.getUint16(slot + 4, true) !== pe.entryId) continue;
+      if (mem.getUint32(slot + 12, true) * TWO32 + mem.getUint32(slot + 8, true) > pe.ts) continue;
+      this.pendingExits.delete(tid);
+      mem.setUint32(slot, 0, true);
+      if (pe.stream.packets !== pe.packet) continue;
+      let p = pe.pos;
+      pe.sizes.forEach((n, i) => {
+        for (let b = 0; b < n; b++) pe.stream.pktU8[p + b] = this.wasmU8[slot + 16 + 8 * i + b]!;
+        p += n;
+      });
+      this.unpairedExits--;
+    }
+  }
+
+  /** a syscall exit with output arguments: `ret`, then the values its entry recorded */
+  private writeExit(r: CpuReader, plan: EventPlan, hi: number, lo: number, off: number, len: number): void {
+    const tid = this.pageDv.getInt32(off + 4, true);
+    const ts = hi * TWO32 + lo;
+    const vals = this.takeOuts(plan, tid, ts);
+    if (plan.kind === PLAN_RAW) this.writeRaw(r, plan, hi, lo, off, len, vals);
+    else this.writeSteps(r, plan, hi, lo, this.pageU8, this.pageDv, off, len, NO_PATHS, vals);
+    if (vals || this.outPos < 0) return;
+    this.unpairedExits++;
+    if (!r.stream.holding) {
+      if (this.pendingExits.size > 10_000) this.pendingExits.clear();
+      const sizes = plan.kind === PLAN_RAW ? plan.pairSizes : plan.steps.filter((st) => st.op === OP_OUT).map((st) => st.b);
+      this.pendingExits.set(tid, { stream: r.stream, packet: r.stream.packets, pos: this.outPos, sizes, ts, entryId: plan.pairWith });
+    }
   }
 
   /** the plan's filters (evaluated here, not by ftrace) accept the record */
-  private accept(r: CpuReader, plan: EventPlan, hi: number, lo: number, src: Uint8Array, dv: DataView, off: number, len: number, path: Uint8Array | undefined): boolean {
+  private accept(r: CpuReader, plan: EventPlan, hi: number, lo: number, src: Uint8Array, dv: DataView, off: number, len: number, paths: Uint8Array[] | undefined): boolean {
     const tid = dv.getInt32(off + 4, true);
     const t = this.task(tid, hi, lo);
+    let m: Map<string, string> | undefined;
+    if (paths) {
+      m = new Map();
+      const fields = plan.format!.fields;
+      plan.pathPointers.forEach((o, i) => {
+        const f = fields.find((x) => x.offset === o);
+        if (f && paths[i]) m!.set(f.name, Buffer.from(paths[i]!).toString('utf8'));
+      });
+    }
     return acceptRecord(plan.userFilter!, plan.format!, src, dv, off, len, {
-      tid, cpu: r.cpu, pid: t?.tgid, ppid: t?.ppid, procname: t?.comm,
-      path: path ? Buffer.from(path).toString('utf8') : undefined,
+      tid, cpu: r.cpu, pid: t?.tgid, ppid: t?.ppid, procname: t?.comm, paths: m,
     });
   }
 
@@ -775,12 +903,18 @@ export class ChannelConsumer {
     this.lastPageError = (e as Error).message;
   }
 
-  /** record copied as it is (ftrace layout described by the metadata) */
-  private writeRaw(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, off: number, len: number): void {
+  /**
+   * Record copied as it is (ftrace layout described by the metadata), less
+   * its cut-out slots; a syscall exit then gets its entry's values (`outs`:
+   * u32 halves; zeros when its entry has not been read).
+   */
+  private writeRaw(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, off: number, len: number, outs: number[] | undefined): void {
     const hdr = this.hdr;
     const decl = plan.declBytes;
     const stream = r.stream;
-    const o = stream.reserve(tsHi, tsLo, hdr + decl + 8);
+    let extra = 0;
+    for (const n of plan.pairSizes) extra += n;
+    const o = stream.reserve(tsHi, tsLo, hdr + decl + extra + 8);
     const u32 = stream.u32;
     const src32 = this.pageU32;
     const ow = o >> 2;
@@ -794,17 +928,27 @@ export class ChannelConsumer {
       const e = this.writeContexts(r, stream.dv, u8, o + 10, this.pageDv.getInt32(off + 4, true), tsHi, tsLo);
       for (let i = e; i < o + hdr; i++) u8[i] = 0;
     }
-    if (decl === 0) {
+    this.outPos = -1;
+    if (decl === 0 && extra === 0) {
       stream.commit(o + 10 + this.ctxBytes);
       return;
     }
-    let have = len - plan.skip;
+    let have = len - plan.skip - plan.holeLen;
     if (have > decl) have = decl;
     if (have < 0) have = 0;
-    const words = (have + 3) >> 2;
-    const d = (o + hdr) >> 2;
-    const s = (off + plan.skip) >> 2;
-    for (let i = 0; i < words; i++) u32[d + i] = src32[s + i]!;
+    if (plan.holeLen) {
+      // two pieces around the cut-out slots
+      const u8 = stream.u8;
+      const s = off + plan.skip;
+      const a = Math.min(have, plan.holeAt);
+      u8.set(this.pageU8.subarray(s, s + a), o + hdr);
+      if (have > a) u8.set(this.pageU8.subarray(s + plan.holeAt + plan.holeLen, s + plan.holeLen + have), o + hdr + a);
+    } else {
+      const words = (have + 3) >> 2;
+      const d = (o + hdr) >> 2;
+      const s = (off + plan.skip) >> 2;
+      for (let i = 0; i < words; i++) u32[d + i] = src32[s + i]!;
+    }
     if (have < decl) stream.u8.fill(0, o + hdr + have, o + hdr + decl);
     const fx = plan.prioFixups;
     if (fx.length) {
@@ -814,7 +958,18 @@ export class ChannelConsumer {
         dv.setInt32(p, dv.getInt32(p, true) - MAX_RT_PRIO, true);
       }
     }
-    stream.commit(o + hdr + decl);
+    let p = o + hdr + decl;
+    if (plan.pairSizes.length) {
+      this.outPos = p;
+      const u8 = stream.u8;
+      plan.pairSizes.forEach((n, i) => {
+        const lo = outs ? outs[2 * i]! : 0;
+        const hi = outs ? outs[2 * i + 1]! : 0;
+        for (let b = 0; b < n; b++) u8[p + b] = b < 4 ? (lo >>> (8 * b)) & 0xff : (hi >>> (8 * (b - 4))) & 0xff;
+        p += n;
+      });
+    }
+    stream.commit(p);
   }
 
   /** contexts at `p`; returns the end */
@@ -866,9 +1021,11 @@ export class ChannelConsumer {
   }
 
   /** record rebuilt by its plan's steps (byte-packed payload) */
-  private writeSteps(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, src: Uint8Array, sdv: DataView, off: number, len: number, path: Uint8Array): void {
+  private writeSteps(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, src: Uint8Array, sdv: DataView, off: number, len: number, paths: Uint8Array[], outs: number[] | undefined): void {
     const stream = r.stream;
-    const max = 16 + this.ctxBytes + 2 * len + plan.extraBytes + path.length;
+    let max = 16 + this.ctxBytes + 2 * len + plan.extraBytes;
+    for (const p of paths) max += p.length;
+    this.outPos = -1;
     const o = stream.reserve(tsHi, tsLo, max);
     const u8 = stream.u8;
     const dv = stream.dv;
@@ -948,11 +1105,24 @@ export class ChannelConsumer {
           p += count * st.b;
           break;
         }
-        case OP_PATH:
+        case OP_PATH: {
+          const path = paths[st.b] ?? UNKNOWN_PATH;
           u8.set(path, p);
           p += path.length;
           u8[p++] = 0;
           break;
+        }
+        case OP_OUT: {
+          if (this.outPos < 0) this.outPos = p;
+          const vlo = outs ? outs[2 * st.a]! : 0;
+          const vhi = outs ? outs[2 * st.a + 1]! : 0;
+          if (st.b >= 4) dv.setUint32(p, vlo, true);
+          else if (st.b === 2) dv.setUint16(p, vlo & 0xffff, true);
+          else u8[p] = vlo & 0xff;
+          if (st.b === 8) dv.setUint32(p + 4, vhi, true);
+          p += st.b;
+          break;
+        }
         case OP_TGID: {
           const t = a + 4 <= end ? sdv.getInt32(a, true) : 0;
           const info = this.task(t, tsHi, tsLo);
@@ -982,7 +1152,7 @@ export class ChannelConsumer {
     stream.commit(p);
   }
 
-  /* ------------------------- paths of open-like calls ------------------------- */
+  /* ------------------------- path arguments of system calls ------------------------- */
 
   private onProbe(id: number, off: number, len: number): void {
     const l = this.probes.get(id);
@@ -990,39 +1160,56 @@ export class ChannelConsumer {
     const dv = this.pageDv;
     const tid = dv.getInt32(off + 4, true);
     const end = off + len;
-    if (off + l.ptr.offset + 8 > end || off + l.path.offset + 4 > end) return;
-    const ptr = dv.getUint32(off + l.ptr.offset, true) + dv.getUint32(off + l.ptr.offset + 4, true) * TWO32;
-    const loc = dv.getUint32(off + l.path.offset, true);
-    const s = off + (loc & 0xffff);
-    let n = loc >>> 16;
-    if (s > end) return;
-    if (s + n > end) n = end - s;
-    const k = strlen(this.pageU8, s, n);
-    // an empty fetch (the page was not resident): the exit's /proc fallback does better, and
-    // babeltrace2 2.0.4 prints a stale value for empty strings
-    if (k === 0) return;
-    if (this.uprobePaths.size > 10_000) this.uprobePaths.clear();
-    this.uprobePaths.set(tid, { ptr, path: this.pageU8.slice(s, s + k) });
+    let list = this.uprobePaths.get(tid);
+    for (const sp of l.strs) {
+      if (off + sp.ptr.offset + 8 > end || off + sp.path.offset + 4 > end) continue;
+      const ptr = dv.getUint32(off + sp.ptr.offset, true) + dv.getUint32(off + sp.ptr.offset + 4, true) * TWO32;
+      const loc = dv.getUint32(off + sp.path.offset, true);
+      const s = off + (loc & 0xffff);
+      let n = loc >>> 16;
+      if (s > end) continue;
+      if (s + n > end) n = end - s;
+      const k = strlen(this.pageU8, s, n);
+      // an empty fetch is most often a page that was not resident: the fallbacks do better
+      if (k === 0) continue;
+      if (!list) {
+        if (this.uprobePaths.size > 10_000) this.uprobePaths.clear();
+        this.uprobePaths.set(tid, (list = []));
+      }
+      // newest first; a few per thread (one call may pass through several probed wrappers)
+      list.unshift({ ptr, path: this.pageU8.slice(s, s + k) });
+      if (list.length > 6) list.length = 6;
+    }
   }
 
-  private onOpenEntry(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, off: number, len: number): void {
+  /** the string at `ptr` for thread `tid`: from a uprobe, else (when allowed) /proc/TID/mem */
+  private pathFor(tid: number, ptr: number, list: { ptr: number; path: Uint8Array }[] | undefined, mem: boolean): Uint8Array | undefined {
+    if (ptr === 0) return NULL_PATH;
+    if (list) for (const u of list) if (u.ptr === ptr) return u.path.length ? u.path : EMPTY_PATH;
+    if (!mem) return undefined;
+    const v = readUserString(tid, ptr);
+    if (v) this.pathsFromMem++;
+    else this.pathsUnknown++;
+    return v ? (v.length ? v : EMPTY_PATH) : UNKNOWN_PATH;
+  }
+
+  private onPathEntry(r: CpuReader, plan: EventPlan, tsHi: number, tsLo: number, off: number, len: number): void {
     const dv = this.pageDv;
     const tid = dv.getInt32(off + 4, true);
-    const po = off + plan.pathPointer!;
-    const ptr = po + 8 <= off + len ? dv.getUint32(po, true) + dv.getUint32(po + 4, true) * TWO32 : 0;
-    const u = this.uprobePaths.get(tid);
-    let path: Uint8Array | undefined;
-    if (u && u.ptr === ptr) {
-      this.uprobePaths.delete(tid);
-      path = u.path;
-    } else if (ptr === 0 || r.stream.holding || this.pendingOpens.has(tid)) path = ptr === 0 ? NULL_PATH : readUserString(tid, ptr) ?? UNKNOWN_PATH;
-    if (path) {
-      if (!plan.userFilter || this.accept(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, path)) this.writeSteps(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, path);
+    const list = this.uprobePaths.get(tid);
+    this.uprobePaths.delete(tid);
+    const ptrs = plan.pathPointers.map((o) => (o + 8 <= len ? dv.getUint32(off + o, true) + dv.getUint32(off + o + 4, true) * TWO32 : 0));
+    // an open whose path no uprobe saw: /proc/TID/fd/RET after its exit (this CPU's records wait)
+    if (plan.openEntry && ptrs[0] !== 0 && !list?.some((u) => u.ptr === ptrs[0]) && !r.stream.holding && !this.pendingOpens.has(tid)) {
+      this.pendingOpens.set(tid, { reader: r, plan, tsHi, tsLo, rec: this.pageU8.slice(off, off + len), ptr: ptrs[0]!, pass: this.passNo });
+      r.stream.hold();
       return;
     }
-    // the path comes with the exit: /proc/TID/fd/RET; hold this CPU's records until then
-    this.pendingOpens.set(tid, { reader: r, plan, tsHi, tsLo, rec: this.pageU8.slice(off, off + len), ptr, pass: this.passNo });
-    r.stream.hold();
+    // No /proc/TID/mem for execve (once done, the memory is the new program's) nor for opens (their
+    // fallback is /proc/TID/fd/RET; a buffer read later may hold another path by then)
+    const mem = !EXEC_CALLS.has(plan.ftraceName) && !plan.openEntry;
+    const paths = ptrs.map((p) => this.pathFor(tid, p, list, mem) ?? (this.pathsUnknown++, UNKNOWN_PATH));
+    if (!plan.userFilter || this.accept(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, paths)) this.writeSteps(r, plan, tsHi, tsLo, this.pageU8, dv, off, len, paths, undefined);
   }
 
   private onOpenExit(r: CpuReader, plan: EventPlan, off: number): void {
@@ -1032,15 +1219,18 @@ export class ChannelConsumer {
     if (!p) return;
     this.pendingOpens.delete(tid);
     const ret = plan.retOffset !== undefined ? dv.getInt32(off + plan.retOffset, true) : -1;
-    let path: Uint8Array | undefined;
-    if (ret >= 0) {
+    // the uprobe's record may have come since, from another CPU's pages (the thread moved in between)
+    let path = this.pathFor(tid, p.ptr, this.uprobePaths.get(tid), false);
+    if (path) this.uprobePaths.delete(tid);
+    else if (ret >= 0) {
       try {
         path = Buffer.from(fs.readlinkSync(`/proc/${tid}/fd/${ret}`), 'utf8');
+        if (!path.length) path = undefined;
       } catch {
         /* gone already */
       }
     }
-    path ??= p.ptr === 0 ? NULL_PATH : readUserString(tid, p.ptr) ?? UNKNOWN_PATH;
+    path ??= p.ptr === 0 ? NULL_PATH : UNKNOWN_PATH;
     this.resolve(p, path);
     void r;
   }
@@ -1048,9 +1238,9 @@ export class ChannelConsumer {
   private resolve(p: PendingOpen, path: Uint8Array): void {
     const rec = p.rec;
     const rdv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-    const keep = !p.plan.userFilter || this.accept(p.reader, p.plan, p.tsHi, p.tsLo, rec, rdv, 0, rec.length, path);
+    const keep = !p.plan.userFilter || this.accept(p.reader, p.plan, p.tsHi, p.tsLo, rec, rdv, 0, rec.length, [path]);
     p.reader.stream.release(() => {
-      if (keep) this.writeSteps(p.reader, p.plan, p.tsHi, p.tsLo, rec, rdv, 0, rec.length, path);
+      if (keep) this.writeSteps(p.reader, p.plan, p.tsHi, p.tsLo, rec, rdv, 0, rec.length, [path], undefined);
     });
   }
 
@@ -1060,10 +1250,13 @@ export class ChannelConsumer {
     for (const [tid, p] of this.pendingOpens) {
       if (!all && this.passNo - p.pass < 3 && p.reader.stream.heldCount < 100_000) continue;
       this.pendingOpens.delete(tid);
-      this.resolve(p, p.ptr === 0 ? NULL_PATH : readUserString(tid, p.ptr) ?? UNKNOWN_PATH);
+      this.resolve(p, p.ptr === 0 ? NULL_PATH : UNKNOWN_PATH);
     }
   }
 }
+
+/** system calls after which the thread's memory belongs to another program */
+const EXEC_CALLS = new Set(['sys_enter_execve', 'sys_enter_execveat']);
 
 const EMPTY16 = new Uint8Array(16);
 
@@ -1072,20 +1265,58 @@ function strlen(b: Uint8Array, s: number, n: number): number {
   return i < 0 ? n : i;
 }
 
+/** open /proc/TID/mem files (opening one costs far more than reading it), most recent last */
+const memFds = new Map<number, number>();
+const MEM_FDS = 64;
+
+function memFd(tid: number): number {
+  let fd = memFds.get(tid);
+  if (fd !== undefined) {
+    memFds.delete(tid);
+    memFds.set(tid, fd);
+    return fd;
+  }
+  fd = fs.openSync(`/proc/${tid}/mem`, 'r');
+  memFds.set(tid, fd);
+  if (memFds.size > MEM_FDS) {
+    const [old, ofd] = memFds.entries().next().value as [number, number];
+    memFds.delete(old);
+    fs.closeSync(ofd);
+  }
+  return fd;
+}
+
+function dropMemFd(tid: number): void {
+  const fd = memFds.get(tid);
+  if (fd === undefined) return;
+  memFds.delete(tid);
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* closed */
+  }
+}
+
+const memBuf = Buffer.alloc(4096);
+
 /** a NUL-terminated string in a thread's memory (best effort) */
 export function readUserString(tid: number, ptr: number): Uint8Array | undefined {
   if (!ptr || tid <= 0) return undefined;
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(`/proc/${tid}/mem`, 'r');
-    const b = Buffer.alloc(4096);
-    const n = fs.readSync(fd, b, 0, 4096, ptr);
-    const k = b.subarray(0, n).indexOf(0);
-    if (k <= 0) return undefined; // empty: babeltrace2 2.0.4 would print a stale value
-    return b.subarray(0, k);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+  // a cached file may belong to the program before an exec, or to a dead thread whose id came back: then once more, afresh
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const n = fs.readSync(memFd(tid), memBuf, 0, 4096, ptr);
+      const k = memBuf.subarray(0, n).indexOf(0);
+      if (k >= 0) return Uint8Array.prototype.slice.call(memBuf, 0, k);
+    } catch {
+      /* below */
+    }
+    dropMemFd(tid);
   }
+  return undefined;
+}
+
+/** closes the cached /proc/TID/mem files */
+export function closeMemFds(): void {
+  for (const tid of [...memFds.keys()]) dropMemFd(tid);
 }

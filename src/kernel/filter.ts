@@ -8,7 +8,8 @@
 import type { FilterLookup, FilterNode, FilterValue } from '../sessiond/filter.js';
 import { evaluateFilter, parseFilter } from '../sessiond/filter.js';
 import type { EventFormat, FtraceField } from './format.js';
-import { MAX_RT_PRIO, PATH_ARGS, cType, lttngFieldName } from './mapping.js';
+import { MAX_RT_PRIO, cType, lttngFieldName } from './mapping.js';
+import { syscallLayout } from './syscalls.js';
 
 export type EventFilter =
   /** set `events/S/N/filter` to this */
@@ -110,7 +111,7 @@ function fieldRef(n: Extract<FilterNode, { type: 'field' }>, ev: EventFormat): R
   if (n.root !== 'payload') throw NO;
   const f = ftraceField(ev, name);
   if (!f) throw MISSING;
-  if (ev.system === 'syscalls' && PATH_ARGS[ev.name] === f.name) throw NO; // a user pointer in ftrace, a string in the trace
+  if (stringArgs(ev).has(f.name)) throw NO; // a user pointer in ftrace, a string in the trace
   if (f.arrayLength !== undefined && !isStringField(f)) throw NO;
   const c = ev.system === 'syscalls' && f.size === 8 ? cType(f.type, f.size, f.signed) : undefined;
   return {
@@ -152,6 +153,18 @@ export function eventFilter(filters: (string | undefined)[], ev: EventFormat): E
   }
 }
 
+const stringArgCache = new WeakMap<EventFormat, Set<string>>();
+
+/** ftrace names of the syscall arguments ttng records as strings */
+export function stringArgs(ev: EventFormat): Set<string> {
+  let s = stringArgCache.get(ev);
+  if (!s) {
+    s = new Set(ev.system === 'syscalls' && ev.name.startsWith('sys_enter_') ? syscallLayout(ev.name.slice(10), ev).entry.filter((a) => a.str).map((a) => a.field.name) : []);
+    stringArgCache.set(ev, s);
+  }
+  return s;
+}
+
 /* --------------------------- evaluation on records --------------------------- */
 
 export interface RecordContext {
@@ -160,8 +173,8 @@ export interface RecordContext {
   pid?: number;
   ppid?: number;
   procname?: string;
-  /** the path string of an open-like call, once known */
-  path?: string;
+  /** the strings of a syscall entry's path arguments, by ftrace field name, once known */
+  paths?: Map<string, string>;
 }
 
 function decodeField(ev: EventFormat, f: FtraceField, rec: Uint8Array, dv: DataView, off: number, len: number): FilterValue | undefined {
@@ -209,7 +222,7 @@ export function acceptRecord(nodes: FilterNode[], ev: EventFormat, rec: Uint8Arr
     payload(name: string): FilterValue | undefined {
       const f = ftraceField(ev, name);
       if (!f) return undefined;
-      if (ev.system === 'syscalls' && PATH_ARGS[ev.name] === f.name) return ctx.path;
+      if (stringArgs(ev).has(f.name)) return ctx.paths?.get(f.name);
       return decodeField(ev, f, rec, dv, off, len);
     },
     context(name: string): FilterValue | undefined {

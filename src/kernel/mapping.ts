@@ -15,6 +15,8 @@ import type { KernelContextType } from './api.js';
 import type { EventFormat, FtraceField } from './format.js';
 import type { FilterNode } from '../sessiond/filter.js';
 import { intType, stringType, textArray } from './ctf-out.js';
+import type { SyscallArg } from './syscalls.js';
+import { syscallLayout } from './syscalls.js';
 
 /* ------------------------------- names ------------------------------- */
 
@@ -47,14 +49,8 @@ export function lttngFieldName(system: string, field: string): string {
   return field;
 }
 
-/** system calls whose path argument ttng records as a string */
-export const PATH_ARGS: Record<string, string> = {
-  sys_enter_openat: 'filename',
-  sys_enter_open: 'filename',
-  sys_enter_creat: 'pathname',
-  sys_enter_openat2: 'filename',
-};
-export const PATH_EXITS = new Set(['sys_exit_openat', 'sys_exit_open', 'sys_exit_creat', 'sys_exit_openat2']);
+/** open-like system calls: when no uprobe saw the path, /proc/TID/fd/RET names the file after the exit */
+export const OPEN_CALLS = new Set(['openat', 'open', 'creat', 'openat2']);
 
 /* ------------------------------- C types ------------------------------- */
 
@@ -80,10 +76,14 @@ const CTYPES: Record<string, [number, boolean]> = {
   'dev_t': [32, false], 'fmode_t': [32, false], 'sector_t': [64, false], 'ino_t': [64, false],
 };
 
-/** C type of a syscall argument → what LTTng would record (its C size and sign) */
+/**
+ * C type of a syscall argument → what LTTng would record (its C size and sign).
+ * Pointers are 64-bit unsigned integers, printed in decimal as lttng-modules'
+ * ctf_integer() prints them (its table marks the few it prints in hex).
+ */
 export function cType(type: string, slotSize: number, slotSigned: boolean): CType {
   const t = type.replace(/\b(const|volatile|__user|struct|union|enum)\b/g, (m) => (m === 'struct' || m === 'union' || m === 'enum' ? m : '')).replace(/\s+/g, ' ').trim();
-  if (t.includes('*') || t === 'cap_user_header_t' || t === 'cap_user_data_t') return { bits: 64, signed: false, hex: true };
+  if (t.includes('*') || t === 'cap_user_header_t' || t === 'cap_user_data_t') return { bits: 64, signed: false, hex: false };
   const known = CTYPES[t];
   if (known && known[0] <= slotSize * 8) return { bits: known[0], signed: known[1], hex: false };
   return { bits: slotSize * 8, signed: slotSigned, hex: false };
@@ -113,6 +113,7 @@ export const OP_TGID = 10; // a = src offset of a tid (s32): its process id
 export const OP_PIDNS = 11; // a = src offset of a tid: its pid namespace inode (u32)
 export const OP_VTIDS = 12; // a = src offset of a tid: u8 count + s32 ids (one per pid ns level)
 export const OP_TEXT16 = 13; // a = src offset, b = src bytes: char[16], zero-padded
+export const OP_OUT = 14; // a = index of an output argument saved from the entry, b = bytes (its C size)
 
 export interface Step {
   op: number;
@@ -139,18 +140,29 @@ export interface EventPlan {
   words: number;
   /** RAW and nothing else to do: the consumer's fast path copies it */
   fast: boolean;
-  /** shortest record the fast path accepts (skip + declBytes) */
+  /** shortest record the fast path accepts (skip + declBytes + holeLen) */
   minLen: number;
+  /** RAW: payload bytes [holeAt, holeAt + holeLen) of the copied span are cut out (0: none) */
+  holeAt: number;
+  holeLen: number;
+  /** RAW syscall exit: sizes of the entry's values appended after `ret` (LTTng's output arguments) */
+  pairSizes: number[];
   /* STEPS */
   steps: Step[];
   /** upper bound of the payload bytes given the record length (STEPS) */
   extraBytes: number;
-  /** the entry of an open-like syscall: record offset of the path pointer (else undefined) */
-  pathPointer: number | undefined;
+  /** a syscall entry: record offsets of the pointers of its string arguments (OP_PATH b = index), else empty */
+  pathPointers: number[];
+  /** the entry of an open-like syscall (its path can also come from /proc/TID/fd/RET after the exit) */
+  openEntry: boolean;
   /** the exit of an open-like syscall */
   pathExit: boolean;
-  /** its return value's record offset (else undefined) */
+  /** a syscall exit: its return value's record offset (else undefined) */
   retOffset: number | undefined;
+  /** a syscall entry: record offsets of the arguments its exit records (LTTng's output arguments), else empty */
+  outOffsets: number[];
+  /** a syscall exit with output arguments: the entry's ftrace id (the consumer pairs them per thread), else -1 */
+  pairWith: number;
   /** filters the consumer evaluates (any accepts); undefined: none */
   userFilter: FilterNode[] | undefined;
   /** the event's ftrace format (filters decode fields with it) */
@@ -202,18 +214,61 @@ function withAlign(t: FieldType, bytes: number): FieldType {
   return t;
 }
 
-/** the RAW layout of an event, or undefined when ftrace's layout cannot be described */
-function rawPlan(ev: EventFormat, name: string): EventPlan | undefined {
-  const kept = ev.fields.filter((f) => !dropped(ev, f));
-  if (kept.some((f) => f.dynamic || f.arrayLength === 0)) return undefined;
-  const skip = kept.length ? Math.max(8, kept[0]!.offset - (kept[0]!.offset % 8)) : 8;
+/** one payload field: the ftrace field it comes from, LTTng's name, its CTF type (fixed-size fields) */
+interface Col {
+  f: FtraceField;
+  name: string;
+  type: FieldType | undefined;
+  /** a syscall argument recorded as the user-space string it points to */
+  str: boolean;
+}
+
+/** the payload of a non-syscall event: every ftrace field, LTTng's names */
+function plainCols(ev: EventFormat): Col[] {
+  return ev.fields.filter((f) => !dropped(ev, f)).map((f) => ({
+    f, name: '_' + lttngFieldName(ev.system, f.name), str: false,
+    type: f.dynamic || f.arrayLength === 0 ? undefined : fieldType(ev, f),
+  }));
+}
+
+/** syscall arguments as LTTng records them (C size; hex where lttng-modules prints hex) */
+function syscallCols(args: SyscallArg[]): Col[] {
+  return args.map((a) => {
+    if (a.str) return { f: a.field, name: '_' + a.name, type: undefined, str: true };
+    const c = cType(a.field.type, a.field.size, a.field.signed);
+    return { f: a.field, name: '_' + a.name, str: false, type: intType(c.bits, c.signed, a.hex ? { base: 16 } : {}) };
+  });
+}
+
+function isPrio(ev: EventFormat, f: FtraceField): boolean {
+  return ev.system === 'sched' && PRIO_FIELDS.has(f.name) && f.size === 4 && f.signed && f.arrayLength === undefined;
+}
+
+/**
+ * The RAW layout of an event, or undefined when ftrace's layout cannot be
+ * described. A syscall entry may leave out one run of whole argument slots
+ * (an output argument LTTng records in the exit): the copy cuts it out.
+ */
+function rawPlan(ev: EventFormat, name: string, cols: Col[] = plainCols(ev)): EventPlan | undefined {
+  if (cols.some((c) => c.type === undefined || c.str)) return undefined;
+  const skip = cols.length ? Math.max(8, cols[0]!.f.offset - (cols[0]!.f.offset % 8)) : 8;
   const fields: NamedField[] = [];
   const prioFixups: number[] = [];
   let cur = 0;
-  for (const f of kept) {
-    const r = f.offset - skip;
+  let holeAt = 0;
+  let holeLen = 0;
+  for (const c of cols) {
+    const f = c.f;
+    let r = f.offset - skip - holeLen;
     if (r < cur) return undefined;
-    let t = fieldType(ev, f);
+    let t = c.type!;
+    // a whole 8-byte slot (or more) before this field is not in LTTng's layout: cut it out
+    const at = (cur + 7) & ~7;
+    if (ev.system === 'syscalls' && !holeLen && r - at >= 8 && (r - at) % 8 === 0 && at < 256 && r - at < 256) {
+      holeAt = at;
+      holeLen = r - at;
+      r = at;
+    }
     // a scalar may be aligned beyond its size (a 32-bit int aligned on 64 bits skips
     // the upper half of a syscall argument slot); array elements may not
     const maxA = t.kind === 'int' ? 8 : Math.min(8, elemAlignMax(t));
@@ -227,34 +282,33 @@ function rawPlan(ev: EventFormat, name: string): EventPlan | undefined {
     }
     if (!chosen) return undefined;
     t = withAlign(t, chosen);
-    const out = lttngFieldName(ev.system, f.name);
-    fields.push({ name: '_' + out, type: t });
-    if (ev.system === 'sched' && PRIO_FIELDS.has(f.name) && f.size === 4 && f.signed && f.arrayLength === undefined) prioFixups.push(f.offset);
+    fields.push({ name: c.name, type: t });
+    if (isPrio(ev, f)) prioFixups.push(f.offset);
     cur = r + sizeOf(t);
   }
   return {
     kind: PLAN_RAW, id: ev.id, system: ev.system, ftraceName: ev.name, name,
     payload: fields.length ? { kind: 'struct', align: 64, fields } : undefined,
-    skip, declBytes: cur, prioFixups, words: (cur + 3) >> 2, fast: true, minLen: skip + cur, steps: [], extraBytes: 0,
-    pathPointer: undefined, pathExit: false, retOffset: undefined, userFilter: undefined, format: ev,
+    skip, declBytes: cur, prioFixups, words: (cur + holeLen + 3) >> 2, fast: true, minLen: skip + cur + holeLen, steps: [], extraBytes: 0,
+    holeAt, holeLen, pairSizes: [],
+    pathPointers: [], openEntry: false, pathExit: false, retOffset: undefined, outOffsets: [], pairWith: -1, userFilter: undefined, format: ev,
   };
 }
 
 /** the STEPS layout: every field rebuilt, byte-packed */
-function stepsPlan(ev: EventFormat, name: string): EventPlan {
+function stepsPlan(ev: EventFormat, name: string, cols: Col[] = plainCols(ev)): EventPlan {
   const fields: NamedField[] = [];
   const steps: Step[] = [];
   let extra = 0;
-  const pathArg = ev.system === 'syscalls' ? PATH_ARGS[ev.name] : undefined;
-  let pathPointer: number | undefined;
-  for (const f of ev.fields) {
-    if (dropped(ev, f)) continue;
-    const out = '_' + lttngFieldName(ev.system, f.name);
-    if (pathArg && f.name === pathArg) {
+  const pathPointers: number[] = [];
+  for (const c of cols) {
+    const f = c.f;
+    const out = c.name;
+    if (c.str) {
       fields.push({ name: out, type: stringType() });
-      steps.push({ op: OP_PATH, a: f.offset, b: 0 });
-      pathPointer = f.offset;
-      extra += 4096;
+      steps.push({ op: OP_PATH, a: f.offset, b: pathPointers.length });
+      pathPointers.push(f.offset);
+      extra += 1;
       continue;
     }
     if (f.dynamic) {
@@ -286,17 +340,67 @@ function stepsPlan(ev: EventFormat, name: string): EventPlan {
       }
       continue;
     }
-    const t = fieldType(ev, f);
+    const t = c.type ?? fieldType(ev, f);
     fields.push({ name: out, type: t });
-    if (ev.system === 'sched' && PRIO_FIELDS.has(f.name) && f.size === 4 && f.signed && f.arrayLength === undefined) steps.push({ op: OP_PRIO, a: f.offset, b: 4 });
+    if (isPrio(ev, f)) steps.push({ op: OP_PRIO, a: f.offset, b: 4 });
     else steps.push({ op: OP_COPY, a: f.offset, b: sizeOf(t) });
   }
   return {
     kind: PLAN_STEPS, id: ev.id, system: ev.system, ftraceName: ev.name, name,
     payload: fields.length ? { kind: 'struct', align: 8, fields } : undefined,
-    skip: 8, declBytes: 0, prioFixups: [], words: 0, fast: false, minLen: 0, steps: mergeCopies(steps), extraBytes: extra, pathPointer,
-    pathExit: false, retOffset: undefined, userFilter: undefined, format: ev,
+    skip: 8, declBytes: 0, prioFixups: [], words: 0, fast: false, minLen: 0, steps: mergeCopies(steps), extraBytes: extra, pathPointers,
+    holeAt: 0, holeLen: 0, pairSizes: [],
+    openEntry: false, pathExit: false, retOffset: undefined, outOffsets: [], pairWith: -1, userFilter: undefined, format: ev,
   };
+}
+
+/** `syscall_entry_X`: LTTng's input arguments, paths as strings; notes the output arguments for the exit */
+function syscallEntryPlan(ev: EventFormat, name: string): EventPlan {
+  const call = ev.name.slice('sys_enter_'.length);
+  const layout = syscallLayout(call, ev);
+  const cols = syscallCols(layout.entry);
+  const plan = rawPlan(ev, name, cols) ?? stepsPlan(ev, name, cols);
+  plan.openEntry = OPEN_CALLS.has(call) && plan.pathPointers.length === 1;
+  plan.outOffsets = layout.exit.map((a) => a.field.offset);
+  return plan;
+}
+
+/**
+ * `syscall_exit_X`: `ret`, then LTTng's output arguments, whose values come
+ * from the thread's entry record (`entry`: the sys_enter_X format).
+ */
+function syscallExitPlan(ev: EventFormat, name: string, entry: EventFormat | undefined): EventPlan {
+  const call = ev.name.slice('sys_exit_'.length);
+  const ret = ev.fields.find((f) => f.name === 'ret');
+  const layout = entry ? syscallLayout(call, entry) : undefined;
+  let plan: EventPlan;
+  if (!ret || !layout?.exit.length || !entry) plan = rawPlan(ev, name) ?? stepsPlan(ev, name);
+  else {
+    // `ret` copied, then the entry's values (saved per thread) appended, byte-packed
+    const outs = syscallCols(layout.exit);
+    const raw = rawPlan(ev, name, [{ f: ret, name: '_ret', type: intType(64, true), str: false }]);
+    if (raw && raw.declBytes === 8) {
+      plan = raw;
+      plan.payload = { kind: 'struct', align: 64, fields: [...raw.payload!.fields, ...outs.map((c) => ({ name: c.name, type: c.type! }))] };
+      plan.pairSizes = outs.map((c) => sizeOf(c.type!));
+    } else {
+      const fields: NamedField[] = [{ name: '_ret', type: intType(64, true) }, ...outs.map((c) => ({ name: c.name, type: c.type! }))];
+      const steps: Step[] = [{ op: OP_COPY, a: ret.offset, b: 8 }, ...outs.map((c, i) => ({ op: OP_OUT, a: i, b: sizeOf(c.type!) }))];
+      plan = {
+        kind: PLAN_STEPS, id: ev.id, system: ev.system, ftraceName: ev.name, name,
+        payload: { kind: 'struct', align: 8, fields }, skip: 8, declBytes: 0, prioFixups: [], words: 0, fast: false, minLen: 0, steps,
+        extraBytes: 8 * outs.length, holeAt: 0, holeLen: 0, pairSizes: [], pathPointers: [], openEntry: false, pathExit: false,
+        retOffset: ret.offset, outOffsets: [], pairWith: entry.id, userFilter: undefined, format: ev,
+      };
+    }
+    plan.pairWith = entry.id;
+  }
+  plan.retOffset = ret?.offset;
+  if (OPEN_CALLS.has(call) && ret) {
+    plan.pathExit = true;
+    plan.fast = false;
+  }
+  return plan;
 }
 
 /** element size of `__data_loc T[]` / `T name[]` */
@@ -356,12 +460,16 @@ function forkPlan(ev: EventFormat): EventPlan {
   return {
     kind: PLAN_STEPS, id: ev.id, system: ev.system, ftraceName: ev.name, name: 'sched_process_fork',
     payload: { kind: 'struct', align: 8, fields }, skip: 8, declBytes: 0, prioFixups: [], words: 0, fast: false, minLen: 0, steps, extraBytes: 256,
-    pathPointer: undefined, pathExit: false, retOffset: undefined, userFilter: undefined, format: ev,
+    holeAt: 0, holeLen: 0, pairSizes: [],
+    pathPointers: [], openEntry: false, pathExit: false, retOffset: undefined, outOffsets: [], pairWith: -1, userFilter: undefined, format: ev,
   };
 }
 
-/** The plan of one ftrace event. */
-export function planEvent(ev: EventFormat): EventPlan {
+/**
+ * The plan of one ftrace event. A syscall exit needs its entry's format
+ * (`entry`) to record LTTng's output arguments.
+ */
+export function planEvent(ev: EventFormat, entry?: EventFormat): EventPlan {
   const name = lttngEventName(ev.system, ev.name);
   if (ev.system === 'sched' && ev.name === 'sched_process_fork') {
     try {
@@ -370,16 +478,8 @@ export function planEvent(ev: EventFormat): EventPlan {
       /* unexpected layout: generic */
     }
   }
-  if (ev.system === 'syscalls' && (PATH_ARGS[ev.name] || PATH_EXITS.has(ev.name))) {
-    const ret = ev.fields.find((f) => f.name === 'ret');
-    const plan = (PATH_EXITS.has(ev.name) ? rawPlan(ev, name) : undefined) ?? stepsPlan(ev, name);
-    if (PATH_EXITS.has(ev.name)) {
-      plan.pathExit = ret !== undefined;
-      plan.retOffset = ret?.offset;
-      plan.fast = false;
-    }
-    return plan;
-  }
+  if (ev.system === 'syscalls' && ev.name.startsWith('sys_enter_')) return syscallEntryPlan(ev, name);
+  if (ev.system === 'syscalls' && ev.name.startsWith('sys_exit_')) return syscallExitPlan(ev, name, entry);
   return rawPlan(ev, name) ?? stepsPlan(ev, name);
 }
 

@@ -15,7 +15,7 @@ import { INSTANCE_PREFIX } from './api.js';
 import { ChannelConsumer } from './consumer.js';
 import { KernelStream, MetadataWriter, keepNewestPackets, kernelStreamClass, treeBytes } from './ctf-out.js';
 import type { EventPlan } from './mapping.js';
-import { KERNEL_CONTEXT_TYPES, PATH_ARGS, PLAN_RAW, contextStruct, planEvent } from './mapping.js';
+import { KERNEL_CONTEXT_TYPES, PLAN_RAW, contextStruct, planEvent } from './mapping.js';
 import { eventFilter } from './filter.js';
 import { parseFilter } from '../sessiond/filter.js';
 import { ProcCache } from './procinfo.js';
@@ -23,12 +23,13 @@ import { selectEvents } from './rules.js';
 import type { StatedumpEvent } from './statedump.js';
 import { STATEDUMP_EVENTS, runStatedump, statedumpClasses } from './statedump.js';
 import type { Instance } from './tracefs.js';
+import type { EventFormat } from './format.js';
 import { Tracefs, TracefsError } from './tracefs.js';
 import { UprobeSet } from './uprobes.js';
-import { TRACKING_EVENTS, trackSpec } from './tracker.js';
+import { PRIO_TRACKING_EVENTS, TRACKING_EVENTS, trackSpec } from './tracker.js';
 
 /** contexts whose values the thread tracker knows better than /proc */
-const TRACKED_CONTEXTS = new Set<KernelContextType>(['pid', 'ppid', 'procname', 'vpid', 'vtid', 'vppid']);
+const TRACKED_CONTEXTS = new Set<KernelContextType>(['pid', 'ppid', 'procname', 'vpid', 'vtid', 'vppid', 'prio', 'nice']);
 
 /* ------------------------- process-wide bookkeeping ------------------------- */
 
@@ -165,6 +166,8 @@ interface Channel {
   sc?: StreamClass;
   statedump: boolean;
   probes: boolean;
+  /** the uprobes being disabled in the background after stop (the kernel takes ~50 ms per probe) */
+  probesOff?: Promise<void>;
   readTimer?: NodeJS.Timeout;
   switchTimer?: NodeJS.Timeout;
   lastPass: number;
@@ -253,9 +256,14 @@ export class KernelSessionImpl implements KernelSession {
     if (!this.channels.size) throw new Error(`session ${this.opts.sessionName} has no kernel channel`);
     installExitHook();
     liveSessions.add(this);
+    await this.probesDisabled();
     try {
       if (this.state === 'new') this.setup();
-      else for (const ch of this.channels.values()) this.applyRules(ch); // rules changed while stopped
+      else {
+        for (const ch of this.channels.values()) this.applyRules(ch); // rules changed while stopped
+        // the uprobes stopped with the session
+        for (const ch of this.channels.values()) if (ch.probes && this.uprobes) ch.instance!.tryWrite(`events/${this.uprobes.group}/enable`, '1');
+      }
       const t0 = hrtimeParts();
       for (const ch of this.channels.values()) {
         ch.consumer!.setFloor(t0.hi, t0.lo);
@@ -342,7 +350,9 @@ export class KernelSessionImpl implements KernelSession {
       let plan = ch.ids.has(key) ? ch.plans.get(ch.ids.get(key)!) : undefined;
       if (!plan) {
         try {
-          plan = planEvent(inst.format(system, name));
+          // a syscall exit records output arguments that only its entry has
+          const entry = system === 'syscalls' && name.startsWith('sys_exit_') ? tryFormat(inst, system, 'sys_enter_' + name.slice(9)) : undefined;
+          plan = planEvent(inst.format(system, name), entry);
         } catch {
           continue; // unreadable format: leave the event out
         }
@@ -355,7 +365,7 @@ export class KernelSessionImpl implements KernelSession {
       // --filter: in the kernel when ftrace can say it, else in the consumer
       let f = eventFilter(sel.filters.get(key) ?? [undefined], plan.format!);
       // thread tracking needs every record of its events: filter those here
-      if (f?.kind === 'ftrace' && TRACKING_EVENTS.includes(key)) f = { kind: 'user', nodes: sel.filters.get(key)!.map((x) => parseFilter(x!)) };
+      if (f?.kind === 'ftrace' && (TRACKING_EVENTS.includes(key) || (ch.contexts.some((c) => c === 'prio' || c === 'nice') && PRIO_TRACKING_EVENTS.includes(key)))) f = { kind: 'user', nodes: sel.filters.get(key)!.map((x) => parseFilter(x!)) };
       plan.userFilter = undefined;
       if (f?.kind === 'never') {
         off.add(key);
@@ -379,8 +389,8 @@ export class KernelSessionImpl implements KernelSession {
       newClasses.push(...statedumpClasses(this.statedumpIdsFor(ch), ch.streamId));
     }
     this.metadata!.addEvents(newClasses);
-    // path strings of open-like calls: libc uprobes in this instance
-    if (!ch.probes && [...sel.events].some((k) => k.startsWith('syscalls/') && PATH_ARGS[k.slice(9)])) this.enableProbes(ch);
+    // path strings of system calls: libc uprobes in this instance
+    if (!ch.probes && [...sel.events].some((k) => ch.ids.has(k) && ch.plans.get(ch.ids.get(k)!)!.pathPointers.length > 0)) this.enableProbes(ch);
     // who threads are (contexts, fork's process ids): a few thread events, read ahead
     if (!ch.internal.size && (ch.contexts.some((c) => TRACKED_CONTEXTS.has(c)) || sel.events.has('sched/sched_process_fork'))) this.enableTracking(ch);
     const failed: string[] = [];
@@ -435,10 +445,15 @@ export class KernelSessionImpl implements KernelSession {
     for (const ev of set.events) {
       try {
         const f = ch.instance!.format(set.group, ev);
-        const pathF = f.fields.find((x) => x.name === 'path');
-        const ptrF = f.fields.find((x) => x.name === 'ptr');
-        if (!pathF || !ptrF) continue;
-        ch.consumer!.setProbe(f.id, { path: pathF, ptr: ptrF });
+        const strs = [];
+        for (let i = 0; ; i++) {
+          const path = f.fields.find((x) => x.name === `path${i}`);
+          const ptr = f.fields.find((x) => x.name === `ptr${i}`);
+          if (!path || !ptr) break;
+          strs.push({ path, ptr });
+        }
+        if (!strs.length) continue;
+        ch.consumer!.setProbe(f.id, { strs });
         ch.instance!.enableEvent(set.group, ev, true);
       } catch {
         /* this probe stays off: /proc fallback */
@@ -449,7 +464,9 @@ export class KernelSessionImpl implements KernelSession {
 
   private enableTracking(ch: Channel): void {
     const available = new Set(this.tracefs.availableEvents().map((e) => `${e.system}/${e.name}`));
-    for (const key of TRACKING_EVENTS) {
+    // priorities at event time (prio, nice contexts): the scheduler events that carry them
+    const prio = ch.contexts.some((c) => c === 'prio' || c === 'nice');
+    for (const key of prio ? [...TRACKING_EVENTS, ...PRIO_TRACKING_EVENTS] : TRACKING_EVENTS) {
       if (!available.has(key)) continue;
       const [system, name] = key.split('/') as [string, string];
       try {
@@ -565,6 +582,12 @@ export class KernelSessionImpl implements KernelSession {
       ch.consumer!.drain();
       ch.consumer!.sync();
     }
+    // A uprobe enabled anywhere costs every process that calls its function a trap; disabling
+    // one takes the kernel ~50 ms: done in the background, awaited by start() and destroy().
+    for (const ch of this.channels.values()) {
+      if (!ch.probes || !this.uprobes || !ch.instance) continue;
+      ch.probesOff = fs.promises.writeFile(ch.instance.file(`events/${this.uprobes.group}/enable`), '0').then(() => undefined, () => undefined);
+    }
     return this.stats();
   }
 
@@ -655,6 +678,15 @@ export class KernelSessionImpl implements KernelSession {
     }
   }
 
+  /** waits for the background disabling of uprobes (see stop()) */
+  private async probesDisabled(): Promise<void> {
+    for (const ch of this.channels.values()) {
+      if (!ch.probesOff) continue;
+      await ch.probesOff;
+      ch.probesOff = undefined;
+    }
+  }
+
   stats(): KernelChannelStats[] {
     return [...this.channels.values()].map((ch) => {
       const lost = ch.consumer?.discarded ?? 0;
@@ -681,6 +713,8 @@ export class KernelSessionImpl implements KernelSession {
   async destroy(): Promise<void> {
     if (this.state === 'destroyed') return;
     if (this.state === 'started') await this.stop();
+    await this.probesDisabled();
+    if ((this.state as string) === 'destroyed') return; // destroyed meanwhile
     this.teardown();
   }
 
@@ -737,6 +771,14 @@ export class KernelSessionImpl implements KernelSession {
     this.state = 'destroyed';
     liveSessions.delete(this);
     if (this.snapshotMode && this.workDir) fs.rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
+
+function tryFormat(inst: Instance, system: string, name: string): EventFormat | undefined {
+  try {
+    return inst.format(system, name);
+  } catch {
+    return undefined;
   }
 }
 

@@ -10,9 +10,13 @@ import { commBytes } from './procinfo.js';
 export const TRACK_NEWTASK = 1;
 export const TRACK_RENAME = 2;
 export const TRACK_EXEC = 3;
+/** a thread's priority at a known time (sched_switch: two threads) */
+export const TRACK_PRIO = 4;
 
 /** the events the tracker needs, as `system/name` */
 export const TRACKING_EVENTS = ['task/task_newtask', 'task/task_rename', 'sched/sched_process_exec'];
+/** the events that tell a thread's priority (for the prio and nice contexts) */
+export const PRIO_TRACKING_EVENTS = ['sched/sched_switch', 'sched/sched_waking', 'sched/sched_wakeup_new', 'sched/sched_pi_setprio'];
 
 export interface TrackSpec {
   kind: number;
@@ -23,6 +27,10 @@ export interface TrackSpec {
   oldPid: number;
   /** data_loc of the exec'd file name */
   filename: number;
+  /** TRACK_PRIO: offset of the kernel priority of the thread at `pid`, and a second pair (-1: none) */
+  prio?: number;
+  pid2?: number;
+  prio2?: number;
 }
 
 export function trackSpec(ev: EventFormat): TrackSpec | undefined {
@@ -32,6 +40,15 @@ export function trackSpec(ev: EventFormat): TrackSpec | undefined {
   }
   if (ev.system === 'task' && ev.name === 'task_rename' && f('pid') >= 0 && f('newcomm') >= 0) {
     return { kind: TRACK_RENAME, pid: f('pid'), comm: f('newcomm'), flags: -1, oldPid: -1, filename: -1 };
+  }
+  if (ev.system === 'sched' && ev.name === 'sched_switch' && f('prev_pid') >= 0 && f('prev_prio') >= 0 && f('next_pid') >= 0 && f('next_prio') >= 0) {
+    return { kind: TRACK_PRIO, pid: f('prev_pid'), prio: f('prev_prio'), pid2: f('next_pid'), prio2: f('next_prio'), comm: -1, flags: -1, oldPid: -1, filename: -1 };
+  }
+  if (ev.system === 'sched' && (ev.name === 'sched_waking' || ev.name === 'sched_wakeup_new' || ev.name === 'sched_wakeup') && f('pid') >= 0 && f('prio') >= 0) {
+    return { kind: TRACK_PRIO, pid: f('pid'), prio: f('prio'), pid2: -1, prio2: -1, comm: -1, flags: -1, oldPid: -1, filename: -1 };
+  }
+  if (ev.system === 'sched' && ev.name === 'sched_pi_setprio' && f('pid') >= 0 && f('newprio') >= 0) {
+    return { kind: TRACK_PRIO, pid: f('pid'), prio: f('newprio'), pid2: -1, prio2: -1, comm: -1, flags: -1, oldPid: -1, filename: -1 };
   }
   if (ev.system === 'sched' && ev.name === 'sched_process_exec' && f('pid') >= 0 && f('filename') >= 0) {
     const fn = ev.fields.find((x) => x.name === 'filename')!;
@@ -71,10 +88,28 @@ export class TaskTracker {
     h.push({ ts, info, before });
   }
 
+  /**
+   * A thread's kernel priority seen at time `ts`: an update when it differs
+   * from what was known (LTTng's prio context is prio - 100; nice follows
+   * the priority of a normal, non-boosted thread: prio - 120).
+   */
+  private notePrio(tid: number, kprio: number, ts: number): void {
+    if (tid <= 0) return;
+    const before = this.at(tid, ts);
+    if (!before || before.prio === kprio - 100) return;
+    const nice = kprio >= 100 && kprio < 140 ? kprio - 120 : before.nice;
+    this.push(tid, ts, { ...before, prio: kprio - 100, nice }, before);
+  }
+
   /** Notes one tracking record (payload at `off` of `buf`). */
   note(spec: TrackSpec, buf: Uint8Array, dv: DataView, off: number, len: number, ts: number): void {
     const end = off + len;
     if (off + spec.pid + 4 > end) return;
+    if (spec.kind === TRACK_PRIO) {
+      if (off + spec.prio! + 4 <= end) this.notePrio(dv.getInt32(off + spec.pid, true), dv.getInt32(off + spec.prio!, true), ts);
+      if (spec.pid2! >= 0 && off + spec.pid2! + 4 <= end && off + spec.prio2! + 4 <= end) this.notePrio(dv.getInt32(off + spec.pid2!, true), dv.getInt32(off + spec.prio2!, true), ts);
+      return;
+    }
     const tid = dv.getInt32(off + spec.pid, true);
     const comm = (at: number): Uint8Array | undefined => {
       if (at < 0 || off + at + 16 > end) return undefined;

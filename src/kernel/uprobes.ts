@@ -1,6 +1,6 @@
-// Path strings for open-like system calls. `syscalls:sys_enter_openat` only has
-// the user pointer; a uprobe on libc's open wrappers with a `ustring` fetch
-// argument records the string itself just before the system call (same thread).
+// Path strings of system calls. `syscalls:sys_enter_X` only has the user
+// pointers; a uprobe on libc's wrappers with `ustring` fetch arguments records
+// the strings themselves just before the system call (same thread).
 // The probes live in ttng's own group of the global `uprobe_events` file and
 // are removed when the session ends (or by cleanupStaleInstances()).
 import * as fs from 'node:fs';
@@ -75,37 +75,67 @@ export function findLibc(): string | undefined {
   return undefined;
 }
 
+/** x86-64 SysV argument registers, in order */
+const ARG_REGS = ['di', 'si', 'dx', 'cx', 'r8', 'r9'] as const;
+export type ArgReg = (typeof ARG_REGS)[number];
+
 export interface PathProbe {
   /** event name in the group */
   name: string;
   offset: number;
-  /** register holding the path argument (x86-64 SysV: 1st = di, 2nd = si) */
-  reg: 'di' | 'si';
+  /** registers holding the string arguments (path0, path1… in the record) */
+  regs: ArgReg[];
 }
 
-/** libc functions whose path argument ttng fetches, with the register holding it */
-const PATH_FUNCS: [string, 'di' | 'si'][] = [
-  ['open64', 'di'], ['open', 'di'], ['__open64', 'di'], ['__open', 'di'],
-  ['openat', 'si'], ['openat64', 'si'], ['__openat64', 'si'],
-  ['__open64_nocancel', 'di'], ['__open_nocancel', 'di'], ['__openat64_nocancel', 'si'], ['__openat_nocancel', 'si'],
-  ['creat64', 'di'], ['creat', 'di'],
-];
+/**
+ * libc functions whose string arguments ttng fetches, with their positions
+ * (0 = first argument). The consumer matches a fetched string to a system
+ * call's argument by thread and pointer value, so a wrapper may feed another
+ * system call (glibc's stat() makes newfstatat) and several probed wrappers
+ * may see one call. Only the common ones: each probe costs a trap at every
+ * call of its function while enabled, and ~50 ms to disable; the others
+ * (xattrs, mount, swapon…) take the /proc/TID/mem fallback. Not \`syscall()\`: V8 and libuv call it millions of
+ * times a second for futexes; what goes through it (libuv's statx) takes the
+ * /proc/TID/mem fallback.
+ */
+const PATH_FUNCS = `
+open open64 __open __open64 __open_nocancel __open64_nocancel creat creat64 stat stat64 __stat __stat64 lstat lstat64 __lstat
+__lstat64 access execve __execve unlink __unlink mkdir __mkdir rmdir __rmdir chdir __chdir chmod __chmod chown __chown
+lchown __lchown readlink __readlink truncate truncate64 __truncate64 mknod statfs statfs64 __statfs:0
+openat openat64 __openat __openat64 __openat_nocancel __openat64_nocancel fstatat fstatat64 __fstatat __fstatat64 statx
+faccessat unlinkat __unlinkat mkdirat fchmodat fchownat __fchownat readlinkat __readlinkat mknodat utimensat __utimensat
+execveat:1
+rename link symlink:0,1
+renameat renameat2 linkat:1,3
+symlinkat:0,2
+`;
 
-/** one probe per distinct address */
-export function pathProbes(symbols: Map<string, number>): PathProbe[] {
-  const seen = new Set<number>();
-  const out: PathProbe[] = [];
-  for (const [fn, reg] of PATH_FUNCS) {
-    const off = symbols.get(fn);
-    if (off === undefined || seen.has(off)) continue;
-    seen.add(off);
-    out.push({ name: `${fn.replace(/^_+/, '')}_${off.toString(16)}`, offset: off, reg });
+function pathFuncs(): [string, number[]][] {
+  const out: [string, number[]][] = [];
+  for (const group of PATH_FUNCS.trim().split(/:([\d,]+)\s*/).reduce<string[][]>((acc, x, i, arr) => (i % 2 === 0 && arr[i + 1] !== undefined ? [...acc, [x, arr[i + 1]!]] : acc), [])) {
+    const pos = group[1]!.split(',').map(Number);
+    for (const fn of group[0]!.split(/\s+/).filter(Boolean)) out.push([fn, pos]);
   }
   return out;
 }
 
+/** one probe per distinct address (aliases share one) */
+export function pathProbes(symbols: Map<string, number>): PathProbe[] {
+  const seen = new Set<number>();
+  const out: PathProbe[] = [];
+  for (const [fn, pos] of pathFuncs()) {
+    const off = symbols.get(fn);
+    if (off === undefined || seen.has(off)) continue;
+    seen.add(off);
+    out.push({ name: `${fn.replace(/^_+/, '')}_${off.toString(16)}`, offset: off, regs: pos.map((i) => ARG_REGS[i]!) });
+  }
+  return out;
+}
+
+/** `p:GROUP/NAME LIB:0xOFF path0=+0(%REG):ustring ptr0=%REG:x64 …` */
 export function uprobeDefinition(group: string, lib: string, p: PathProbe): string {
-  return `p:${group}/${p.name} ${lib}:0x${p.offset.toString(16)} path=+0(%${p.reg}):ustring ptr=%${p.reg}:x64`;
+  const args = p.regs.map((r, i) => `path${i}=+0(%${r}):ustring ptr${i}=%${r}:x64`).join(' ');
+  return `p:${group}/${p.name} ${lib}:0x${p.offset.toString(16)} ${args}`;
 }
 
 /** The probes of one session: defined in uprobe_events, enabled in its instances. */

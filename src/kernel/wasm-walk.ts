@@ -10,10 +10,16 @@
 //
 // Memory (imported, never grown, so views on it stay valid):
 //   STATE   [0, 256)           i32/i64 slots below
-//   PLANS   [256, 256 + 1 MiB) 16 bytes per common_type:
+//   PLANS   [256, 256 + 2 MiB) 32 bytes per common_type:
 //            u8 kind (0 none, 1 copy, 2 JavaScript), u8 skip, u16 words,
-//            u16 declBytes, u16 minLen, u8 nfix, u8 -, u16 fix[3] (record
-//            offsets of s32 priorities to lower by 100)
+//            u16 declBytes, u16 minLen, u8 nfix, u8 track, u16 fix[3] (record
+//            offsets of s32 priorities to lower by 100);
+//            a syscall entry: u8 nsave @16, u8 record offsets of the 8-byte
+//            values to save @17..19, u8 holeAt @20, u8 holeLen @21 (payload
+//            bytes [holeAt, holeAt + holeLen) of the copy are cut out);
+//            a syscall exit: u8 npair @22, u16 entry id @24, u8 value sizes @26..28
+//            (the saved values follow the copied payload, byte-packed);
+//            u8 special @23: nonzero when any of these applies (one test for the others)
 //   PAGE    the sub-buffer read from trace_pipe_raw
 //   OUT     records written (8-byte aligned, position independent)
 
@@ -50,9 +56,16 @@ export const S_SCAN = 132;
 export const S_LIST = 136;
 export const S_LISTN = 140;
 export const S_LISTMAX = 144;
+/** syscall entry → exit pairs: table base (PAIR_BYTES per slot, keyed by tid+1, direct-mapped), mask = slots - 1 */
+export const S_PAIRTAB = 148;
+export const S_PAIRMASK = 152;
+/** a pair slot: u32 key (tid+1, 0 = free), u16 entry id, u64 entry time at 8, u64 values at 16, 24, 32 */
+export const PAIR_BYTES = 48;
+/** values a syscall entry saves for its exit (LTTng's output arguments) */
+export const PAIR_VALUES = 3;
 
 export const PLANS = 256;
-export const PLAN_BYTES = 16;
+export const PLAN_BYTES = 32;
 export const KIND_NONE = 0;
 export const KIND_COPY = 1;
 export const KIND_JS = 2;
@@ -174,6 +187,7 @@ class Code {
 
 // opcodes
 const I32_LOAD = 0x28, I64_LOAD = 0x29, I32_LOAD8_U = 0x2d, I32_LOAD16_U = 0x2f, I32_STORE = 0x36, I64_STORE = 0x37, I32_STORE16 = 0x3b;
+const I64_STORE8 = 0x3c, I64_STORE16 = 0x3d, I64_STORE32 = 0x3e, I32_STORE8 = 0x3a;
 const I32_EQZ = 0x45, I32_EQ = 0x46, I32_NE = 0x47, I32_LT_U = 0x49, I32_GT_U = 0x4b, I32_LE_U = 0x4d, I32_GE_U = 0x4f;
 const I64_LT_U = 0x54, I64_GT_U = 0x56;
 const I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_OR = 0x72, I32_SHL = 0x74, I32_SHR_U = 0x76;
@@ -194,6 +208,8 @@ function walkBody(): Code {
   const ctxBytes = c.local(I32), hdr = c.local(I32), tab = c.local(I32), mask = c.local(I32), stride = c.local(I32), vals = c.local(I32);
   const h = c.local(I32), key = c.local(I32), tid1 = c.local(I32), val = c.local(I32);
   const scan = c.local(I32), listN = c.local(I32), listMax = c.local(I32), list = c.local(I32);
+  const pairTab = c.local(I32), pairMask = c.local(I32), slot = c.local(I32), np = c.local(I32), j = c.local(I32), sz = c.local(I32);
+  const special = c.local(I32);
 
   const ld32 = (slot: number, into: number): void => void c.i32(0).mem(I32_LOAD, 2, slot).set(into);
   const ld64 = (slot: number, into: number): void => void c.i32(0).mem(I64_LOAD, 3, slot).set(into);
@@ -201,6 +217,7 @@ function walkBody(): Code {
   ld32(S_FAST, fast); ld32(S_BEGIN, begin); ld32(S_MAXTL, maxTl); ld32(S_PADDING, padding);
   ld32(S_EXTEND, extend); ld32(S_STAMP, stamp);
   ld32(S_SCAN, scan); ld32(S_LISTN, listN); ld32(S_LISTMAX, listMax); ld32(S_LIST, list);
+  ld32(S_PAIRTAB, pairTab); ld32(S_PAIRMASK, pairMask);
   ld32(S_CTXBYTES, ctxBytes); ld32(S_HDR, hdr); ld32(S_CTXTAB, tab); ld32(S_CTXMASK, mask); ld32(S_CTXSTRIDE, stride); ld32(S_CTXVALS, vals);
   ld64(S_TS, ts); ld64(S_LAST, last); ld64(S_LIMIT, limit); ld64(S_PAGETS, pageTs);
 
@@ -305,6 +322,23 @@ function walkBody(): Code {
     c.i32(W_RECORD).set(status).br(3);
   }
   c.end();
+  // a syscall exit that appends its entry's values: the thread's pair slot, else JavaScript's
+  c.i32(0).set(np);
+  c.get(ent).mem(I32_LOAD8_U, 0, 23).tee(special).if();
+  c.get(ent).mem(I32_LOAD8_U, 0, 22).tee(np).if();
+  {
+    c.get(off).mem(I32_LOAD, 2, 4).i32(1).op(I32_ADD).tee(tid1).i32(-1640531535).op(I32_MUL).i32(20).op(I32_SHR_U).get(pairMask).op(I32_AND);
+    c.i32(PAIR_BYTES).op(I32_MUL).get(pairTab).op(I32_ADD).set(slot);
+    c.get(slot).mem(I32_LOAD, 2).get(tid1).op(I32_NE).get(slot).mem(I32_LOAD16_U, 1, 4).get(ent).mem(I32_LOAD16_U, 1, 24).op(I32_NE, I32_OR).if();
+    {
+      c.i32(0).get(off).mem(I32_STORE, 2, S_REC_OFF);
+      c.i32(0).get(len).mem(I32_STORE, 2, S_REC_LEN);
+      c.i32(W_RECORD).set(status).br(5); // if, if(np), if(special), $body, $next → $done
+    }
+    c.end();
+  }
+  c.end();
+  c.end();
   // contexts: from the cache, by thread (a miss: JavaScript's)
   c.get(ctxBytes).if();
   {
@@ -365,8 +399,62 @@ function walkBody(): Code {
     c.br(0);
   }
   c.end().end();
+  c.get(ent).mem(I32_LOAD16_U, 1, 4).set(db);
+  c.get(special).if();
+  // a cut-out argument (an output argument LTTng keeps for the exit): the rest moves down
+  c.get(ent).mem(I32_LOAD8_U, 0, 21).tee(sz).if();
+  {
+    c.get(o).get(hdr).op(I32_ADD).set(d);
+    c.get(ent).mem(I32_LOAD8_U, 0, 20).set(j);
+    c.block().loop();
+    {
+      c.get(j).get(db).op(I32_GE_U).brIf(1);
+      c.get(d).get(j).op(I32_ADD).get(d).get(j).op(I32_ADD).get(sz).op(I32_ADD).mem(I64_LOAD, 3).mem(I64_STORE, 3);
+      c.get(j).i32(8).op(I32_ADD).set(j);
+      c.br(0);
+    }
+    c.end().end();
+  }
+  c.end();
+  // an exit: its entry's values after the copied payload (the slot was found above), then the slot is free
+  c.get(np).if();
+  {
+    c.get(o).get(hdr).op(I32_ADD).get(db).op(I32_ADD).set(d);
+    for (let i = 0; i < 3; i++) {
+      c.get(np).i32(i).op(I32_GT_U).if();
+      {
+        c.get(ent).mem(I32_LOAD8_U, 0, 26 + i).set(sz);
+        c.get(sz).i32(8).op(I32_EQ).if().get(d).get(slot).mem(I64_LOAD, 3, 16 + 8 * i).mem(I64_STORE, 0).end();
+        c.get(sz).i32(4).op(I32_EQ).if().get(d).get(slot).mem(I64_LOAD, 3, 16 + 8 * i).mem(I64_STORE32, 0).end();
+        c.get(sz).i32(2).op(I32_EQ).if().get(d).get(slot).mem(I64_LOAD, 3, 16 + 8 * i).mem(I64_STORE16, 0).end();
+        c.get(sz).i32(1).op(I32_EQ).if().get(d).get(slot).mem(I64_LOAD, 3, 16 + 8 * i).mem(I64_STORE8, 0).end();
+        c.get(d).get(sz).op(I32_ADD).set(d);
+      }
+      c.end();
+    }
+    c.get(slot).i32(0).mem(I32_STORE, 2);
+    c.get(d).get(o).get(hdr).op(I32_ADD).op(I32_SUB).set(db);
+  }
+  c.end();
+  c.end(); // special
   // the padding word after an odd number of words: zero
-  c.get(words).i32(1).op(I32_AND).if().get(o).get(hdr).op(I32_ADD).get(words).i32(2).op(I32_SHL, I32_ADD).i32(0).mem(I32_STORE, 2).end();
+  c.get(db).i32(3).op(I32_ADD).i32(2).op(I32_SHR_U).tee(k).i32(1).op(I32_AND).if().get(o).get(hdr).op(I32_ADD).get(k).i32(2).op(I32_SHL, I32_ADD).i32(0).mem(I32_STORE, 2).end();
+  // an entry whose exit records some of its values: save them in the thread's pair slot
+  c.get(special).if();
+  c.get(ent).mem(I32_LOAD8_U, 0, 16).tee(sz).if();
+  {
+    c.get(off).mem(I32_LOAD, 2, 4).i32(1).op(I32_ADD).tee(tid1).i32(-1640531535).op(I32_MUL).i32(20).op(I32_SHR_U).get(pairMask).op(I32_AND);
+    c.i32(PAIR_BYTES).op(I32_MUL).get(pairTab).op(I32_ADD).tee(slot).get(tid1).mem(I32_STORE, 2);
+    c.get(slot).get(off).mem(I32_LOAD16_U, 1).mem(I32_STORE16, 1, 4);
+    c.get(slot).get(ts).mem(I64_STORE, 3, 8);
+    for (let i = 0; i < 3; i++) {
+      c.get(sz).i32(i).op(I32_GT_U).if();
+      c.get(slot).get(off).get(ent).mem(I32_LOAD8_U, 0, 17 + i).op(I32_ADD).mem(I64_LOAD, 2).mem(I64_STORE, 3, 16 + 8 * i);
+      c.end();
+    }
+  }
+  c.end();
+  c.end(); // special
   // priorities: LTTng's prio - 100
   c.get(ent).mem(I32_LOAD8_U, 0, 8).set(nfix);
   for (let i = 0; i < 3; i++) {
@@ -375,11 +463,11 @@ function walkBody(): Code {
     c.get(p).mem(I32_LOAD, 2).i32(100).op(I32_SUB).mem(I32_STORE, 2);
     c.end();
   }
-  c.get(ent).mem(I32_LOAD16_U, 1, 4).tee(db).op(I32_EQZ).if();
+  c.get(db).op(I32_EQZ).if();
   c.get(o).i32(10).op(I32_ADD).get(ctxBytes).op(I32_ADD).set(decl).get(o).get(hdr).op(I32_ADD).set(o);
   c.else();
   c.get(o).get(hdr).op(I32_ADD).get(db).op(I32_ADD).set(decl);
-  c.get(o).get(hdr).op(I32_ADD).get(words).i32(1).op(I32_ADD).i32(-2).op(I32_AND).i32(2).op(I32_SHL, I32_ADD).set(o);
+  c.get(o).get(hdr).op(I32_ADD).get(db).i32(7).op(I32_ADD).i32(-8).op(I32_AND).op(I32_ADD).set(o);
   c.end();
   c.get(n).i32(1).op(I32_ADD).set(n);
   c.end(); // $body

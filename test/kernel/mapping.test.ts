@@ -9,13 +9,16 @@ import type { FieldType, StructType } from '../../src/ctf/model.js';
 import { parseEventFormat } from '../../src/kernel/format.js';
 import { OP_DATALOC_STR, OP_PATH, PLAN_RAW, PLAN_STEPS, contextStruct, headerBytes, lttngEventName, planEvent } from '../../src/kernel/mapping.js';
 import { globToRegExp, selectEvents } from '../../src/kernel/rules.js';
+import { syscallLayout } from '../../src/kernel/syscalls.js';
 import { ftraceSubbufKb, creationDatetime } from '../../src/kernel/session.js';
 import { structSpec } from '../../src/ctf/tsdl-writer.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const md = JSON.parse(fs.readFileSync(path.join(here, 'fixtures/ftrace-format-md.json'), 'utf8')) as Record<string, string>;
 const live = JSON.parse(fs.readFileSync(path.join(here, 'fixtures/pages.json'), 'utf8')) as { formats: Record<string, string> };
-const fmt = (k: string, system: string) => parseEventFormat(md[k] ?? live.formats[k]!, system);
+/** a recorded format, else this kernel's (tracefs) */
+const fmt = (k: string, system: string) =>
+  parseEventFormat(md[k] ?? live.formats[k] ?? fs.readFileSync(`/sys/kernel/tracing/${k.startsWith('events/') ? k : 'events/' + k}/format`, 'utf8'), system);
 
 function fields(s: StructType | undefined): [string, string][] {
   const d = (t: FieldType): string => {
@@ -60,12 +63,47 @@ test('syscall exit: __syscall_nr left out (copy starts at 16), ret as long', () 
   assert.deepEqual(fields(p.payload), [['_ret', 's64@8']]);
 });
 
-test('syscall entry: arguments in 8-byte slots read with their C size and alignment; pointers in hex', () => {
-  const p = planEvent(fmt('syscalls/sys_enter_read', 'syscalls'));
+test('syscall entry: arguments in 8-byte slots read with their C size and alignment; pointers in decimal as ctf_integer prints them', () => {
+  const p = planEvent(fmt('syscalls/sys_enter_write', 'syscalls'));
+  assert.equal(p.kind, PLAN_RAW);
+  assert.equal(p.name, 'syscall_entry_write');
+  assert.deepEqual(fields(p.payload), [['_fd', 'u32@8'], ['_buf', 'u64@64'], ['_count', 'u64@8']]);
+  assert.equal(p.declBytes, 24);
+  assert.deepEqual(p.outOffsets, []);
+});
+
+test('read: the output buffer in the exit (ret, buf), the entry keeps fd and count (copied, buf\'s slot cut out)', () => {
+  const enter = fmt('syscalls/sys_enter_read', 'syscalls');
+  const buf = enter.fields.find((f) => f.name === 'buf')!.offset;
+  const p = planEvent(enter);
   assert.equal(p.kind, PLAN_RAW);
   assert.equal(p.name, 'syscall_entry_read');
-  assert.deepEqual(fields(p.payload), [['_fd', 'u32@8'], ['_buf', 'u64@64x'], ['_count', 'u64@8']]);
-  assert.equal(p.declBytes, 24);
+  assert.deepEqual(fields(p.payload), [['_fd', 'u32@8'], ['_count', 'u64@64']]);
+  assert.deepEqual([p.skip, p.holeAt, p.holeLen, p.declBytes, p.minLen], [16, 8, 8, 16, 40]);
+  assert.deepEqual(p.outOffsets, [buf]);
+  assert.equal(p.fast, true);
+  const x = planEvent(fmt('syscalls/sys_exit_read', 'syscalls'), enter);
+  assert.equal(x.name, 'syscall_exit_read');
+  assert.equal(x.kind, PLAN_RAW);
+  assert.deepEqual(fields(x.payload), [['_ret', 's64@8'], ['_buf', 'u64@8']]);
+  assert.equal(x.pairWith, enter.id);
+  assert.deepEqual([x.declBytes, x.pairSizes], [8, [8]]);
+});
+
+test('newstat: the path a string in the entry, statbuf in the exit; rename: two strings', () => {
+  const enter = fmt('syscalls/sys_enter_newstat', 'syscalls');
+  const p = planEvent(enter);
+  assert.equal(p.kind, PLAN_STEPS);
+  assert.deepEqual(fields(p.payload), [['_filename', 'string']]);
+  assert.equal(p.pathPointers.length, 1);
+  assert.equal(p.openEntry, false);
+  const x = planEvent(fmt('syscalls/sys_exit_newstat', 'syscalls'), enter);
+  assert.deepEqual(fields(x.payload).map((f) => f[0]), ['_ret', '_statbuf']);
+  assert.equal(x.pairWith, enter.id);
+  const r = planEvent(fmt('syscalls/sys_enter_rename', 'syscalls'));
+  assert.deepEqual(fields(r.payload), [['_oldname', 'string'], ['_newname', 'string']]);
+  assert.deepEqual(r.steps.filter((s) => s.op === OP_PATH).map((s) => s.b), [0, 1]);
+  assert.equal(r.pathPointers.length, 2);
 });
 
 test('syscall arguments narrower than their slot, one after another (futex): 64-bit alignment', () => {
@@ -86,16 +124,19 @@ test('syscall arguments narrower than their slot, one after another (futex): 64-
   const p = planEvent(futex);
   assert.equal(p.kind, PLAN_RAW);
   assert.deepEqual(fields(p.payload), [
-    ['_uaddr', 'u64@8x'], ['_op', 's32@8'], ['_val', 'u32@64'], ['_utime', 'u64@64x'], ['_uaddr2', 'u64@8x'], ['_val3', 'u32@8'],
+    ['_uaddr', 'u64@8'], ['_op', 's32@8'], ['_val', 'u32@64'], ['_utime', 'u64@64'], ['_uaddr2', 'u64@8'], ['_val3', 'u32@8'],
   ]);
   assert.equal(p.declBytes, 44);
+  // uaddr and uaddr2 are input and output arguments in LTTng: also in the exit
+  assert.deepEqual(p.outOffsets, [16, 48]);
 });
 
 test('openat entry: rebuilt, the filename a string ttng fetches', () => {
   const p = planEvent(fmt('events/syscalls/sys_enter_openat/format', 'syscalls'));
   assert.equal(p.kind, PLAN_STEPS);
   assert.equal(p.name, 'syscall_entry_openat');
-  assert.equal(p.pathPointer, 24);
+  assert.deepEqual(p.pathPointers, [24]);
+  assert.equal(p.openEntry, true);
   assert.deepEqual(fields(p.payload), [['_dfd', 's32@8'], ['_filename', 'string'], ['_flags', 's32@8'], ['_mode', 'u16@8']]);
   assert.ok(p.steps.some((s) => s.op === OP_PATH && s.a === 24));
   const x = planEvent(fmt('syscalls/sys_exit_openat', 'syscalls'));
@@ -174,4 +215,17 @@ test('ftrace sub-buffer: LTTng size when allowed, at most 64 KiB and 1/32 of the
 
 test('trace_creation_datetime in LTTng form', () => {
   assert.match(creationDatetime(new Date(2025, 0, 2, 3, 4, 5)), /^20250102T030405[+-]\d{4}$/);
+});
+
+test('syscall layouts: arguments the kernel renamed since LTTng\'s table by position; calls newer than the table keep ftrace\'s arguments, paths as strings', () => {
+  const clone = syscallLayout('clone', fmt('syscalls/sys_enter_clone', 'syscalls'));
+  assert.deepEqual(clone.entry.map((a) => `${a.name}<${a.field.name}${a.hex ? ' hex' : ''}`), [
+    'flags<clone_flags hex', 'newsp<newsp hex', 'parent_tid<parent_tidptr hex', 'child_tid<child_tidptr hex',
+  ]);
+  const statx = syscallLayout('statx', fmt('syscalls/sys_enter_statx', 'syscalls'));
+  assert.equal(statx.known, false);
+  assert.deepEqual(statx.entry.map((a) => `${a.name}${a.str ? '$' : ''}`), ['dfd', 'filename$', 'flags', 'mask', 'buffer']);
+  assert.deepEqual(statx.exit, []);
+  const futex = syscallLayout('futex', fmt('syscalls/sys_enter_futex', 'syscalls'));
+  assert.deepEqual(futex.exit.map((a) => a.name), ['uaddr', 'uaddr2']);
 });

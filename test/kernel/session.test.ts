@@ -10,6 +10,9 @@ import * as path from 'node:path';
 import { cleanupStaleInstances, createKernelSession, kernelTracerAvailable } from '../../src/kernel/index.js';
 import type { KernelChannelConfig, KernelSession } from '../../src/kernel/index.js';
 import { BIN, CHILD_ENV, ensureBuilt, tempDir } from '../helpers.js';
+import type { ByteSink } from '../../src/ctf/decoder.js';
+import { PrettyPrinter, defaultPrettyOptions, textOptionsFor } from '../../src/ctf/pretty.js';
+import { iterate, openInputs } from '../../src/ctf/reader.js';
 
 const avail = kernelTracerAvailable();
 const skip = avail.ok ? false : `kernel tracing unavailable: ${avail.reason}`;
@@ -224,6 +227,192 @@ test('sched_switch + all syscalls with a workload: babeltrace2, babeltrace 1.5 a
     remove();
     if (traceDir) fs.rmSync(traceDir, { recursive: true, force: true });
   }
+});
+
+/** the workload of the path and output-argument test: known paths, known reads, then execve */
+const PATH_WORKLOAD = `
+import ctypes, os, sys, time
+d, n, chunk = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+f = os.path.join(d, 'input.bin')
+os.stat(f)
+os.access(f, os.R_OK)
+os.mkdir(os.path.join(d, 'newdir'))
+os.close(os.open(os.path.join(d, 'a'), os.O_CREAT | os.O_WRONLY, 0o644))
+os.rename(os.path.join(d, 'a'), os.path.join(d, 'b'))
+os.unlink(os.path.join(d, 'b'))
+r, w = os.pipe()
+fd = os.open(f, os.O_RDONLY)
+for i in range(n): os.read(fd, chunk)
+os.close(fd)
+# libc bypassed: access(2) through syscall(), which no uprobe sees (the string stays in memory a while)
+raw = ctypes.c_char_p(os.path.join(d, 'raw-access').encode())
+ctypes.CDLL(None, use_errno=True).syscall(21, raw, 0)
+time.sleep(0.4)
+sys.stdout.write(f'{fd} {r} {w}\\n'); sys.stdout.flush()
+os.execv('/bin/true', ['true'])
+`;
+
+test('path arguments as strings, output arguments in the exit events, in LTTng\'s layouts; ttng view = babeltrace2', { skip, timeout: 60_000 }, async () => {
+  ensureBuilt();
+  const { dir: work, remove } = tempDir('ttng-kernel-paths-');
+  const N = 5;
+  const CHUNK = 1111;
+  let traceDir = '';
+  try {
+    let pid = 0;
+    let out = '';
+    for (let attempt = 1; ; attempt++) {
+      if (traceDir) fs.rmSync(traceDir, { recursive: true, force: true });
+      fs.rmSync(path.join(work, 'newdir'), { recursive: true, force: true });
+      fs.writeFileSync(path.join(work, 'input.bin'), Buffer.alloc(N * CHUNK + 10, 3));
+      let discarded = 0;
+      await withSession('kpaths', async (s) => {
+        traceDir = (s as unknown as { dir: string }).dir;
+        s.addChannel(channel({ numSubbuf: 8, readTimerUs: 50_000 }));
+        s.setEventRules('channel0', [{ kind: 'syscall', pattern: '*', enabled: true }]);
+        s.setContexts('channel0', ['tid']);
+        await s.start();
+        const child = spawn('/usr/bin/python3', ['-c', PATH_WORKLOAD, work, String(N), String(CHUNK)], { stdio: ['ignore', 'pipe', 'inherit'] });
+        pid = child.pid!;
+        out = '';
+        child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        await new Promise<void>((res, rej) => child.on('close', (c) => (c === 0 ? res() : rej(new Error(`workload exited with ${c}`)))));
+        await sleep(100);
+        discarded = (await s.stop())[0]!.discardedEvents;
+      });
+      if (discarded === 0) break;
+      if (attempt === 3) assert.fail(`${discarded} events discarded in each of 3 attempts`);
+    }
+    const [fdNum, rfd, wfd] = out.trim().split(' ');
+    const bt2 = spawnSync('babeltrace2', [traceDir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 30 });
+    assert.equal(bt2.status, 0, bt2.stderr.slice(0, 2000));
+    const mine = parseBt2(bt2.stdout).filter((e) => e.ctx['tid'] === String(pid));
+    const payload = (e: Ev): string => /\{ ([^{}]*) \}$/.exec(e.line)?.[1] ?? '';
+    /** the entry with these fields (exact text, LTTng's order) and its exit */
+    const call = (name: string, fields: string): { entry: Ev; exit: Ev } => {
+      const i = mine.findIndex((e) => e.name === `syscall_entry_${name}` && payload(e) === fields);
+      assert.ok(i >= 0, `syscall_entry_${name}: { ${fields} } in\n${mine.filter((e) => e.name.endsWith('_' + name)).map((e) => e.line).join('\n')}`);
+      const exit = mine.slice(i + 1).find((e) => e.name.startsWith('syscall_'))!;
+      assert.equal(exit.name, `syscall_exit_${name}`);
+      return { entry: mine[i]!, exit };
+    };
+    const q = (p: string): string => JSON.stringify(path.join(work, p));
+    // stat(): glibc makes newfstatat; statbuf (an output) is in the exit, after ret
+    assert.match(payload(call('newfstatat', `dfd = -100, filename = ${q('input.bin')}, flag = 0`).exit), /^ret = 0, statbuf = \d+$/);
+    assert.equal(payload(call('access', `filename = ${q('input.bin')}, mode = 4`).exit), 'ret = 0');
+    assert.equal(payload(call('mkdir', `pathname = ${q('newdir')}, mode = 511`).exit), 'ret = 0');
+    assert.equal(payload(call('rename', `oldname = ${q('a')}, newname = ${q('b')}`).exit), 'ret = 0');
+    assert.equal(payload(call('unlink', `pathname = ${q('b')}`).exit), 'ret = 0');
+    // pipe2: no input but flags; the array of the two fds is an output
+    assert.match(payload(call('pipe2', 'flags = 524288').exit), /^ret = 0, fildes = [1-9]\d*$/);
+    assert.equal(Number(wfd), Number(rfd) + 1);
+    // the reads: fd and count in the entry, ret and buf in the exit
+    const reads = mine.filter((e) => e.name === 'syscall_entry_read' && payload(e) === `fd = ${fdNum}, count = ${CHUNK}`);
+    assert.equal(reads.length, N, mine.filter((e) => e.name === 'syscall_entry_read').map((e) => e.line).join('\n'));
+    for (const r of reads) {
+      const exit = mine.slice(mine.indexOf(r) + 1).find((e) => e.name.startsWith('syscall_'))!;
+      assert.equal(exit.name, 'syscall_exit_read');
+      const m = new RegExp(`^ret = ${CHUNK}, buf = (\\d+)$`).exec(payload(exit));
+      assert.ok(m && Number(m[1]) > 4096 && Number(m[1]) < 2 ** 47, `a user-space buffer address: ${exit.line}`);
+    }
+    // libc bypassed: the string read from the thread's memory
+    call('access', `filename = ${q('raw-access')}, mode = 0`);
+    // execve: the new program's path (argv, envp in hex, as lttng-modules prints them)
+    const ex = mine.find((e) => e.name === 'syscall_entry_execve' && payload(e).startsWith('filename = "/bin/true"'));
+    assert.ok(ex, 'execve of /bin/true');
+    assert.match(payload(ex), /^filename = "\/bin\/true", argv = 0x[0-9A-F]+, envp = 0x[0-9A-F]+$/);
+
+    // ttng view prints what babeltrace2 prints
+    const view = spawnSync(process.execPath, [BIN, 'view', traceDir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 30 });
+    assert.equal(view.status, 0, view.stderr.slice(0, 2000));
+    if (view.stdout !== bt2.stdout) {
+      const a = view.stdout.split('\n');
+      const b = bt2.stdout.split('\n');
+      const i = a.findIndex((l, k) => l !== b[k]);
+      assert.fail(`ttng view differs from babeltrace2 at line ${i + 1}:\n  ttng: ${a[i]}\n  bt2:  ${b[i]}`);
+    }
+  } finally {
+    remove();
+    if (traceDir) fs.rmSync(traceDir, { recursive: true, force: true });
+  }
+});
+
+test('prio and nice contexts follow the thread\'s priority as the scheduler events show it, not /proc at read time', { skip, timeout: 60_000 }, async () => {
+  await withSession('kprio', async (s) => {
+    const dir = (s as unknown as { dir: string }).dir;
+    s.addChannel(channel({ readTimerUs: 50_000 }));
+    s.setEventRules('channel0', [{ kind: 'syscall', pattern: 'getppid', enabled: true }]);
+    s.setContexts('channel0', ['tid', 'prio', 'nice']);
+    await s.start();
+    // getppid at nice 0, then nice(7), a sleep (a sched_switch), getppid again; alive until after the reads
+    const child = spawn('/usr/bin/python3', ['-c', 'import os, time\ntime.sleep(0.05)\nos.getppid()\nos.nice(7)\ntime.sleep(0.05)\nos.getppid()\ntime.sleep(0.5)']);
+    await new Promise((res) => child.on('close', res));
+    await s.stop();
+    await s.destroy();
+    const bt2 = spawnSync('babeltrace2', [dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.equal(bt2.status, 0, bt2.stderr);
+    // (no payload: the contexts are the last braces)
+    const re = new RegExp(`syscall_entry_getppid: \\{ cpu_id = \\d+ \\}, \\{ tid = ${child.pid}, prio = (-?\\d+), nice = (-?\\d+) \\}$`);
+    const mine = bt2.stdout.split('\n').map((l) => re.exec(l)).filter((m) => m !== null);
+    assert.deepEqual(mine.map((m) => [m[1], m[2]]), [['20', '0'], ['27', '7']], bt2.stdout.split('\n').filter((l) => l.includes(`tid = ${child.pid}`)).join('\n'));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+/** an output buffer like the view's (flushes past `limit`), kept in memory */
+class MemSink implements ByteSink {
+  buf = Buffer.alloc(16384);
+  o = 0;
+  limit = this.buf.length - 8192;
+  readonly chunks: Buffer[] = [];
+  flush(): void {
+    this.chunks.push(Buffer.from(this.buf.subarray(0, this.o)));
+    this.o = 0;
+  }
+  need(n: number): void {
+    if (this.o + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) {
+      this.buf = Buffer.alloc(n + 16384);
+      this.limit = this.buf.length - 8192;
+    }
+  }
+}
+
+test('view: events with nothing after the packet context print whole lines wherever the output buffer fills (heavy-load view/babeltrace2 difference)', { skip, timeout: 60_000 }, async () => {
+  await withSession('kempty', async (s) => {
+    const dir = (s as unknown as { dir: string }).dir;
+    s.addChannel(channel());
+    s.setEventRules('channel0', [{ kind: 'syscall', pattern: 'getppid', enabled: true }]);
+    await s.start();
+    spawnSync('/usr/bin/python3', ['-c', 'import os\nfor i in range(300): os.getppid()']);
+    await s.stop();
+    await s.destroy();
+    const bt2 = spawnSync('babeltrace2', [dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.equal(bt2.status, 0, bt2.stderr.slice(0, 2000));
+    // syscall_entry_getppid prints `{ cpu_id = N }` and nothing more: the printer takes back the ", " it wrote
+    // after the packet context; moving the flush limit puts the flushes at every place of the lines
+    for (let shift = 0; shift < 200; shift++) {
+      const opened = openInputs([dir]);
+      const pretty = defaultPrettyOptions();
+      for (const t of opened.traces) t.textOpts = textOptionsFor(pretty);
+      const pp = new PrettyPrinter(pretty, opened.baseNs);
+      const sink = new MemSink();
+      sink.limit -= shift;
+      iterate(opened, true, (c) => {
+        if (c.item!.kind === 'event') pp.writeEvent(c, sink);
+      });
+      sink.flush();
+      const text = Buffer.concat(sink.chunks).toString('utf8');
+      if (text !== bt2.stdout) {
+        const a = text.split('\n');
+        const b = bt2.stdout.split('\n');
+        const i = a.findIndex((l, k) => l !== b[k]);
+        assert.fail(`shift ${shift}: the view differs from babeltrace2 at line ${i + 1}:\n  ttng: ${a[i]}\n  bt2:  ${b[i]}`);
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 test('two sessions record independently; destroying one leaves the other', { skip, timeout: 30_000 }, async () => {

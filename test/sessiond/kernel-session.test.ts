@@ -82,7 +82,15 @@ describe('the LTTng talk session on the real kernel', { skip: why }, () => {
     if (hasBabeltrace2()) {
       const bt = await babeltrace2([dir], 120_000);
       assert.equal(bt.code, 0, bt.stderr);
-      assert.equal(ours.stdout, bt.stdout, 'babeltrace2 prints the same events from the same directory');
+      if (ours.stdout !== bt.stdout) {
+        // keep the trace for a look, and say where they part
+        const keep = fs.mkdtempSync('/tmp/ttng-kernel-view-diff-');
+        fs.cpSync(dir, keep, { recursive: true });
+        const a = ours.stdout.split('\n');
+        const b = bt.stdout.split('\n');
+        const k = a.findIndex((l, j) => l !== b[j]);
+        assert.fail(`ttng view differs from babeltrace2 at line ${k + 1} (trace kept in ${keep}):\n  ttng: ${a[k]}\n  bt2:  ${b[k]}`);
+      }
     }
   });
 
