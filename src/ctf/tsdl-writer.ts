@@ -3,7 +3,8 @@
 import type { ClockClass, EnvValue, FieldType, IntegerType, StructType, TraceClass } from './model.js';
 import { uuidToString } from './model.js';
 
-function q(s: string): string {
+/** a TSDL string literal, escaped (names may come from untrusted apps or traces) */
+export function tsdlString(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
@@ -47,7 +48,7 @@ function spec(t: FieldType, ind: string): { type: string; dims: string } {
       return { type: `string { encoding = ${t.encoding === 'none' ? 'none' : 'UTF8'}; }`, dims: '' };
     case 'enum': {
       const entries = t.mappings.flatMap((m) =>
-        m.ranges.map(([lo, hi]) => `${ind}\t${q(m.label)} = ${lo === hi ? lo : `${lo} ... ${hi}`},`),
+        m.ranges.map(([lo, hi]) => `${ind}\t${tsdlString(m.label)} = ${lo === hi ? lo : `${lo} ... ${hi}`},`),
       );
       return { type: `enum : ${intSpec(t.container)} {\n${entries.join('\n')}\n${ind}}`, dims: '' };
     }
@@ -79,13 +80,13 @@ export function structSpec(t: StructType, ind = ''): string {
 }
 
 function envValue(v: EnvValue): string {
-  return typeof v === 'bigint' ? v.toString() : q(v);
+  return typeof v === 'bigint' ? v.toString() : tsdlString(v);
 }
 
 function clockBlock(c: ClockClass): string {
   let s = `clock {\n\tname = ${ident(c.name)};\n`;
-  if (c.uuid) s += `\tuuid = ${q(c.uuid)};\n`;
-  if (c.description !== undefined) s += `\tdescription = ${q(c.description)};\n`;
+  if (c.uuid) s += `\tuuid = ${tsdlString(c.uuid)};\n`;
+  if (c.description !== undefined) s += `\tdescription = ${tsdlString(c.description)};\n`;
   s += `\tfreq = ${c.freq};\n\tprecision = ${c.precision};\n\toffset_s = ${c.offsetSeconds};\n\toffset = ${c.offsetCycles};\n`;
   s += `\tabsolute = ${c.absolute ? 'true' : 'false'};\n};\n\n`;
   return s;
@@ -95,7 +96,7 @@ function clockBlock(c: ClockClass): string {
 export function generateTsdl(tc: TraceClass): string {
   let s = '/* CTF 1.8 */\n\n';
   s += `trace {\n\tmajor = 1;\n\tminor = 8;\n`;
-  if (tc.uuid) s += `\tuuid = ${q(uuidToString(tc.uuid))};\n`;
+  if (tc.uuid) s += `\tuuid = ${tsdlString(uuidToString(tc.uuid))};\n`;
   s += `\tbyte_order = ${tc.byteOrder};\n`;
   if (tc.packetHeader) s += `\tpacket.header := ${structSpec(tc.packetHeader, '\t')};\n`;
   s += '};\n\n';
@@ -112,9 +113,9 @@ export function generateTsdl(tc: TraceClass): string {
     if (sc.eventContext) s += `\tevent.context := ${structSpec(sc.eventContext, '\t')};\n`;
     s += '};\n\n';
     for (const ec of sc.events.values()) {
-      s += `event {\n\tname = ${q(ec.name)};\n\tid = ${ec.id};\n\tstream_id = ${sc.id};\n`;
+      s += `event {\n\tname = ${tsdlString(ec.name)};\n\tid = ${ec.id};\n\tstream_id = ${sc.id};\n`;
       if (ec.logLevel !== undefined) s += `\tloglevel = ${ec.logLevel};\n`;
-      if (ec.emfUri !== undefined) s += `\tmodel.emf.uri = ${q(ec.emfUri)};\n`;
+      if (ec.emfUri !== undefined) s += `\tmodel.emf.uri = ${tsdlString(ec.emfUri)};\n`;
       if (ec.context) s += `\tcontext := ${structSpec(ec.context, '\t')};\n`;
       if (ec.payload) s += `\tfields := ${structSpec(ec.payload, '\t')};\n`;
       s += '};\n\n';

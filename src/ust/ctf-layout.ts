@@ -10,7 +10,7 @@
 import * as os from 'node:os';
 import type { ClockClass, EnvValue, EventClass, FieldType, IntegerType, StreamClass, StructType, TraceClass } from '../ctf/model.js';
 import { uuidFromString } from '../ctf/model.js';
-import { generateTsdl, structSpec } from '../ctf/tsdl-writer.js';
+import { generateTsdl, structSpec, tsdlString } from '../ctf/tsdl-writer.js';
 import { lttngPacketHeader, lttngStreamClass } from '../ctf/writer.js';
 import { creationDatetime, measureClockOffset, ttngVersion } from '../kernel/session.js';
 import type { UstContextName, UstEventDecl, UstIntegerDecl, UstTypeDecl } from './protocol.js';
@@ -167,21 +167,9 @@ export function ustMetadata(tc: TraceClass): string {
   return generateTsdl(tc);
 }
 
-/** a TSDL string literal (names come from apps: never trust them) */
-function q(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += ch;
-  }
-  return out + '"';
-}
-
 /** the metadata text of one event class, to append to `metadata` after the head */
 export function ustEventTsdl(ec: EventClass): string {
-  let s = `event {\n\tname = ${q(ec.name)};\n\tid = ${ec.id};\n\tstream_id = ${ec.streamId};\n`;
+  let s = `event {\n\tname = ${tsdlString(ec.name)};\n\tid = ${ec.id};\n\tstream_id = ${ec.streamId};\n`;
   if (ec.logLevel !== undefined) s += `\tloglevel = ${ec.logLevel};\n`;
   if (ec.context) s += `\tcontext := ${structSpec(ec.context, '\t')};\n`;
   s += `\tfields := ${structSpec(ec.payload ?? { kind: 'struct', align: 8, fields: [] }, '\t')};\n`;

@@ -5,10 +5,9 @@
 // never throws into the app, and with no daemon it retries quietly.
 import * as net from 'node:net';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { clientSocketCandidates } from '../ctl/paths.js';
+import { VERSION } from '../ctl/version.js';
 import type { UstAppConfig, UstEventDecl, UstMethods, UstPush, UstRegisterParams } from './protocol.js';
 import { applyConfig, dropAll, events, flushChannels, forgetOrphans, procname, setSink, threadTid } from './runtime.js';
 
@@ -29,22 +28,6 @@ let pendingDecl: UstEventDecl[] = [];
 let pendingReady: { chanKey: number; shmName?: string; error?: string }[] = [];
 /** state for tests and `status()` */
 export const stats = { connects: 0, configs: 0, lastGeneration: -1, errors: 0 };
-
-function version(): string {
-  try {
-    const here = path.dirname(fileURLToPath(import.meta.url));
-    for (const rel of ['../../package.json', '../package.json']) {
-      const p = path.join(here, rel);
-      if (fs.existsSync(p)) {
-        const v = (JSON.parse(fs.readFileSync(p, 'utf8')) as { version?: unknown }).version;
-        if (typeof v === 'string') return v;
-      }
-    }
-  } catch {
-    /* unknown */
-  }
-  return '0.0.0';
-}
 
 function send<M extends keyof UstMethods>(method: M, params: UstMethods[M]['params']): void {
   const s = sock;
@@ -156,7 +139,7 @@ function connect(): void {
     forgetOrphans();
     const params: UstRegisterParams = {
       pid: process.pid, ppid: process.ppid, tid: threadTid(), uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0,
-      procname: procname(), threadId, events: [...events.values()].map((e) => e.decl), version: version(),
+      procname: procname(), threadId, events: [...events.values()].map((e) => e.decl), version: VERSION,
     };
     send('ust.register', params);
   });
