@@ -136,13 +136,22 @@ export function ftraceSubbufKb(subbufSize: number, bufferBytes: number): number 
   return kb;
 }
 
-/** the threads of this process (excluded from tracing so the reader does not trace itself) */
-export function ownThreads(): number[] {
+/**
+ * The thread that reads the buffers (the one calling this: sessions are read
+ * where they are driven). Only it goes to `set_event_notrace_pid`: the kernel
+ * drops a sched_switch when both its tasks are in that list, so excluding
+ * every thread of the process would leave holes in each CPU's chain of
+ * switches (`prev_tid` ≠ the previous `next_tid`) that nothing counts.
+ */
+export function readerThread(): number {
   try {
-    return fs.readdirSync('/proc/self/task').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
+    // "PID/task/TID"
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (tid > 0) return tid;
   } catch {
-    return [process.pid];
+    /* no /proc/thread-self */
   }
+  return process.pid;
 }
 
 /* ------------------------------- the session ------------------------------- */
@@ -194,8 +203,8 @@ export class KernelSessionImpl implements KernelSession {
   private readonly procs = new ProcCache();
   private uprobes: UprobeSet | undefined;
   private statedumpIds = new Map<StatedumpEvent, number>();
-  private threads: string = '';
-  private threadsCheckedAt = 0;
+  /** the thread that reads the buffers: the only one in `set_event_notrace_pid` */
+  private readonly reader = readerThread();
   /** where the streams and metadata go: the output, or (snapshot mode) a private scratch directory */
   private workDir = '';
   private get snapshotMode(): boolean {
@@ -318,7 +327,8 @@ export class KernelSessionImpl implements KernelSession {
       const kb = ftraceSubbufKb(ch.cfg.subbufSize, ch.bufferBytes);
       if (kb > 4) inst.setSubbufSizeKb(kb);
       inst.setBufferSizeKb(ch.bufferBytes / 1024);
-      this.refreshNotrace(true);
+      // the reader's own events would feed the reader (each read would be traced)
+      inst.tryWrite('set_event_notrace_pid', `${this.reader}\n`);
       const hp = inst.headerPage();
       const subbufBytes = hp.dataOffset + hp.dataSize;
       ch.consumer = new ChannelConsumer({
@@ -493,18 +503,6 @@ export class KernelSessionImpl implements KernelSession {
     );
   }
 
-  /** keeps this process's threads out of the instances' events */
-  private refreshNotrace(force = false): void {
-    const now = Date.now();
-    if (!force && now - this.threadsCheckedAt < 1000) return;
-    this.threadsCheckedAt = now;
-    const tids = ownThreads();
-    const key = tids.join(' ');
-    if (!force && key === this.threads) return;
-    this.threads = key;
-    for (const ch of this.channels.values()) ch.instance?.tryWrite('set_event_notrace_pid', key + '\n');
-  }
-
   private startTimers(ch: Channel): void {
     const readMs = Math.max(1, (ch.cfg.readTimerUs || 200_000) / 1000);
     // ftrace has no wake-up a Node.js reader can wait on: poll, often enough that a
@@ -520,7 +518,6 @@ export class KernelSessionImpl implements KernelSession {
       let more = false;
       const t0 = process.env['TTNG_KDEBUG'] ? performance.now() : 0;
       try {
-        this.refreshNotrace();
         more = ch.consumer!.pass(budget);
         // losses: a few times a second is enough (and stop() reads them last)
         if (Date.now() - lastStats >= STATS_MS) {
@@ -612,7 +609,6 @@ export class KernelSessionImpl implements KernelSession {
     let events = 0;
     for (const ch of chans) {
       const live = ch.consumer!;
-      this.refreshNotrace(true);
       const fresh = live.readAllPages(2 * ch.bufferBytes);
       // keep what this read consumed, bounded by the buffer size (ftrace's buffer_size_kb is per CPU)
       ch.retained ??= fresh.map(() => []);

@@ -207,9 +207,11 @@ test('sched_switch + all syscalls with a workload: babeltrace2, babeltrace 1.5 a
     assert.ok(bt1.stdout.includes(`filename = ${JSON.stringify(file)}`));
 
     // lttng-analyses (babeltrace 1.5's Python bindings) reads it and names the workload
-    // (among every thread: on a loaded machine the workload may not be in the top 10)
     if (fs.existsSync('/usr/bin/lttng-cputop')) {
-      const la = spawnSync('/usr/bin/python3', ['/usr/bin/lttng-cputop', '--limit', '100000', kdir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
+      // every thread, not the top 10: this process's threads are recorded too (only the reading
+      // thread is excluded), and cputop overrates threads whose switch in from CPU 1's idle task
+      // ftrace does not record on some kernels (src/kernel/README.md, Known limits)
+      const la = spawnSync('/usr/bin/python3', ['/usr/bin/lttng-cputop', '--limit', '1000', kdir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 60_000 });
       assert.equal(la.status, 0, la.stderr.slice(0, 2000));
       assert.match(la.stdout, /Per-TID Usage/);
       assert.ok(la.stdout.includes(`node (${workPid})`), la.stdout.slice(0, 2000));
