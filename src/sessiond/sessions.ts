@@ -28,7 +28,7 @@ import type { UstSession } from './ust-session.js';
 import { ustAddContext, ustDisableEvent, ustEnableChannel, ustEnableEvent } from './ust-ops.js';
 import type { UstOpsContext } from './ust-ops.js';
 import { savedUst, applySavedUst } from './ust-save.js';
-import { SnapshotState, kernelRecorder, recordSnapshot, snapshotUrlToDir } from './snapshot.js';
+import { SnapshotState, kernelRecorder, recordSnapshot, snapshotUrlToDir, ustRecorder } from './snapshot.js';
 import type { DomainRecorder } from './snapshot.js';
 import { RotationState } from './rotation.js';
 
@@ -89,7 +89,9 @@ class Session {
   }
   /** each tracing domain, for snapshots, rotation and clear */
   recorders(): DomainRecorder[] {
-    return this.kernel ? [kernelRecorder(this.kernel.ks)] : [];
+    const r: DomainRecorder[] = this.kernel ? [kernelRecorder(this.kernel.ks)] : [];
+    if (this.ust && this.ust.channels.length > 0) r.push(ustRecorder(this.ust));
+    return r;
   }
   channelCount(): number {
     return (this.kernel ? this.kernel.channels.length : 0) + (this.ust ? this.ust.channels.length : 0);
@@ -316,7 +318,8 @@ export class SessionManager {
           throw new CtlError('KERN_START_FAIL', oneLine(e));
         }
       }
-      if (s.ust && s.kernel) s.ust.useClockOf(path.join(s.outputPath, 'kernel', 'metadata'));
+      // (snapshot mode: the kernel metadata is private until a snapshot, which shares the clock then)
+      if (s.ust && s.kernel && !s.snapshotMode) s.ust.useClockOf(path.join(s.outputPath, 'kernel', 'metadata'));
       s.ust?.start();
       s.active = true;
       s.hasBeenStarted = true;
@@ -386,12 +389,13 @@ export class SessionManager {
     return this.serial(async () => {
       const s = this.get(p.name);
       const wasActive = s.active;
-      await this.destroySession(s);
-      return { wasActive };
+      const archive = await this.destroySession(s);
+      return archive !== undefined ? { wasActive, archive } : { wasActive };
     });
   }
 
-  private async destroySession(s: Session): Promise<void> {
+  /** returns the last trace chunk's archive when the session was rotated */
+  private async destroySession(s: Session): Promise<string | undefined> {
     if (s.active) this.beginStop(s);
     if (s.stopping) await s.stopping;
     this.sessions.delete(s.name);
@@ -410,13 +414,15 @@ export class SessionManager {
         this.ctx.log(`session ${s.name}: destroy failed: ${oneLine(e)}`);
       }
     }
+    let archive: string | undefined;
     try {
-      const archive = s.rot.archiveLast();
+      archive = s.rot.archiveLast();
       if (archive) this.ctx.log(`session ${s.name}: last trace chunk archived at ${archive}`);
     } catch (e) {
       this.ctx.log(`session ${s.name}: cannot archive the last trace chunk: ${oneLine(e)}`);
     }
     this.ctx.log(`session ${s.name} destroyed`);
+    return archive;
   }
 
   /** Stops and destroys every session (daemon shutdown). */

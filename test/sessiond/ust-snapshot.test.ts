@@ -1,0 +1,236 @@
+// Flight recorder, rotation and trace-file rotation for user-space channels,
+// end to end: a real daemon, real apps using ttng/ust (from dist/) or
+// `--import ttng/auto`, and babeltrace2 reading what was written.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { REPO, babeltrace2, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
+import { home, until } from './harness.js';
+import type { TestHome } from './harness.js';
+import { filesBytes, whyNoKernel } from './snapshot-workload.js';
+
+const API_APP = path.join(REPO, 'test', 'sessiond', 'ust-api-app.mjs');
+const CRASH_APP = path.join(REPO, 'test', 'ust', 'crash-app.mjs');
+
+before(() => ensureBuilt());
+
+interface Line {
+  ready?: number;
+  pid?: number;
+  done?: number;
+  emitted?: number;
+}
+
+class App {
+  readonly lines: Line[] = [];
+  readonly child: ChildProcess;
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  constructor(h: TestHome, argv: string[]) {
+    this.child = spawn(process.execPath, argv, { cwd: REPO, env: h.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    h.trackPid(this.child.pid!);
+    let buf = '';
+    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        this.lines.push(JSON.parse(buf.slice(0, nl)) as Line);
+        buf = buf.slice(nl + 1);
+      }
+    });
+    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    this.exited = new Promise((r) => this.child.on('exit', (code, signal) => r({ code, signal })));
+  }
+  /** emitted events (the app's own count of enabled emits), once it printed its done line */
+  async emitted(): Promise<number> {
+    await until(() => this.lines.some((l) => l.done !== undefined), 'the app to finish emitting', 60_000);
+    return this.lines.find((l) => l.done !== undefined)!.emitted!;
+  }
+}
+
+/** `api:tick` values and vpids, in babeltrace2's order */
+async function ticks(dir: string, clean = true): Promise<{ n: number; vpid: number }[]> {
+  const r = await babeltrace2([dir], 120_000);
+  assert.equal(r.code, 0, r.stderr);
+  if (clean) assert.doesNotMatch(r.stderr, /discarded|lost/i, 'nothing reported lost');
+  const out: { n: number; vpid: number }[] = [];
+  for (const l of r.stdout.split('\n')) {
+    const m = /api:tick: .*?(?:vpid = (\d+).*)?\{ n = (\d+) \}$/.exec(l);
+    if (m) out.push({ n: Number(m[2]), vpid: Number(m[1] ?? 0) });
+  }
+  return out;
+}
+
+function snapshotDirs(base: string): string[] {
+  return fs
+    .readdirSync(base)
+    .filter((d) => d.startsWith('snapshot-'))
+    .sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop()))
+    .map((d) => path.join(base, d));
+}
+
+function defaultOutput(createOut: string): string {
+  const m = /Default snapshot output set to (.*)/.exec(createOut) ?? /Traces will be output to (.*)/.exec(createOut);
+  assert.ok(m, createOut);
+  return m![1]!;
+}
+
+describe('user-space flight recorder, rotation and trace files', { skip: hasBabeltrace2() ? false : 'no babeltrace2' }, () => {
+  test('snapshot record -m: the app last events, within the size; a second snapshot has later events and the dead app buffers', { timeout: 120_000 }, async (t) => {
+    const h = home(t);
+    const base = defaultOutput(await h.ok(['create', 'fr', '--snapshot']));
+    await h.ok(['enable-channel', '-u', '--subbuf-size=8192', '--num-subbuf=4', 'c']);
+    await h.ok(['enable-event', '-u', '-c', 'c', 'api:*']);
+    await h.ok(['add-context', '-u', '-c', 'c', '-t', 'vpid']);
+    assert.match(await h.ok(['list', 'fr']), /Event-loss mode: +overwrite\n/);
+    await h.ok(['start']);
+    // 20000 ticks through 4 × 8 KiB: most are overwritten; the app lingers 1.5 s
+    const a = new App(h, [API_APP, '20000', '1', '400', '1500']);
+    const emittedA = await a.emitted();
+    assert.ok(emittedA > 10_000, `app A emitted ${emittedA} enabled ticks`);
+    // the flight recorder wrote nothing while tracing
+    assert.deepEqual(fs.existsSync(base) ? fs.readdirSync(base) : [], []);
+    const max = 64 << 10;
+    assert.equal(await h.ok(['snapshot', 'record', '-m', '64K']), 'Snapshot recorded successfully for session fr\n');
+    const [first] = snapshotDirs(base);
+    assert.ok(first, 'a snapshot directory');
+    const uidDir = path.join(first!, 'ust', 'uid', String(process.getuid!()), '64-bit');
+    assert.ok(fs.existsSync(path.join(uidDir, 'metadata')));
+    assert.ok(fs.existsSync(path.join(uidDir, 'index', 'c_0.idx')));
+    const size = filesBytes(first!);
+    assert.ok(size <= max, `snapshot files take ${size} bytes, more than -m ${max}`);
+    const s1 = await ticks(first!);
+    assert.ok(s1.length > 100, `${s1.length} ticks in the first snapshot`);
+    // the newest data, contiguous up to the app's last event
+    assert.equal(s1[s1.length - 1]!.n, 19_999);
+    for (let i = 1; i < s1.length; i++) assert.equal(s1[i]!.n, s1[i - 1]!.n + 1, `tick ${s1[i - 1]!.n} then ${s1[i]!.n}`);
+    assert.ok(s1.every((e) => e.vpid === a.child.pid));
+    // too small for the metadata and a sub-buffer: refused, as LTTng refuses it
+    const small = await h.ttng(['snapshot', 'record', '-m', '4K']);
+    assert.notEqual(small.code, 0);
+    assert.match(small.stderr, /snapshot size/i);
+
+    assert.equal((await a.exited).code, 0, a.stderr);
+    // paced so that its events are enabled before it ends (its first ones may not be)
+    const b = new App(h, [API_APP, '300', '10', '5', '0']);
+    const emittedB = await b.emitted();
+    assert.ok(emittedB > 0);
+    assert.equal((await b.exited).code, 0, b.stderr);
+    await h.ok(['snapshot', 'record']);
+    const second = snapshotDirs(base).find((d) => d !== first);
+    assert.ok(second, 'a second snapshot directory');
+    const s2 = await ticks(second!);
+    const fromB = s2.filter((e) => e.vpid === b.child.pid).map((e) => e.n);
+    // B's buffer holds all it emitted while enabled: the last emittedB ticks
+    assert.deepEqual(fromB, [...Array(300).keys()].slice(300 - emittedB), 'B: every event it emitted, in order');
+    // A died after the start: its buffer is still in the snapshot, which overlaps the first one
+    const fromA = s2.filter((e) => e.vpid === a.child.pid).map((e) => e.n);
+    assert.deepEqual(fromA, s1.map((e) => e.n), 'the dead app A: the same events as in the first snapshot');
+    await h.ok(['destroy']);
+  });
+
+  test('a ttng/auto app that dies of an uncaught exception leaves a snapshot with its events up to the crash', { timeout: 120_000 }, async (t) => {
+    const kernel = whyNoKernel === false;
+    const h = home(t, { fake: !kernel });
+    const base = defaultOutput(await h.ok(['create', 'crash', '--snapshot']));
+    await h.ok(['enable-event', '-u', '-a']);
+    await h.ok(['add-context', '-u', '-t', 'vpid']);
+    if (kernel) {
+      await h.ok(['enable-event', '-k', '--syscall', '-a']);
+      await h.ok(['add-context', '-k', '-t', 'tid']);
+    }
+    await h.ok(['start']);
+    const app = new App(h, ['--import', 'ttng/auto', CRASH_APP, '500']);
+    await until(() => app.lines.some((l) => l.ready !== undefined), 'the app to start', 20_000);
+    const pid = app.child.pid!;
+    const deadline = Date.now() + 20_000;
+    while (!(await h.ttng(['list', '-u'])).stdout.includes(`PID: ${pid}`)) {
+      assert.ok(Date.now() < deadline, `pid ${pid} never appeared in ttng list -u`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // enablement reaches the app a moment after it is listed
+    await new Promise((r) => setTimeout(r, 300));
+    app.child.stdin!.end('go\n');
+    const r = await app.exited;
+    assert.equal(r.code, 1, app.stderr);
+    assert.match(app.stderr, /Error: boom after 500 steps/);
+    const m = /ttng: crash snapshot of session crash: (\S+)/.exec(app.stderr);
+    assert.ok(m, `the crash snapshot is reported on stderr:\n${app.stderr}`);
+    assert.equal(path.dirname(m![1]!), base);
+    assert.match(path.basename(m![1]!), new RegExp(`^crash-node-${pid}-[0-9]{8}-[0-9]{6}-0$`));
+    const bt = await babeltrace2([m![1]!], 120_000);
+    assert.equal(bt.code, 0, bt.stderr);
+    const lines = bt.stdout.split('\n');
+    const steps = lines.map((l) => /crash:step: .*vpid = (\d+).*\{ n = (\d+) \}$/.exec(l)).filter((x) => x !== null);
+    assert.deepEqual(steps.map((x) => Number(x![2])), [...Array(500).keys()], 'every step up to the crash');
+    assert.ok(steps.every((x) => Number(x![1]) === pid));
+    const exc = lines.findIndex((l) => /nodejs_process:uncaught_exception: .*message = "boom after 500 steps"/.test(l));
+    assert.ok(exc > 0, 'the uncaught exception event');
+    if (kernel) {
+      // the app's own system calls, between its events
+      const sys = lines.filter((l) => /syscall_(?:entry|exit)_\w+: .*\{ tid = (\d+) \}/.exec(l)?.[1] === String(pid));
+      assert.ok(sys.length > 10, `${sys.length} system calls of the app in the snapshot`);
+    }
+    await h.ok(['destroy']);
+  });
+
+  test('session rotation: archives read one by one, nothing lost or doubled; destroy prints the last archive', { timeout: 180_000 }, async (t) => {
+    const h = home(t);
+    const out = defaultOutput(await h.ok(['create', 'rot']));
+    await h.ok(['enable-channel', '-u', '--subbuf-size=4096', '--num-subbuf=4', 'c']);
+    await h.ok(['enable-event', '-u', '-c', 'c', 'api:tick']);
+    await h.ok(['enable-rotation', '--size=64K']);
+    await h.ok(['start']);
+    // paced: 40 ticks per ms for ~1.5 s, with a manual rotation in the middle
+    const app = new App(h, [API_APP, '60000', '1', '40', '0']);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.match(await h.ok(['rotate']), /^Trace chunk archive for session rot is now readable at \/.*\/archives\/[0-9T+-]+-[0-9T+-]+-[0-9]+\n$/);
+    const emitted = await app.emitted();
+    assert.equal((await app.exited).code, 0, app.stderr);
+    await h.ok(['stop']);
+    const list = await h.ok(['list', 'rot']);
+    const discarded = Number(/Discarded events: (\d+)/.exec(list)![1]);
+    const d = await h.ok(['destroy']);
+    const last = /Trace chunk archive for session rot is now readable at (\S+)/.exec(d);
+    assert.ok(last, d);
+    const archives = fs.readdirSync(path.join(out, 'archives')).sort((x, y) => Number(x.split('-').pop()) - Number(y.split('-').pop()));
+    assert.ok(archives.length >= 3, `${archives.length} archives`);
+    assert.equal(path.join(out, 'archives', archives[archives.length - 1]!), last![1]);
+    const seen = new Set<number>();
+    let total = 0;
+    for (const a of archives) {
+      const ts = await ticks(path.join(out, 'archives', a));
+      for (const e of ts) {
+        assert.ok(!seen.has(e.n), `tick ${e.n} in two archives`);
+        seen.add(e.n);
+      }
+      total += ts.length;
+    }
+    assert.equal(total, emitted - discarded, `${total} recorded, ${emitted} emitted, ${discarded} discarded`);
+  });
+
+  test('trace-file rotation: at most count files of size bytes per stream, the newest events kept', { timeout: 120_000 }, async (t) => {
+    const h = home(t);
+    const out = defaultOutput(await h.ok(['create', 'tf']));
+    await h.ok(['enable-channel', '-u', '--subbuf-size=4096', '--num-subbuf=4', '--tracefile-size=16384', '--tracefile-count=3', 'c']);
+    await h.ok(['enable-event', '-u', '-c', 'c', 'api:tick']);
+    await h.ok(['start']);
+    const app = new App(h, [API_APP, '30000', '1', '30', '0']);
+    await app.emitted();
+    assert.equal((await app.exited).code, 0, app.stderr);
+    await h.ok(['stop']);
+    const dir = path.join(out, 'ust', 'uid', String(process.getuid!()), '64-bit');
+    const files = fs.readdirSync(dir).filter((f) => f.startsWith('c_')).sort();
+    assert.deepEqual(files, ['c_0_0', 'c_0_1', 'c_0_2']);
+    for (const f of files) assert.ok(fs.statSync(path.join(dir, f)).size <= 16384, `${f}: ${fs.statSync(path.join(dir, f)).size} bytes`);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'index')).sort(), files.map((f) => `${f}.idx`));
+    // the oldest files are gone: babeltrace2 may report their packets as lost
+    const ts = await ticks(out, false);
+    assert.ok(ts.length > 100);
+    assert.equal(ts[ts.length - 1]!.n, 29_999, 'the newest events are kept');
+    await h.ok(['destroy']);
+  });
+});
