@@ -767,6 +767,8 @@ export class SessionManager {
       };
     }
     if (s.ust) out.ust = savedUst(s.ust);
+    if (s.snapshotMode) out.snapshot = { outputs: s.snap.outputs.map((o) => ({ name: o.name, path: o.path, maxSize: o.maxSize })) };
+    if (s.rot.timerUs > 0 || s.rot.sizeBytes > 0) out.rotation = { timerUs: s.rot.timerUs, sizeBytes: s.rot.sizeBytes };
     return out;
   }
 
@@ -844,6 +846,14 @@ export class SessionManager {
       const now = new Date();
       const out = saved.outputPath ?? path.join(this.ctx.paths.tracesDir, `${saved.name}-${datetimeSuffix(now)}`);
       const s = new Session(saved.name, out, now);
+      if (saved.snapshot) {
+        s.snapshotMode = true;
+        for (const o of saved.snapshot.outputs) s.snap.add(o.path, o.name, o.maxSize);
+      }
+      if (saved.rotation && !saved.snapshot) {
+        s.rot.timerUs = saved.rotation.timerUs;
+        s.rot.sizeBytes = saved.rotation.sizeBytes;
+      }
       this.sessions.set(saved.name, s);
       return this.summary(s);
     });

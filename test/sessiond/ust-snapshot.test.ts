@@ -239,4 +239,41 @@ describe('user-space flight recorder, rotation and trace files', { skip: hasBabe
     t.diagnostic(`trace files: ${files.map((f) => fs.statSync(path.join(dir, f)).size).join(' + ')} bytes (limit 3 × 16384), ${ts.length} ticks kept, ${ts[0]!.n}..${ts[ts.length - 1]!.n}`);
     await h.ok(['destroy']);
   });
+
+  test('save/load keep snapshot mode, snapshot outputs and rotation schedules as LTTng writes them', async (t) => {
+    const h = home(t);
+    const snapOut = path.join(h.dir, 'snap-out');
+    await h.ok(['create', 'fr', '--snapshot', '-o', snapOut]);
+    await h.ok(['enable-event', '-u', 'api:*']);
+    await h.ok(['create', 'rot', '-o', path.join(h.dir, 'rot-out')]);
+    await h.ok(['enable-event', '-u', 'api:*']);
+    await h.ok(['enable-rotation', '--timer=5s']);
+    await h.ok(['enable-rotation', '--size=1M']);
+    const dir = path.join(h.dir, 'saved');
+    await h.ok(['save', '-o', dir]);
+    const fr = fs.readFileSync(path.join(dir, 'fr.lttng'), 'utf8');
+    const rot = fs.readFileSync(path.join(dir, 'rot.lttng'), 'utf8');
+    // the parts lttng 2.13's `save` writes for these sessions
+    const tail = (x: string): string => x.slice(x.indexOf('\t\t<attributes>'));
+    assert.equal(
+      tail(fr),
+      `\t\t<attributes>\n\t\t\t<snapshot_mode>true</snapshot_mode>\n\t\t</attributes>\n\t\t<output>\n\t\t\t<snapshot_outputs>\n\t\t\t\t<output>\n\t\t\t\t\t<name>snapshot-1</name>\n\t\t\t\t\t<max_size>0</max_size>\n\t\t\t\t\t<consumer_output>\n\t\t\t\t\t\t<enabled>true</enabled>\n\t\t\t\t\t\t<destination>\n\t\t\t\t\t\t\t<path>${snapOut}</path>\n\t\t\t\t\t\t</destination>\n\t\t\t\t\t</consumer_output>\n\t\t\t\t</output>\n\t\t\t</snapshot_outputs>\n\t\t</output>\n\t</session>\n</sessions>\n`,
+    );
+    assert.match(
+      tail(rot),
+      /^\t\t<attributes>\n\t\t\t<rotation_schedules>\n\t\t\t\t<periodic>\n\t\t\t\t\t<time_us>5000000<\/time_us>\n\t\t\t\t<\/periodic>\n\t\t\t\t<size_threshold>\n\t\t\t\t\t<bytes>1048576<\/bytes>\n\t\t\t\t<\/size_threshold>\n\t\t\t<\/rotation_schedules>\n\t\t<\/attributes>\n\t\t<output>\n\t\t\t<consumer_output>/,
+    );
+    const listFr = await h.ok(['list', 'fr']);
+    const outputs = await h.ok(['snapshot', 'list-output', '-s', 'fr']);
+    await h.ok(['destroy', '-a']);
+    await h.ok(['load', '-i', dir]);
+    assert.equal(await h.ok(['list', 'fr']), listFr, 'the snapshot session, its overwrite channel');
+    assert.equal(await h.ok(['snapshot', 'list-output', '-s', 'fr']), outputs);
+    // the schedules are back: setting one again is refused
+    assert.match((await h.ttng(['enable-rotation', '-s', 'rot', '--size=2M'])).stderr, /already set/);
+    const again = path.join(h.dir, 'again');
+    await h.ok(['save', '-o', again]);
+    assert.equal(fs.readFileSync(path.join(again, 'fr.lttng'), 'utf8'), fr);
+    assert.equal(fs.readFileSync(path.join(again, 'rot.lttng'), 'utf8'), rot);
+  });
 });
