@@ -1,8 +1,9 @@
 // A Node.js app that dies of an uncaught exception, run under
 // `node --import ttng/auto`: it prints {"ready":PID}, waits for a line on
 // stdin (the test has seen it registered), emits `crash:step { n }` for
-// n = 0..COUNT-1 with ttng/ust, a few system calls, then throws.
-// usage: node --import ttng/auto crash-app.mjs COUNT
+// n = 0..COUNT-1 with ttng/ust, a few system calls, then throws (or, with
+// `abort`, calls process.abort(): a core dump).
+// usage: node --import ttng/auto crash-app.mjs COUNT [abort]
 import * as fs from 'node:fs';
 import { provider } from 'ttng/ust';
 
@@ -16,4 +17,5 @@ for (let n = 0; n < count; n++) {
   // a system call between events (kernel part of the snapshot when root)
   if (n % 10 === 0) fs.statSync('/');
 }
+if (process.argv[3] === 'abort') process.abort();
 throw new Error(`boom after ${count} steps`);
