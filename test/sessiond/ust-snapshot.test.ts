@@ -276,4 +276,30 @@ describe('user-space flight recorder, rotation and trace files', { skip: hasBabe
     assert.equal(fs.readFileSync(path.join(again, 'fr.lttng'), 'utf8'), fr);
     assert.equal(fs.readFileSync(path.join(again, 'rot.lttng'), 'utf8'), rot);
   });
+
+  for (const snapshot of [false, true]) {
+    test(`clear (${snapshot ? 'snapshot' : 'normal'} session): what was recorded before is gone, what comes after is kept`, { timeout: 120_000 }, async (t) => {
+      const h = home(t);
+      const out = defaultOutput(await h.ok(['create', 'cl', ...(snapshot ? ['--snapshot'] : [])]));
+      await h.ok(['enable-event', '-u', 'api:tick']);
+      await h.ok(['add-context', '-u', '-t', 'vpid']);
+      await h.ok(['start']);
+      const a = new App(h, [API_APP, '300', '10', '5', '0']);
+      assert.ok((await a.emitted()) > 0);
+      assert.equal((await a.exited).code, 0, a.stderr);
+      assert.equal(await h.ok(['clear']), 'Session "cl" cleared\n');
+      const b = new App(h, [API_APP, '300', '10', '5', '0']);
+      const emittedB = await b.emitted();
+      assert.equal((await b.exited).code, 0, b.stderr);
+      let dir = out;
+      if (snapshot) {
+        await h.ok(['snapshot', 'record']);
+        dir = snapshotDirs(out)[0]!;
+      } else await h.ok(['stop']);
+      const ts = await ticks(dir, 'any');
+      assert.ok(!ts.some((e) => e.vpid === a.child.pid), 'nothing of A after the clear');
+      assert.deepEqual(ts.filter((e) => e.vpid === b.child.pid).map((e) => e.n), [...Array(300).keys()].slice(300 - emittedB), 'all of B');
+      await h.ok(['destroy']);
+    });
+  }
 });
