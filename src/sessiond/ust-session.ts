@@ -30,6 +30,12 @@ const FLUSH_TIMEOUT_MS = 1000;
 const DEFAULT_POLL_US = 100_000;
 /** the read period while apps fill their buffers */
 const BUSY_POLL_MS = 5;
+/**
+ * snapshot sessions: buffers of exited apps kept for snapshots, at most (the
+ * oldest go first): LTTng's per-UID buffers are shared by the apps of a user,
+ * ours are per thread, so many short-lived apps would otherwise pile up
+ */
+export const MAX_DEAD_BUFFERS = 64;
 
 export class UstChannel {
   enabled = true;
@@ -115,6 +121,8 @@ export class UstSession implements UstAppClient {
   private readonly releasedDiscarded = new Map<string, number>();
   /** where the current trace chunk's `ust/` is (moves on rotation) */
   private ustRoot: string;
+  /** snapshot sessions: buffers of exited apps, oldest first */
+  private readonly dead: Buffer[] = [];
 
   constructor(
     readonly sessionName: string,
@@ -380,8 +388,11 @@ export class UstSession implements UstAppClient {
     this.byApp.delete(app.key);
     for (const b of m.values()) {
       // a crashed app's last events are what a snapshot is for (LTTng keeps per-UID buffers too)
-      if (this.snapshotMode && b.source && !this.destroyed) b.dead = true;
-      else this.finish(b);
+      if (this.snapshotMode && b.source && !this.destroyed && !b.done) {
+        b.dead = true;
+        this.dead.push(b);
+        while (this.dead.length > MAX_DEAD_BUFFERS) this.finish(this.dead.shift()!);
+      } else this.finish(b);
     }
   }
 
