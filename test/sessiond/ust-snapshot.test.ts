@@ -177,6 +177,10 @@ describe('user-space flight recorder, rotation and trace files', { skip: hasBabe
       // the app's own system calls, between its events
       const sys = lines.filter((l) => /syscall_(?:entry|exit)_\w+: .*\{ tid = (\d+) \}/.exec(l)?.[1] === String(pid));
       assert.ok(sys.length > 10, `${sys.length} system calls of the app in the snapshot`);
+      // one clock for both domains: the stat after step 260 falls between steps 260 and 261
+      const at = (n: number): number => lines.findIndex((l) => l.includes('crash:step:') && l.endsWith(`{ n = ${n} }`));
+      const between = lines.slice(at(260) + 1, at(261));
+      assert.ok(between.some((l) => /syscall_entry_\w*stat\w*: .*\{ tid = (\d+) \}/.exec(l)?.[1] === String(pid)), `between steps 260 and 261:\n${between.join('\n')}`);
     }
     await h.ok(['destroy']);
   });
