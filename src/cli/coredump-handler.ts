@@ -10,8 +10,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TtngClient } from '../ctl/client.js';
 import { ttngPaths } from '../ctl/paths.js';
+import { snapshotAll } from '../ctl/snapshot-all.js';
 import { flag, value } from './args.js';
 import { err, guard, msg, parseVerbArgs } from './session-common.js';
 import type { Verb } from './session-common.js';
@@ -58,44 +58,6 @@ function safe(s: string | undefined, fallback: string): string {
   return v === '' || v === '.' || v === '..' ? fallback : v;
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
-/** snapshots of every snapshot session; returns log lines (never throws) */
-async function snapshotAll(state: HandlerState | undefined, tag: string): Promise<string[]> {
-  const log: string[] = [];
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  if (state?.ttngHome) env['TTNG_HOME'] = state.ttngHome;
-  else delete env['TTNG_HOME'];
-  let c: TtngClient | undefined;
-  try {
-    c = await withDeadline(TtngClient.connect({ socket: ttngPaths(0, env).socket, env }), 2000, 'session daemon');
-    const client = c;
-    const deadline = Date.now() + SNAPSHOT_DEADLINE_MS;
-    const sessions = await withDeadline(client.call('session.list', {}), 2000, 'session list');
-    const snaps = sessions.filter((s) => s.snapshotMode);
-    if (!snaps.length) log.push('no snapshot session');
-    for (const s of snaps) {
-      try {
-        const r = await withDeadline(client.call('snapshot.record', { session: s.name, name: tag }), Math.max(1, deadline - Date.now()), `snapshot of ${s.name}`);
-        log.push(`snapshot of session ${s.name}: ${r.path}`);
-      } catch (e) {
-        log.push(`snapshot of session ${s.name} failed: ${(e as Error).message}`);
-      }
-    }
-  } catch (e) {
-    log.push(`no snapshot: ${(e as Error).message}`);
-  } finally {
-    c?.close();
-  }
-  return log;
-}
-
 /** copies stdin (the core) to `file`; returns its size */
 function copyStdin(file: string): number {
   const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
@@ -136,7 +98,10 @@ async function handle(args: string[]): Promise<number> {
   const base = `core.${safe(exe, 'unknown')}.${safe(pid, 'unknown')}.${t}`;
   let log: string[] = [];
   try {
-    log = await snapshotAll(state, `core-${safe(exe, 'unknown')}-${safe(pid, 'unknown')}`);
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (state?.ttngHome) env['TTNG_HOME'] = state.ttngHome;
+    else delete env['TTNG_HOME'];
+    log = await snapshotAll({ socket: ttngPaths(0, env).socket, env, tag: `core-${safe(exe, 'unknown')}-${safe(pid, 'unknown')}`, deadlineMs: SNAPSHOT_DEADLINE_MS });
   } catch (e) {
     log.push(`no snapshot: ${(e as Error).message}`);
   }

@@ -33,14 +33,17 @@ async function destroyOne(c: TtngClient, name: string, noWait: boolean): Promise
     // the events lost are shown by `stop`; destroy shows them when it stopped the session
     const stats = alreadyStopped ? undefined : statsWarning(await c.call('session.get', { name }));
     const timer = setInterval(progress, DATA_WAIT_MS);
+    let r: { archive?: string };
     try {
-      await c.call('session.destroy', { name });
+      r = await c.call('session.destroy', { name });
     } finally {
       clearInterval(timer);
     }
     msg(`${printed ? '\n' : ''}Session ${name} destroyed`);
     printed = false;
     if (stats) msg(stats);
+    // a rotated session's last chunk, as lttng prints it
+    if (r.archive !== undefined) msg(`Trace chunk archive for session ${name} is now readable at ${r.archive}`);
     clearCurrentSession(name);
   } finally {
     if (printed) msg('');

@@ -181,6 +181,7 @@ Options:
       --buffers-global      Kernel buffering scheme (the only one)
   -C, --tracefile-size=SIZE Bytes per stream file (k, M, G suffixes; at least
                             the sub-buffer size); files CHANNEL_CPU_K
+                            (user space: CHANNEL_N_K, N the stream)
   -W, --tracefile-count=N   Files per stream, reused round-robin (the oldest
                             is overwritten; 0 = unlimited)
       --buffers-uid         User space: one trace per user (default)

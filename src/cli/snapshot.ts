@@ -44,8 +44,9 @@ export const snapshotVerb: Verb = {
 Actions:
   record [-n NAME] [-m MAX_SIZE] [URL | -o DIR]
       Write the current content of every buffer of the snapshot session as a
-      CTF trace in OUTPUT/NAME-YYYYmmdd-HHMMSS-N/kernel/ (the newest data, at
-      most MAX_SIZE bytes in all when given). Tracing goes on. OUTPUT is the
+      CTF trace in OUTPUT/NAME-YYYYmmdd-HHMMSS-N/ (kernel/, ust/uid/UID/64-bit/
+      or ust/pid/...: the newest data, at most MAX_SIZE bytes in all when
+      given, shared equally by the streams). Tracing goes on. OUTPUT is the
       session's snapshot output unless URL (file://DIR or DIR) or -o is given;
       NAME defaults to the output's name.
   add-output [-n NAME] [-m MAX_SIZE] (URL | -o DIR)
@@ -64,8 +65,10 @@ Options:
 
 Snapshots overlap in time as LTTng's do: the pages a snapshot reads from
 ftrace's buffer (reading consumes them) are kept, up to the buffer size, and
-written again by the next snapshot. Each snapshot is a CTF trace with its own
-UUID, so a directory of snapshots reads as several traces.
+written again by the next snapshot; user-space buffers are copied without
+being consumed, those of apps that exited since the start included. Each
+snapshot is a CTF trace with its own UUID, so a directory of snapshots reads
+as several traces.
 `,
   run: (argv) =>
     guard(async () => {

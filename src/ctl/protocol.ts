@@ -160,7 +160,8 @@ export interface Methods {
   /** `snapshot`: flight-recorder session (overwrite channels, nothing written until `snapshot.record`) */
   'session.create': { params: { name?: string; outputDir?: string; snapshot?: boolean; noOutput?: boolean }; result: SessionSummary };
   /** stops (waiting for the data) and destroys */
-  'session.destroy': { params: { name: string }; result: { wasActive: boolean } };
+  /** `archive`: the last trace chunk's archive, when the session was rotated */
+  'session.destroy': { params: { name: string }; result: { wasActive: boolean; archive?: string } };
   'session.start': { params: { name: string }; result: Record<string, never> };
   /** `wait: false` returns at once; poll `session.dataPending` */
   'session.stop': { params: { name: string; wait?: boolean }; result: Record<string, never> };

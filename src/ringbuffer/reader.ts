@@ -244,13 +244,16 @@ export class RingBufferReader {
       const w = s & (n - 1);
       if (Atomics.load(h, W.SLOTS + w) !== s) continue;
       const b = this.base0 + w * this.subbufSize;
+      // what readAll() already took of this packet (consumed: `clear`) is not in the snapshot
+      const start = this.takenSeq === s ? this.takenOff : 0;
+      const begin = start === 0 ? this.readTs(b + P.TS_BEGIN) : this.takenTs;
       let pkt: RingBufferPacket | undefined;
       if (Atomics.load(h, W.SLOTS + n + w) === s) {
         const cBytes = Number(this.dv.getBigUint64(b + P.CONTENT_SIZE, true) / 8n);
-        if (cBytes < P.EVENTS || cBytes > this.subbufSize) continue;
-        pkt = this.copy(b, 0, this.subbufSize, cBytes, this.readTs(b + P.TS_BEGIN), this.readTs(b + P.TS_END), this.dv.getBigUint64(b + P.EVENTS_DISCARDED, true));
-      } else if (s === cur && rec.commit > P.EVENTS && rec.commit <= this.subbufSize) {
-        pkt = this.copy(b, 0, 0, rec.commit, this.readTs(b + P.TS_BEGIN), rec.ts, BigInt(this.discarded));
+        if (cBytes < P.EVENTS || cBytes > this.subbufSize || cBytes <= Math.max(start, P.EVENTS)) continue;
+        pkt = this.copy(b, start, start === 0 ? this.subbufSize : 0, cBytes, begin, this.readTs(b + P.TS_END), this.dv.getBigUint64(b + P.EVENTS_DISCARDED, true));
+      } else if (s === cur && rec.commit > Math.max(start, P.EVENTS) && rec.commit <= this.subbufSize) {
+        pkt = this.copy(b, start, 0, rec.commit, begin, rec.ts, BigInt(this.discarded));
       }
       // overwritten while copied: drop it
       if (!pkt || Atomics.load(h, W.SLOTS + w) !== s) continue;

@@ -1,8 +1,9 @@
 // `ttng save` / `ttng load`: LTTng's session configuration format (XML,
 // `tools@2.13:src/common/config/session.xsd`), the subset ttng uses: session
-// name, output path, started flag, and per domain the channels with their
-// attributes, event rules (tracepoint and syscall, filters, enabled flag) and
-// contexts. Elements ttng does not know are skipped on load.
+// name, output path, started flag, snapshot mode and snapshot outputs,
+// rotation schedules, and per domain the channels with their attributes,
+// event rules (tracepoint and syscall, filters, enabled flag) and contexts.
+// Elements ttng does not know are skipped on load.
 import type { ChannelAttributes, EventKind, LoglevelCriterion, UstBuffers } from '../ctl/protocol.js';
 import { KERNEL_CHANNEL_DEFAULTS, UST_PID_CHANNEL_DEFAULTS, UST_UID_CHANNEL_DEFAULTS } from '../ctl/protocol.js';
 
@@ -32,6 +33,17 @@ export interface SavedSession {
   started: boolean;
   kernel?: { channels: SavedChannel[] };
   ust?: { buffers: UstBuffers; channels: SavedChannel[] };
+  /** a snapshot session (`create --snapshot`) and its snapshot outputs */
+  snapshot?: { outputs: SavedSnapshotOutput[] };
+  /** `enable-rotation` schedules (0: none) */
+  rotation?: { timerUs: number; sizeBytes: number };
+}
+
+export interface SavedSnapshotOutput {
+  name: string;
+  path: string;
+  /** bytes, 0: no limit */
+  maxSize: number;
 }
 
 /* ------------------------------- writing ------------------------------- */
@@ -124,9 +136,42 @@ export function sessionToXml(s: SavedSession): string {
   x.close('domains');
   x.leaf('started', s.started);
   x.open('attributes');
-  x.leaf('snapshot_mode', false);
+  // as LTTng writes them: snapshot_mode only when set, rotation_schedules only when there is one
+  if (s.snapshot) x.leaf('snapshot_mode', true);
+  const rot = s.rotation;
+  if (rot && (rot.timerUs > 0 || rot.sizeBytes > 0)) {
+    x.open('rotation_schedules');
+    if (rot.timerUs > 0) {
+      x.open('periodic');
+      x.leaf('time_us', rot.timerUs);
+      x.close('periodic');
+    }
+    if (rot.sizeBytes > 0) {
+      x.open('size_threshold');
+      x.leaf('bytes', rot.sizeBytes);
+      x.close('size_threshold');
+    }
+    x.close('rotation_schedules');
+  }
   x.close('attributes');
-  if (s.outputPath !== undefined) {
+  if (s.snapshot) {
+    x.open('output');
+    x.open('snapshot_outputs');
+    for (const o of s.snapshot.outputs) {
+      x.open('output');
+      x.leaf('name', o.name);
+      x.leaf('max_size', o.maxSize);
+      x.open('consumer_output');
+      x.leaf('enabled', true);
+      x.open('destination');
+      x.leaf('path', o.path);
+      x.close('destination');
+      x.close('consumer_output');
+      x.close('output');
+    }
+    x.close('snapshot_outputs');
+    x.close('output');
+  } else if (s.outputPath !== undefined) {
     x.open('output');
     x.open('consumer_output');
     x.leaf('enabled', true);
@@ -270,12 +315,35 @@ export function parseSessionsXml(text: string): SavedSession[] {
     if (!name) throw new SessionXmlError('a <session> has no <name>');
     const saved: SavedSession = { name, started: boolOf(s, 'started', false) };
     const attrs = child(s, 'attributes');
-    if (attrs && (boolOf(attrs, 'snapshot_mode', false) || intOf(attrs, 'live_timer_interval', 0) !== 0)) {
-      throw new SessionXmlError(`session ${name}: snapshot and live sessions are not supported yet`);
-    }
+    if (attrs && intOf(attrs, 'live_timer_interval', 0) !== 0) throw new SessionXmlError(`session ${name}: live sessions are not supported yet`);
     const output = child(s, 'output');
+    if (attrs && boolOf(attrs, 'snapshot_mode', false)) {
+      const outputs: SavedSnapshotOutput[] = [];
+      for (const o of children(output && child(output, 'snapshot_outputs'), 'output')) {
+        const oname = textOf(o, 'name');
+        const co = child(o, 'consumer_output');
+        const dest = co && child(co, 'destination');
+        if (dest && child(dest, 'net_output')) throw new SessionXmlError(`session ${name}: network snapshot outputs are not supported yet`);
+        const p = dest && textOf(dest, 'path');
+        if (!oname || !p) throw new SessionXmlError(`session ${name}: a snapshot <output> needs a <name> and a <path>`);
+        const maxSize = intOf(o, 'max_size', 0);
+        if (maxSize < 0) throw new SessionXmlError(`session ${name}: <max_size>: expected a size, got ${maxSize}`);
+        outputs.push({ name: oname, path: p, maxSize });
+      }
+      saved.snapshot = { outputs };
+      if (outputs[0]) saved.outputPath = outputs[0].path;
+    }
+    const sched = attrs && child(attrs, 'rotation_schedules');
+    if (sched) {
+      const periodic = child(sched, 'periodic');
+      const size = child(sched, 'size_threshold');
+      const timerUs = periodic ? intOf(periodic, 'time_us', 0) : 0;
+      const sizeBytes = size ? intOf(size, 'bytes', 0) : 0;
+      if (timerUs < 0 || sizeBytes < 0) throw new SessionXmlError(`session ${name}: negative rotation schedule`);
+      if (timerUs > 0 || sizeBytes > 0) saved.rotation = { timerUs, sizeBytes };
+    }
     const consumer = output && child(output, 'consumer_output');
-    if (consumer && boolOf(consumer, 'enabled', true)) {
+    if (!saved.snapshot && consumer && boolOf(consumer, 'enabled', true)) {
       const dest = child(consumer, 'destination');
       const p = dest && textOf(dest, 'path');
       if (dest && child(dest, 'net_output')) throw new SessionXmlError(`session ${name}: network output is not supported yet`);

@@ -28,7 +28,7 @@ import type { UstSession } from './ust-session.js';
 import { ustAddContext, ustDisableEvent, ustEnableChannel, ustEnableEvent } from './ust-ops.js';
 import type { UstOpsContext } from './ust-ops.js';
 import { savedUst, applySavedUst } from './ust-save.js';
-import { SnapshotState, kernelRecorder, recordSnapshot, snapshotUrlToDir } from './snapshot.js';
+import { SnapshotState, kernelRecorder, recordSnapshot, snapshotUrlToDir, ustRecorder } from './snapshot.js';
 import type { DomainRecorder } from './snapshot.js';
 import { RotationState } from './rotation.js';
 
@@ -89,7 +89,9 @@ class Session {
   }
   /** each tracing domain, for snapshots, rotation and clear */
   recorders(): DomainRecorder[] {
-    return this.kernel ? [kernelRecorder(this.kernel.ks)] : [];
+    const r: DomainRecorder[] = this.kernel ? [kernelRecorder(this.kernel.ks)] : [];
+    if (this.ust && this.ust.channels.length > 0) r.push(ustRecorder(this.ust));
+    return r;
   }
   channelCount(): number {
     return (this.kernel ? this.kernel.channels.length : 0) + (this.ust ? this.ust.channels.length : 0);
@@ -316,7 +318,8 @@ export class SessionManager {
           throw new CtlError('KERN_START_FAIL', oneLine(e));
         }
       }
-      if (s.ust && s.kernel) s.ust.useClockOf(path.join(s.outputPath, 'kernel', 'metadata'));
+      // (snapshot mode: the kernel metadata is private until a snapshot, which shares the clock then)
+      if (s.ust && s.kernel && !s.snapshotMode) s.ust.useClockOf(path.join(s.outputPath, 'kernel', 'metadata'));
       s.ust?.start();
       s.active = true;
       s.hasBeenStarted = true;
@@ -386,12 +389,13 @@ export class SessionManager {
     return this.serial(async () => {
       const s = this.get(p.name);
       const wasActive = s.active;
-      await this.destroySession(s);
-      return { wasActive };
+      const archive = await this.destroySession(s);
+      return archive !== undefined ? { wasActive, archive } : { wasActive };
     });
   }
 
-  private async destroySession(s: Session): Promise<void> {
+  /** returns the last trace chunk's archive when the session was rotated */
+  private async destroySession(s: Session): Promise<string | undefined> {
     if (s.active) this.beginStop(s);
     if (s.stopping) await s.stopping;
     this.sessions.delete(s.name);
@@ -410,13 +414,15 @@ export class SessionManager {
         this.ctx.log(`session ${s.name}: destroy failed: ${oneLine(e)}`);
       }
     }
+    let archive: string | undefined;
     try {
-      const archive = s.rot.archiveLast();
+      archive = s.rot.archiveLast();
       if (archive) this.ctx.log(`session ${s.name}: last trace chunk archived at ${archive}`);
     } catch (e) {
       this.ctx.log(`session ${s.name}: cannot archive the last trace chunk: ${oneLine(e)}`);
     }
     this.ctx.log(`session ${s.name} destroyed`);
+    return archive;
   }
 
   /** Stops and destroys every session (daemon shutdown). */
@@ -761,6 +767,8 @@ export class SessionManager {
       };
     }
     if (s.ust) out.ust = savedUst(s.ust);
+    if (s.snapshotMode) out.snapshot = { outputs: s.snap.outputs.map((o) => ({ name: o.name, path: o.path, maxSize: o.maxSize })) };
+    if (s.rot.timerUs > 0 || s.rot.sizeBytes > 0) out.rotation = { timerUs: s.rot.timerUs, sizeBytes: s.rot.sizeBytes };
     return out;
   }
 
@@ -838,6 +846,14 @@ export class SessionManager {
       const now = new Date();
       const out = saved.outputPath ?? path.join(this.ctx.paths.tracesDir, `${saved.name}-${datetimeSuffix(now)}`);
       const s = new Session(saved.name, out, now);
+      if (saved.snapshot) {
+        s.snapshotMode = true;
+        for (const o of saved.snapshot.outputs) s.snap.add(o.path, o.name, o.maxSize);
+      }
+      if (saved.rotation && !saved.snapshot) {
+        s.rot.timerUs = saved.rotation.timerUs;
+        s.rot.sizeBytes = saved.rotation.sizeBytes;
+      }
       this.sessions.set(saved.name, s);
       return this.summary(s);
     });

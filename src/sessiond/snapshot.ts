@@ -1,13 +1,14 @@
 // Snapshots (lttng-snapshot(1)) on the daemon side: a session's snapshot
 // outputs, directory naming, and the record itself, which asks each tracing
 // domain of the session to write its part of the trace. A domain plugs in by
-// implementing DomainRecorder (the kernel now; user space later).
+// implementing DomainRecorder (kernel, user space).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CtlError } from '../ctl/protocol.js';
 import type { SnapshotOutputInfo } from '../ctl/protocol.js';
 import { datetimeSuffix } from './sessions.js';
 import type { KernelSession } from './kernel-domain.js';
+import type { UstSession } from './ust-session.js';
 
 /** What a tracing domain of a session offers to snapshots, rotation and clear. */
 export interface DomainRecorder {
@@ -105,5 +106,17 @@ export function kernelRecorder(ks: KernelSession): DomainRecorder {
     },
     rotate: (dir) => need(ks.rotate, 'rotate').call(ks, dir),
     clear: () => need(ks.clear, 'clear').call(ks),
+  };
+}
+
+/** the user-space domain of a session as a DomainRecorder */
+export function ustRecorder(us: UstSession): DomainRecorder {
+  return {
+    subdir: 'ust',
+    snapshot: async (dir, maxBytes) => {
+      us.snapshot(dir, maxBytes);
+    },
+    rotate: async (dir) => us.rotate(dir),
+    clear: async () => us.clear(),
   };
 }

@@ -8,6 +8,8 @@ export interface UstBufferSource {
   takeComplete(): Uint8Array[];
   /** the complete ones and what the producer wrote of the current one (stop, app gone), without its help */
   takeAll(): Uint8Array[];
+  /** a copy of what the buffer holds now (complete packets and the current one), consuming nothing */
+  snapshot(): Uint8Array[];
   /** events the producer discarded so far */
   discarded(): number;
   /** unmaps; with `unlink`, removes the shm object */
@@ -30,6 +32,7 @@ export function openUstBuffer(shmName: string, cfg: UstChannelConfig, app: { pid
   return {
     takeComplete: () => r.read().map((p) => p.data),
     takeAll: () => r.readAll().map((p) => p.data),
+    snapshot: () => r.snapshot().map((p) => p.data),
     discarded: () => r.discarded,
     close: (unlink) => r.close(unlink),
   };

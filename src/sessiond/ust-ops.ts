@@ -16,6 +16,8 @@ export interface UstHost {
   readonly name: string;
   readonly outputPath: string;
   hasBeenStarted: boolean;
+  /** flight recorder (`create --snapshot`): channels in overwrite mode, read by snapshots only */
+  readonly snapshotMode: boolean;
   ust: UstSession | undefined;
 }
 
@@ -54,7 +56,11 @@ export function validateUstChannelAttributes(a: ChannelAttributes): void {
   if (a.output !== 'mmap') throw new CtlError('NOT_SUPPORTED');
   // a traced app never waits for the consumer (DESIGN.md): no blocking mode
   if (a.blockingTimeoutUs !== 0) throw new CtlError('NOT_SUPPORTED', 'Operation not supported: a traced app never blocks (--blocking-timeout must be 0)');
-  if (a.tracefileSize !== 0 || a.tracefileCount !== 0) bad('Trace file rotation (--tracefile-size, --tracefile-count) is not supported yet');
+  if (!Number.isSafeInteger(a.tracefileSize) || a.tracefileSize < 0) bad(`Invalid trace file size ${String(a.tracefileSize)}`);
+  if (!u32(a.tracefileCount)) bad(`Invalid trace file count ${String(a.tracefileCount)}`);
+  if (a.tracefileSize === 0 && a.tracefileCount > 0) bad("Missing option --tracefile-size. A file count without a size won't do anything.");
+  // a stream file holds whole packets, and a packet is a sub-buffer
+  if (a.tracefileSize > 0 && a.tracefileSize < a.subbufSize) bad(`Invalid trace file size ${a.tracefileSize}: must be at least the sub-buffer size (${a.subbufSize} bytes)`);
 }
 
 function validateChannelName(name: unknown): asserts name is string {
@@ -64,12 +70,14 @@ function validateChannelName(name: unknown): asserts name is string {
 }
 
 function domain(ctx: UstOpsContext, s: UstHost): UstSession {
-  s.ust ??= new UstSession(s.name, s.outputPath, ctx.apps, ctx.log);
+  s.ust ??= new UstSession(s.name, s.outputPath, ctx.apps, ctx.log, s.snapshotMode);
   return s.ust;
 }
 
-function addChannel(ctx: UstOpsContext, s: UstHost, name: string, attrs: ChannelAttributes, buffers: UstBuffers): UstChannel {
+function addChannel(ctx: UstOpsContext, s: UstHost, name: string, given: ChannelAttributes, buffers: UstBuffers): UstChannel {
   validateChannelName(name);
+  // as LTTng: a snapshot session's channels overwrite their oldest data
+  const attrs: ChannelAttributes = s.snapshotMode ? { ...given, overwrite: true } : given;
   validateUstChannelAttributes(attrs);
   if (s.ust?.channel(name)) throw new CtlError('UST_CHAN_EXIST');
   if (s.ust && s.ust.channels.length > 0 && s.ust.buffers !== buffers) throw new CtlError('BUFFER_TYPE_MISMATCH');

@@ -12,8 +12,8 @@ import type { UstChannelConfig, UstContextName, UstEventDecl, UstEventTarget } f
 import type { UstApp, UstAppClient, UstApps } from './ust-apps.js';
 import { channelFilters, sameRule } from './ust-rules.js';
 import type { UstRule } from './ust-rules.js';
-import { UstStreamFile } from './ust-stream-file.js';
-import { writeUstMetadata } from './ust-metadata.js';
+import { INDEX_ENTRY_BYTES, UstStreamFile, packetFields } from './ust-stream-file.js';
+import { ustMetadataText, writeUstMetadata } from './ust-metadata.js';
 import type { UstTraceMetadata } from './ust-metadata.js';
 import { openUstBuffer } from './ust-buffer.js';
 import { ustClockClass } from '../ust/ctf-layout.js';
@@ -30,6 +30,12 @@ const FLUSH_TIMEOUT_MS = 1000;
 const DEFAULT_POLL_US = 100_000;
 /** the read period while apps fill their buffers */
 const BUSY_POLL_MS = 5;
+/**
+ * snapshot sessions: buffers of exited apps kept for snapshots, at most (the
+ * oldest go first): LTTng's per-UID buffers are shared by the apps of a user,
+ * ours are per thread, so many short-lived apps would otherwise pile up
+ */
+export const MAX_DEAD_BUFFERS = 64;
 
 export class UstChannel {
   enabled = true;
@@ -72,6 +78,8 @@ interface Buffer {
   failed?: string;
   /** drained for good (app gone or session destroyed) */
   done: boolean;
+  /** snapshot sessions: the app is gone, its buffer stays mapped for snapshots until the session is destroyed */
+  dead?: boolean;
 }
 
 /** packets read from the apps that could not be written (disk full, I/O error): reported as lost */
@@ -111,6 +119,10 @@ export class UstSession implements UstAppClient {
   private timer: NodeJS.Timeout | undefined;
   /** discarded events of buffers already released, per channel */
   private readonly releasedDiscarded = new Map<string, number>();
+  /** where the current trace chunk's `ust/` is (moves on rotation) */
+  private ustRoot: string;
+  /** snapshot sessions: buffers of exited apps, oldest first */
+  private readonly dead: Buffer[] = [];
 
   constructor(
     readonly sessionName: string,
@@ -118,7 +130,13 @@ export class UstSession implements UstAppClient {
     readonly outputDir: string,
     private readonly apps: UstApps,
     private readonly log: (msg: string) => void,
+    /**
+     * flight recorder (`create --snapshot`): the buffers are only read by
+     * snapshots, nothing is drained or written while tracing
+     */
+    readonly snapshotMode = false,
   ) {
+    this.ustRoot = path.join(outputDir, 'ust');
     apps.addClient(this);
   }
 
@@ -172,6 +190,7 @@ export class UstSession implements UstAppClient {
   /* ------------------------------ registry ------------------------------ */
 
   private clockClass: ClockClass | undefined;
+  private kernelClockShared = false;
   /** one clock offset for every trace of the session, kept across metadata rewrites */
   private clock(): ClockClass {
     this.clockClass ??= ustClockClass();
@@ -201,8 +220,8 @@ export class UstSession implements UstAppClient {
     // the per-PID directory is named after the process's first registered thread
     const first = [...this.apps.apps.values()].filter((a) => a.reg.pid === app.reg.pid).sort((a, b) => a.key - b.key)[0] ?? app;
     const dir = perPid
-      ? path.join(this.outputDir, 'ust', 'pid', `${first.reg.procname}-${app.reg.pid}-${datetime(first.registeredAt)}`)
-      : path.join(this.outputDir, 'ust', 'uid', String(app.reg.uid), '64-bit');
+      ? path.join(this.ustRoot, 'pid', `${first.reg.procname}-${app.reg.pid}-${datetime(first.registeredAt)}`)
+      : path.join(this.ustRoot, 'uid', String(app.reg.uid), '64-bit');
     t = {
       key,
       dir,
@@ -232,11 +251,10 @@ export class UstSession implements UstAppClient {
     return e.id;
   }
 
-  private writeMetadata(t: UstTrace): void {
-    if (!t.metadataDirty) return;
-    const md: UstTraceMetadata = {
-      dir: t.dir,
-      uuid: t.uuid,
+  private metadataOf(t: UstTrace, dir: string, uuid: string): UstTraceMetadata {
+    return {
+      dir,
+      uuid,
       sessionName: this.sessionName,
       uid: t.uid,
       buffers: this.buffers,
@@ -253,8 +271,17 @@ export class UstSession implements UstAppClient {
         };
       }),
     };
+  }
+
+  private writeMetadata(t: UstTrace): void {
+    if (!t.metadataDirty) return;
+    // snapshot sessions: each snapshot writes the metadata it needs
+    if (this.snapshotMode) {
+      t.metadataDirty = false;
+      return;
+    }
     try {
-      writeUstMetadata(md);
+      writeUstMetadata(this.metadataOf(t, t.dir, t.uuid));
       t.metadataDirty = false;
     } catch (e) {
       this.log(`session ${this.sessionName}: cannot write ${t.dir}/metadata: ${(e as Error).message}`);
@@ -337,9 +364,13 @@ export class UstSession implements UstAppClient {
     if (b.source || b.done) return true;
     try {
       b.source = openUstBuffer(shmName, b.config, app.reg);
-      fs.mkdirSync(b.trace.dir, { recursive: true });
-      this.writeMetadata(b.trace);
-      b.file = new UstStreamFile(path.join(b.trace.dir, `${b.channel.name}_${b.config.streamInstanceId}`));
+      if (!this.snapshotMode) {
+        fs.mkdirSync(b.trace.dir, { recursive: true });
+        // a new chunk since this trace's metadata was written (rotation)
+        if (!fs.existsSync(path.join(b.trace.dir, 'metadata'))) b.trace.metadataDirty = true;
+        this.writeMetadata(b.trace);
+        b.file = this.streamFile(b);
+      }
     } catch (e) {
       b.failed = (e as Error).message;
       this.log(`session ${this.sessionName}: cannot read buffer ${shmName} of app ${app.reg.pid}: ${b.failed}`);
@@ -355,7 +386,22 @@ export class UstSession implements UstAppClient {
     const m = this.byApp.get(app.key);
     if (!m) return;
     this.byApp.delete(app.key);
-    for (const b of m.values()) this.finish(b);
+    for (const b of m.values()) {
+      // a crashed app's last events are what a snapshot is for (LTTng keeps per-UID buffers too)
+      if (this.snapshotMode && b.source && !this.destroyed && !b.done) {
+        b.dead = true;
+        this.dead.push(b);
+        while (this.dead.length > MAX_DEAD_BUFFERS) this.finish(this.dead.shift()!);
+      } else this.finish(b);
+    }
+  }
+
+  private streamFile(b: Buffer): UstStreamFile {
+    const a = b.channel.attrs;
+    return new UstStreamFile(
+      path.join(b.trace.dir, `${b.channel.name}_${b.config.streamInstanceId}`),
+      a.tracefileSize > 0 ? { size: a.tracefileSize, count: a.tracefileCount } : undefined,
+    );
   }
 
   /* ------------------------------ consumer ------------------------------ */
@@ -411,7 +457,8 @@ export class UstSession implements UstAppClient {
   }
 
   private startTimer(): void {
-    if (this.timer) return;
+    // the flight recorder costs nothing while tracing: no reads until a snapshot
+    if (this.timer || this.snapshotMode) return;
     const us = Math.min(...this.channels.map((c) => c.attrs.readTimerUs || DEFAULT_POLL_US));
     const period = Math.max(1, Math.round(us / 1000));
     const tick = (): void => {
@@ -439,6 +486,8 @@ export class UstSession implements UstAppClient {
   async stop(): Promise<UstChannelStats[]> {
     this.active = false;
     for (const app of this.apps.apps.values()) this.apps.update(app);
+    // snapshots read the packet being written from the commit record: nothing to flush or drain
+    if (this.snapshotMode) return this.stats();
     await this.flushAll();
     for (const b of this.byKey.values()) this.drain(b, true);
     return this.stats();
@@ -447,7 +496,7 @@ export class UstSession implements UstAppClient {
   private flushAll(): Promise<void> {
     const per = new Map<UstApp, number[]>();
     for (const b of this.byKey.values()) {
-      if (!b.source || b.done) continue;
+      if (!b.source || b.done || b.dead) continue;
       const l = per.get(b.app);
       if (l) l.push(b.chanKey);
       else per.set(b.app, [b.chanKey]);
@@ -464,6 +513,134 @@ export class UstSession implements UstAppClient {
     // the apps release the buffers this session no longer lists
     for (const app of this.apps.apps.values()) this.apps.update(app);
     for (const t of this.traces.values()) this.writeMetadata(t);
+  }
+
+  /* ------------------------- snapshots, rotation, clear ------------------------- */
+
+  /**
+   * Snapshot sessions: what every buffer holds now (apps that died since the
+   * start included), without consuming it, as complete traces under `dir`
+   * (the snapshot's `ust/`): the newest packets of each stream, at most
+   * `maxBytes` in all (0: no limit). Each snapshot is a trace of its own (a new
+   * UUID), so that overlapping snapshots in one directory still read.
+   */
+  snapshot(dir: string, maxBytes: number): UstSnapshotResult {
+    if (!this.snapshotMode) throw new Error(`session ${this.sessionName} is not in snapshot mode`);
+    // the kernel part, written first, gives the clock: kernel and UST events then order exactly
+    const kernelMd = path.join(path.dirname(dir), 'kernel', 'metadata');
+    if (!this.kernelClockShared && fs.existsSync(kernelMd)) {
+      this.useClockOf(kernelMd);
+      this.kernelClockShared = true;
+    }
+    const byTrace = new Map<UstTrace, { b: Buffer; packets: Uint8Array[] }[]>();
+    let maxPacket = 0;
+    for (const b of this.byKey.values()) {
+      if (!b.source || b.done) continue;
+      let packets: Uint8Array[];
+      try {
+        packets = b.source.snapshot();
+      } catch (e) {
+        this.log(`session ${this.sessionName}: snapshot of ${b.channel.name}_${b.config.streamInstanceId}: ${(e as Error).message}`);
+        continue;
+      }
+      maxPacket = Math.max(maxPacket, b.config.subbufSize);
+      if (packets.length === 0) continue;
+      let l = byTrace.get(b.trace);
+      if (!l) byTrace.set(b.trace, (l = []));
+      l.push({ b, packets });
+    }
+    const out: UstSnapshotResult = { bytes: 0, streams: 0 };
+    if (byTrace.size === 0) return out;
+    const nstreams = [...byTrace.values()].reduce((n, l) => n + l.length, 0);
+    const metas = new Map<UstTrace, { dir: string; uuid: Uint8Array; text: UstTraceMetadata }>();
+    let metaBytes = 0;
+    for (const t of byTrace.keys()) {
+      const uuid = randomBytes(16);
+      const md = this.metadataOf(t, path.join(dir, path.relative(this.ustRoot, t.dir)), uuid.toString('hex'));
+      metaBytes += Buffer.byteLength(ustMetadataText(md));
+      metas.set(t, { dir: md.dir, uuid, text: md });
+    }
+    // each stream gets an equal share of what the metadata leaves (as LTTng splits max-size over streams)
+    const share = maxBytes > 0 ? Math.floor((maxBytes - metaBytes) / nstreams) : 0;
+    if (maxBytes > 0 && share < maxPacket + INDEX_ENTRY_BYTES + INDEX_HEADER_BYTES) {
+      throw new Error(
+        `Invalid snapshot size: ${maxBytes} bytes cannot hold the metadata (${metaBytes} bytes) and a ${maxPacket}-byte sub-buffer for each of the ${nstreams} user space streams`,
+      );
+    }
+    for (const [t, list] of byTrace) {
+      const m = metas.get(t)!;
+      writeUstMetadata(m.text);
+      out.bytes += fs.statSync(path.join(m.dir, 'metadata')).size;
+      for (const { b, packets } of list) {
+        const compact = packets.map((p) => compactPacket(p, m.uuid));
+        // the newest packets that fit in the share
+        let from = compact.length;
+        let used = INDEX_HEADER_BYTES;
+        while (from > 0) {
+          const next = used + compact[from - 1]!.byteLength + INDEX_ENTRY_BYTES;
+          if (share > 0 && next > share) break;
+          used = next;
+          from--;
+        }
+        const f = new UstStreamFile(path.join(m.dir, `${b.channel.name}_${b.config.streamInstanceId}`));
+        try {
+          for (let i = from; i < compact.length; i++) f.write(compact[i]!);
+        } finally {
+          f.close();
+        }
+        out.bytes += used;
+        out.streams++;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Session rotation: everything the apps wrote so far goes into the closing
+   * chunk (the packets being written included, taken without the apps' help);
+   * the streams go on in `dir` (the new chunk's `ust/`), with their metadata.
+   */
+  rotate(dir: string): void {
+    if (this.snapshotMode) throw new Error(`session ${this.sessionName} is in snapshot mode`);
+    for (const b of this.byKey.values()) this.drain(b, true);
+    for (const b of this.byKey.values()) b.file?.close();
+    const oldRoot = this.ustRoot;
+    this.ustRoot = dir;
+    for (const t of this.traces.values()) {
+      t.dir = path.join(dir, path.relative(oldRoot, t.dir));
+      t.metadataDirty = true;
+    }
+    for (const b of this.byKey.values()) {
+      if (!b.file || b.done) continue;
+      fs.mkdirSync(b.trace.dir, { recursive: true });
+      this.writeMetadata(b.trace);
+      b.file = this.streamFile(b);
+    }
+  }
+
+  /** `ttng clear`: what the buffers hold is dropped, and the current chunk's stream files emptied */
+  clear(): void {
+    for (const b of this.byKey.values()) {
+      if (!b.source || b.done) continue;
+      try {
+        // consumed: later reads and snapshots start after it
+        b.source.takeAll();
+      } catch (e) {
+        this.log(`session ${this.sessionName}: clearing ${b.channel.name}_${b.config.streamInstanceId}: ${(e as Error).message}`);
+      }
+    }
+    if (this.snapshotMode) return;
+    for (const b of this.byKey.values()) b.file?.close();
+    for (const t of this.traces.values()) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(t.dir);
+      } catch {
+        continue;
+      }
+      for (const n of names) if (n !== 'metadata' && !n.startsWith('.')) fs.rmSync(path.join(t.dir, n), { recursive: true, force: true });
+    }
+    for (const b of this.byKey.values()) if (b.file && !b.done) b.file = this.streamFile(b);
   }
 
   stats(): UstChannelStats[] {
@@ -490,6 +667,28 @@ export class UstSession implements UstAppClient {
       .reverse();
     return { type: 'ust', bufferType: this.buffers === 'pid' ? 'per-pid' : 'per-uid', channels };
   }
+}
+
+export interface UstSnapshotResult {
+  bytes: number;
+  /** streams written (those with data) */
+  streams: number;
+}
+
+const INDEX_HEADER_BYTES = 16;
+
+/**
+ * A snapshot's copy of a packet: cut to its content (a sub-buffer is mostly
+ * padding when the app is quiet), with the snapshot trace's UUID.
+ */
+function compactPacket(p: Uint8Array, uuid: Uint8Array): Uint8Array {
+  const f = packetFields(p);
+  if (!f) return p;
+  const size = Math.min(p.byteLength, Math.ceil(Number(f.contentSize) / 64) * 8);
+  const out = p.slice(0, size);
+  out.set(uuid, 4);
+  new DataView(out.buffer).setBigUint64(56, BigInt(size * 8), true);
+  return out;
 }
 
 export function ruleInfo(r: UstRule): EventRuleInfo {

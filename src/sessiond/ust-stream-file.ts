@@ -44,9 +44,12 @@ export function packetFields(p: Uint8Array): PacketFields | undefined {
 }
 
 export class UstStreamFile {
-  private readonly fd: number;
-  private readonly idxFd: number;
+  private fd: number;
+  private idxFd: number;
+  /** bytes in the file being written */
   private offset = 0;
+  /** trace-file rotation: the file being written is `<file>_<fileNo>` */
+  private fileNo = 0;
   packets = 0;
   /** the last packet's cumulative discarded count */
   discarded = 0n;
@@ -54,16 +57,37 @@ export class UstStreamFile {
   rejected = 0;
   closed = false;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    /** `--tracefile-size`/`--tracefile-count` (count 0: no limit on the number of files) */
+    readonly tracefile?: { size: number; count: number },
+  ) {
     fs.mkdirSync(path.join(path.dirname(file), 'index'), { recursive: true });
-    this.fd = fs.openSync(file, 'w', 0o640);
-    this.idxFd = fs.openSync(path.join(path.dirname(file), 'index', `${path.basename(file)}.idx`), 'w', 0o640);
+    [this.fd, this.idxFd] = this.open();
+  }
+
+  /** opens (truncating) the data file being written and its index: LTTng's `<channel>_<n>[_<k>]` */
+  private open(): [number, number] {
+    const name = this.tracefile ? `${this.file}_${this.fileNo}` : this.file;
+    const fd = fs.openSync(name, 'w', 0o640);
+    const idxFd = fs.openSync(path.join(path.dirname(name), 'index', `${path.basename(name)}.idx`), 'w', 0o640);
     const hdr = Buffer.alloc(16);
     hdr.writeUInt32BE(0xc1f1dcc1, 0);
     hdr.writeUInt32BE(1, 4);
     hdr.writeUInt32BE(1, 8);
     hdr.writeUInt32BE(INDEX_ENTRY_BYTES, 12);
-    fs.writeSync(this.idxFd, hdr);
+    fs.writeSync(idxFd, hdr);
+    return [fd, idxFd];
+  }
+
+  /** trace-file rotation: on to the next file of the ring (the oldest one is overwritten) */
+  private nextFile(): void {
+    fs.closeSync(this.fd);
+    fs.closeSync(this.idxFd);
+    const t = this.tracefile!;
+    this.fileNo = t.count > 0 ? (this.fileNo + 1) % t.count : this.fileNo + 1;
+    [this.fd, this.idxFd] = this.open();
+    this.offset = 0;
   }
 
   /** appends one packet (its `packet_size` bytes) and its index entry; false when it is not a packet */
@@ -75,6 +99,7 @@ export class UstStreamFile {
     }
     const size = Number(f.packetSize / 8n);
     const data = packet.subarray(0, size);
+    if (this.tracefile && this.offset > 0 && this.offset + size > this.tracefile.size) this.nextFile();
     let off = 0;
     while (off < size) off += fs.writeSync(this.fd, data, off, size - off, this.offset + off);
     const e = Buffer.alloc(INDEX_ENTRY_BYTES);

@@ -22,6 +22,8 @@ let started = false;
 let stopped = false;
 let buffered = '';
 let connecting = false;
+/** the control socket of the daemon this thread talks to (or last tried) */
+let sockPath: string | undefined;
 /** declarations made before the registration answer came back */
 let pendingDecl: UstEventDecl[] = [];
 /** buffers created before the registration answer came back */
@@ -123,6 +125,7 @@ function connect(): void {
   connecting = true;
   const s = net.createConnection(path0);
   sock = s;
+  sockPath = path0;
   s.unref();
   s.setEncoding('utf8');
   s.on('error', () => {
@@ -197,4 +200,9 @@ export function stopRegistration(): void {
 
 export function isRegistered(): boolean {
   return appKey !== undefined;
+}
+
+/** the control socket of the daemon this thread is registered with */
+export function registeredSocket(): string | undefined {
+  return appKey !== undefined ? sockPath : undefined;
 }

@@ -195,6 +195,21 @@ test('snapshot: what the buffer holds now, without consuming it', () => {
   p.release();
 });
 
+test('snapshot after readAll (clear): what was consumed is not in the snapshot, what came after is', () => {
+  const { p, r } = make({ subbufSize: 4096, numSubbuf: 4, overwrite: true });
+  for (let i = 0; i < 1000; i++) put(p, 1, i);
+  // consumed up to the middle of the current packet
+  assert.equal(decodeAll(r.readAll()).vals.at(-1), 999);
+  assert.deepEqual(decodeAll(r.snapshot()).vals, []);
+  for (let i = 1000; i < 1200; i++) put(p, 1, i);
+  const s = decodeAll(r.snapshot());
+  assert.deepEqual(s.vals, Array.from({ length: 200 }, (_, i) => 1000 + i));
+  // and again: the snapshot consumed nothing
+  assert.deepEqual(decodeAll(r.snapshot()).vals, s.vals);
+  r.close();
+  p.release();
+});
+
 test('an event larger than a sub-buffer is discarded and counted, the current packet goes on', () => {
   const { p, r } = make({ subbufSize: 4096, numSubbuf: 2 });
   put(p, 1, 1);

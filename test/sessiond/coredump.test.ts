@@ -1,6 +1,7 @@
 // The coredump handler on the real kernel: installed in core_pattern, a C
 // program and a Node.js program that abort leave their cores and snapshots
-// whose last events are their last system calls; bad arguments or no session still give
+// whose last events are their last system calls (and, for a Node.js app traced with
+// ttng/auto, its user-space events up to the crash); bad arguments or no session still give
 // the core and exit 0; --uninstall restores core_pattern. core_pattern is
 // restored by the test whatever happens (t.after and the process's exit).
 import assert from 'node:assert/strict';
@@ -8,11 +9,12 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { BIN, ensureBuilt } from '../helpers.js';
+import { BIN, REPO, babeltrace2, ensureBuilt } from '../helpers.js';
 import { home, sleep, until } from './harness.js';
 import { buildWorkload, readTrace, whyNoKernel } from './snapshot-workload.js';
 
 const CORE_PATTERN = '/proc/sys/kernel/core_pattern';
+const CRASH_APP = path.join(REPO, 'test', 'ust', 'crash-app.mjs');
 const STATE = '/var/lib/ttng/coredump-handler.json';
 
 before(() => ensureBuilt());
@@ -68,6 +70,8 @@ describe('coredump handler on the real kernel', { skip: whyNoKernel }, () => {
     await h.ok(['enable-event', '-k', '--syscall', '-a']);
     await h.ok(['enable-event', '-k', 'sched_switch']);
     await h.ok(['add-context', '-k', '-t', 'tid']);
+    await h.ok(['enable-event', '-u', 'crash:*']);
+    await h.ok(['add-context', '-u', '-t', 'vpid']);
     await h.ok(['start']);
 
     const inst = await h.ok(['coredump-handler', '--install', `--core-dir=${cores}`]);
@@ -114,6 +118,37 @@ describe('coredump handler on the real kernel', { skip: whyNoKernel }, () => {
     const nmine = nall.slice(nall.map((e) => e.name).lastIndexOf('syscall_entry_execve') + 1);
     assert.ok(nmine.filter((e) => e.name === 'syscall_entry_getppid').length >= 300, 'the getppid calls of process.ppid');
     assert.ok(nmine.slice(-4).some((e) => e.name === 'syscall_entry_tgkill' || e.name === 'syscall_entry_kill'), `last: ${nmine.slice(-4).map((e) => e.name).join(', ')}`);
+
+    // a Node.js app traced with ttng/auto that aborts: its user-space events up to the crash are in the snapshot
+    const app = spawn('/bin/sh', ['-c', 'ulimit -c unlimited; exec "$0" "$@"', process.execPath, '--import', 'ttng/auto', CRASH_APP, '400', 'abort'], {
+      cwd: REPO,
+      env: h.env,
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    h.trackPid(app.pid!);
+    let appOut = '';
+    app.stdout.setEncoding('utf8').on('data', (d: string) => (appOut += d));
+    const appExit = new Promise<NodeJS.Signals | null>((r) => app.on('exit', (_c, sig) => r(sig)));
+    await until(() => appOut.includes('"ready"'), 'the traced app to start', 20_000);
+    const ap = app.pid!;
+    for (let i = 0; !(await h.ttng(['list', '-u'])).stdout.includes(`PID: ${ap}`); i++) {
+      assert.ok(i < 400, `pid ${ap} never appeared in ttng list -u`);
+      await sleep(50);
+    }
+    await sleep(300);
+    app.stdin.end('go\n');
+    assert.equal(await appExit, 'SIGABRT');
+    await until(() => fs.readdirSync(cores).some((f) => f.endsWith('.ttng.log') && f.includes(`.${ap}.`)), 'the traced app core and its log', 60_000);
+    const appCore = fs.readdirSync(cores).find((f) => f.startsWith(`core.node.${ap}.`) && !f.endsWith('.log'))!;
+    const alog = fs.readFileSync(path.join(cores, `${appCore}.ttng.log`), 'utf8');
+    const am = /snapshot of session fr: (\S+)/.exec(alog);
+    assert.ok(am, alog);
+    const abt = await babeltrace2([am![1]!], 120_000);
+    assert.equal(abt.code, 0, abt.stderr);
+    const steps = abt.stdout.split('\n').map((l) => /crash:step: .*vpid = (\d+).*\{ n = (\d+) \}$/.exec(l)).filter((x) => x !== null && x[1] === String(ap));
+    assert.deepEqual(steps.map((x) => Number(x![2])), [...Array(400).keys()], 'every user-space event of the crashing app');
+    const appSys = (await readTrace(am![1]!)).events.filter((e) => e.tid === ap && e.name.startsWith('syscall_entry_'));
+    assert.ok(appSys.slice(-4).some((e) => e.name === 'syscall_entry_tgkill' || e.name === 'syscall_entry_kill'), `last: ${appSys.slice(-4).map((e) => e.name).join(', ')}`);
 
     // bad arguments, then no snapshot session: the core is still written, exit 0
     const env = { ...h.env };
