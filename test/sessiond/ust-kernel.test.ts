@@ -80,7 +80,11 @@ describe('kernel and user space in one session', { skip: why }, () => {
       if (m[3] === String(pid)) appSwitches.push({ t, dir: 'in' });
       else if (m[2] === String(pid)) appSwitches.push({ t, dir: 'out' });
     }
+    // some kernels never record a switch out of an idle task (src/kernel/README.md, Known
+    // limits): a thread woken on an idle CPU then has no recorded switch in. A tick
+    // between two recorded switches out of the thread came after such a switch in.
     let running = 0;
+    let inferred = 0;
     const asleep: string[] = [];
     for (let i = 0; i < lines.length; i++) {
       if (kinds[i] !== 'u') continue;
@@ -92,11 +96,15 @@ describe('kernel and user space in one session', { skip: why }, () => {
         continue;
       }
       const after = appSwitches.find((x) => x.t > t);
+      if (after?.dir === 'out') {
+        inferred++;
+        continue;
+      }
       const end = after?.t ?? t;
       if (breaks.some((b) => b >= before.t && b <= end)) continue;
       asleep.push(lines[i]!);
     }
-    assert.ok(running > done.emitted / 2, `${running} of ${done.emitted} ticks seen with the thread switched in (${breaks.length} gaps in the kernel trace)`);
+    assert.ok(running + inferred > done.emitted / 2, `${running} + ${inferred} of ${done.emitted} ticks seen with the thread switched in (${breaks.length} gaps in the kernel trace)`);
     assert.deepEqual(asleep, [], 'ticks while the thread was switched out');
   });
 });
