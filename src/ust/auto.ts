@@ -7,7 +7,7 @@
 import dc from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { provider, UstEvent } from './index.js';
+import { provider, ready, UstEvent } from './index.js';
 import { crashSnapshot } from './crash-snapshot.js';
 
 const http = provider('nodejs_http');
@@ -180,3 +180,9 @@ process.on('uncaughtExceptionMonitor', (err, origin) => {
     /* never disturb the app */
   }
 });
+
+// As LTTng-UST's constructor does, hold the app's start (this module is loaded
+// with --import, before the app's main module) until the daemon has said which
+// events are enabled, so the app's first requests are recorded: at most
+// TTNG_UST_REGISTER_TIMEOUT ms (3000), at once when no daemon runs.
+await ready();

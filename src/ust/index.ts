@@ -13,7 +13,7 @@ import { format } from 'node:util';
 import { UST_DEFAULT_LOGLEVEL, UST_LOGLEVELS, type UstEventDecl, type UstLoglevelName } from './protocol.js';
 import { fieldList, UstDeclError, type ArgsOf, type FieldList, type FieldObject } from './fields.js';
 import { declare, events, type EventEntry } from './runtime.js';
-import { startRegistration } from './registration.js';
+import { registerTimeoutMs, registrationSettled, startRegistration } from './registration.js';
 
 export { UST_LOGLEVELS, UST_DEFAULT_LOGLEVEL } from './protocol.js';
 export type { UstLoglevelName, UstEventDecl, UstTypeDecl, UstFieldDecl } from './protocol.js';
@@ -159,6 +159,16 @@ export function tracelog(level: UstLoglevelName | number, fmt: string, ...args: 
   } catch {
     /* nothing recorded */
   }
+}
+
+/**
+ * Resolves once this thread is registered with a session daemon and has its
+ * enabled events (so the events it emits next are recorded), or once it is
+ * clear there is no daemon, or after `timeoutMs` (default TTNG_UST_REGISTER_TIMEOUT,
+ * else 3000 ms, as LTTng-UST waits at start-up). Never rejects.
+ */
+export function ready(timeoutMs: number = registerTimeoutMs()): Promise<void> {
+  return registrationSettled(timeoutMs);
 }
 
 /** every event this thread declared (tests, tools) */

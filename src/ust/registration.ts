@@ -41,7 +41,46 @@ function send<M extends keyof UstMethods>(method: M, params: UstMethods[M]['para
   }
 }
 
+/** first attempt over: a config applied, or no daemon to be had (see registrationSettled) */
+let firstAttemptDone = false;
+const settleWaiters: (() => void)[] = [];
+
+function settle(): void {
+  if (firstAttemptDone) return;
+  firstAttemptDone = true;
+  for (const w of settleWaiters.splice(0)) w();
+}
+
+/**
+ * Resolves once this thread's first attempt to register is over: its first
+ * config from a daemon is applied (the events enabled then record from now
+ * on), or there is no daemon to reach, or `timeoutMs` passed. LTTng-UST's
+ * constructor waits the same way (LTTNG_UST_REGISTER_TIMEOUT) so that an
+ * app's first events are not lost to the registration round trip.
+ */
+export function registrationSettled(timeoutMs: number): Promise<void> {
+  if (firstAttemptDone || !started || timeoutMs === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    // a ref'ed timer keeps the process alive meanwhile (the connection is unref'ed, and a
+    // pending top-level await alone does not); a negative timeout waits as long as it
+    // takes (as LTTNG_UST_REGISTER_TIMEOUT=-1)
+    const t = timeoutMs > 0 ? setTimeout(resolve, timeoutMs) : setInterval(() => {}, 1 << 30);
+    settleWaiters.push(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+/** TTNG_UST_REGISTER_TIMEOUT (ms; 0: do not wait, -1: wait as long as it takes), default 3000 as LTTng-UST's */
+export function registerTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env['TTNG_UST_REGISTER_TIMEOUT'];
+  const n = v === undefined || v.trim() === '' ? NaN : Number(v);
+  return Number.isInteger(n) && n >= -1 ? n : 3000;
+}
+
 function schedule(): void {
+  settle();
   if (stopped || timer) return;
   timer = setTimeout(() => {
     timer = undefined;
@@ -86,6 +125,7 @@ function onLine(line: string): void {
     if (!cfg || typeof cfg !== 'object' || cfg.generation <= stats.lastGeneration) return;
     stats.lastGeneration = cfg.generation;
     applyConfig(cfg);
+    settle();
     return;
   }
   if (m.push === 'ust.flush') {
@@ -166,7 +206,10 @@ function connect(): void {
 export function startRegistration(): void {
   if (started) return;
   started = true;
-  if (process.env['TTNG_UST_DISABLE']) return;
+  if (process.env['TTNG_UST_DISABLE']) {
+    settle();
+    return;
+  }
   setSink({
     channelReady(chanKey, shmName, error) {
       const r = { chanKey, ...(shmName ? { shmName } : {}), ...(error ? { error } : {}) };

@@ -3,7 +3,7 @@
 // kernel domain too, the app's write system calls fall between its request
 // events (one clock for both domains).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { REPO, babeltrace2, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
@@ -12,6 +12,7 @@ import type { TestHome } from '../sessiond/harness.js';
 import { kernelTracerAvailable } from '../../src/kernel/index.js';
 
 const APP = path.join(REPO, 'test', 'ust', 'auto-app.mjs');
+const FIRST = path.join(REPO, 'test', 'ust', 'auto-first.mjs');
 const N = 6;
 
 before(() => ensureBuilt());
@@ -94,6 +95,25 @@ describe('ttng/auto', { skip: !hasBabeltrace2() && 'babeltrace2 is not installed
     assert.ok(of('nodejs_net:server_socket').length >= 2);
     // the app's main thread recorded the server events
     assert.ok(lines.filter((l) => l.includes('nodejs_http:server_')).length === 4 * N && pid > 0);
+  });
+
+  test("the app's first request is recorded: ttng/auto holds the start until the daemon enabled the events (as LTTng-UST); with no daemon it does not wait", async (t) => {
+    const h = home(t);
+    const dir = traceDir(await h.ok(['create', 's']));
+    await h.ok(['enable-event', '-u', 'nodejs_http:server_request_start']);
+    await h.ok(['start']);
+    const r = spawnSync(process.execPath, ['--import', 'ttng/auto', FIRST], { cwd: REPO, env: h.env, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    await h.ok(['stop']);
+    const bt = await babeltrace2([dir]);
+    assert.equal(bt.code, 0, bt.stderr);
+    assert.match(bt.stdout, /nodejs_http:server_request_start: .*url = "\/first"/);
+    // no daemon at all, told to wait as long as it takes: it must still start (and end) at once
+    const none = home(t);
+    const r2 = spawnSync(process.execPath, ['--import', 'ttng/auto', FIRST], {
+      cwd: REPO, env: { ...none.env, TTNG_UST_REGISTER_TIMEOUT: '-1' }, encoding: 'utf8', timeout: 30_000,
+    });
+    assert.equal(r2.status, 0, `${r2.signal ?? ''} ${r2.stderr}`);
   });
 
   test('with the kernel domain, the server write system calls fall between its request start and finish events', { skip: (!isRoot() || !kernelTracerAvailable().ok) && 'needs root and tracefs' }, async (t) => {
