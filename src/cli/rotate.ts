@@ -1,6 +1,6 @@
 // `ttng rotate [-n] [SESSION]` (lttng-rotate(1)): archives the current trace chunk.
 import { flag } from './args.js';
-import { err, guard, msg, parseVerbArgs, sessionName, withDaemon } from './session-common.js';
+import { guard, msg, parseVerbArgs, sessionArg, withDaemon } from './session-common.js';
 import type { Verb } from './session-common.js';
 
 export const rotateVerb: Verb = {
@@ -21,12 +21,7 @@ Options:
     guard(async () => {
       const a = parseVerbArgs(rotateVerb, argv, [{ long: 'no-wait', short: 'n' }]);
       if (!a) return 0;
-      const [arg, leftover] = a.positional;
-      if (leftover !== undefined) {
-        err(`Unknown argument: ${leftover}`);
-        return 1;
-      }
-      const name = sessionName(arg);
+      const name = sessionArg(a.positional);
       return withDaemon(async (c) => {
         const r = await c.call('session.rotate', { name });
         if (flag(a, 'no-wait')) msg(`Rotation ongoing for session ${name}`);

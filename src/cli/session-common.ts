@@ -90,6 +90,16 @@ export function sessionName(arg: string | undefined): string {
   return name;
 }
 
+/** the optional SESSION argument of a verb (default: the current session); more is an error */
+export function sessionArg(positional: string[]): string {
+  const [arg, leftover] = positional;
+  if (leftover !== undefined) {
+    err(`Unknown argument: ${leftover}`);
+    throw new CliExit(1);
+  }
+  return sessionName(arg);
+}
+
 /** lttng's `get_session_stats_str`: the discarded-event / lost-packet warning, if any */
 export function statsWarning(s: SessionDetail): string | undefined {
   if (s.snapshotMode) return undefined;

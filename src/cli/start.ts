@@ -1,6 +1,6 @@
 // `ttng start [SESSION]` (lttng-start(1)).
 import { CtlError } from '../ctl/protocol.js';
-import { err, guard, msg, parseVerbArgs, sessionName, warn, withDaemon } from './session-common.js';
+import { guard, msg, parseVerbArgs, sessionArg, warn, withDaemon } from './session-common.js';
 import type { Verb } from './session-common.js';
 
 export const startVerb: Verb = {
@@ -17,12 +17,7 @@ Options:
     guard(async () => {
       const a = parseVerbArgs(startVerb, argv, []);
       if (!a) return 0;
-      const [arg, leftover] = a.positional;
-      if (leftover !== undefined) {
-        err(`Unknown argument: ${leftover}`);
-        return 1;
-      }
-      const name = sessionName(arg);
+      const name = sessionArg(a.positional);
       try {
         await withDaemon((c) => c.call('session.start', { name }));
       } catch (e) {

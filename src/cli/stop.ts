@@ -1,7 +1,7 @@
 // `ttng stop [SESSION] [-n]` (lttng-stop(1)): returns once the data is on disk.
 import { CtlError } from '../ctl/protocol.js';
 import { flag } from './args.js';
-import { err, guard, msg, msgPart, parseVerbArgs, sessionName, statsWarning, warn, withDaemon } from './session-common.js';
+import { err, guard, msg, msgPart, parseVerbArgs, sessionArg, statsWarning, warn, withDaemon } from './session-common.js';
 import type { Verb } from './session-common.js';
 
 /** lttng's DEFAULT_DATA_AVAILABILITY_WAIT_TIME_US */
@@ -28,12 +28,7 @@ Options:
     guard(async () => {
       const a = parseVerbArgs(stopVerb, argv, [{ long: 'no-wait', short: 'n' }]);
       if (!a) return 0;
-      const [arg, leftover] = a.positional;
-      if (leftover !== undefined) {
-        err(`Unknown argument: ${leftover}`);
-        return 1;
-      }
-      const name = sessionName(arg);
+      const name = sessionArg(a.positional);
       return withDaemon(async (c) => {
         try {
           await c.call('session.stop', { name, wait: false });
