@@ -50,7 +50,7 @@ export interface KernelChannelStats {
   discardedEvents: number;
   /** events written to the trace so far */
   recordedEvents: number;
-  /** overwrite mode: events overwritten before they could be read (in the trace's events_discarded, not in discardedEvents) */
+  /** overwrite mode: events overwritten before they could be read (what the user asked for: neither in discardedEvents nor in the trace's events_discarded, as in LTTng) */
   overwrittenEvents?: number;
 }
 

@@ -116,6 +116,8 @@ class CpuReader {
   missedFromPages = -0;
   missedUnknown = false;
   statsLost = -0;
+  /** overwrite mode: events the writer overwrote before they were read (not losses) */
+  overwritten = 0;
   pagesRead = -0;
   bytesRead = -0;
   readonly swapper: Uint8Array;
@@ -578,7 +580,12 @@ export class ChannelConsumer {
       let lost: number;
       try {
         const st = this.opts.instance.stats(r.cpu);
-        lost = this.opts.overwrite ? Math.max(st.overrun, r.missedFromPages) + st.commitOverrun : st.droppedEvents + st.commitOverrun;
+        // overwrite mode: what the writer overwrote is what the user asked for, not a loss
+        // (LTTng does not count it in events_discarded either); only commit overruns are lost
+        if (this.opts.overwrite) {
+          r.overwritten = Math.max(r.overwritten, st.overrun, r.missedFromPages);
+          lost = st.commitOverrun;
+        } else lost = st.droppedEvents + st.commitOverrun;
       } catch {
         continue;
       }
@@ -623,6 +630,13 @@ export class ChannelConsumer {
   get discarded(): number {
     let n = 0;
     for (const r of this.readers) n += r.stream.discarded;
+    return n;
+  }
+
+  /** overwrite mode: events overwritten before they could be read */
+  get overwritten(): number {
+    let n = 0;
+    for (const r of this.readers) n += r.overwritten;
     return n;
   }
 
@@ -678,7 +692,8 @@ export class ChannelConsumer {
     if (c.missedEvents && this.opts.countLosses !== false) {
       if (c.missedCount > 0) r.missedFromPages += c.missedCount;
       else r.missedUnknown = true;
-      if (r.missedFromPages > r.stream.discarded) r.stream.discarded = r.missedFromPages;
+      if (this.opts.overwrite) r.overwritten = Math.max(r.overwritten, r.missedFromPages);
+      else if (r.missedFromPages > r.stream.discarded) r.stream.discarded = r.missedFromPages;
     }
     try {
       // a timestamp from the future would hold the whole stream there (time never goes back in a stream)

@@ -685,13 +685,12 @@ export class KernelSessionImpl implements KernelSession {
 
   stats(): KernelChannelStats[] {
     return [...this.channels.values()].map((ch) => {
-      const lost = ch.consumer?.discarded ?? 0;
       const s: KernelChannelStats = {
         name: ch.cfg.name,
-        discardedEvents: ch.cfg.overwrite ? 0 : lost,
+        discardedEvents: ch.consumer?.discarded ?? 0,
         recordedEvents: ch.consumer?.recorded ?? 0,
       };
-      if (ch.cfg.overwrite) s.overwrittenEvents = lost;
+      if (ch.cfg.overwrite) s.overwrittenEvents = ch.consumer?.overwritten ?? 0;
       return s;
     });
   }
