@@ -7,7 +7,7 @@ import type { EventKind, LoglevelCriterion } from '../ctl/protocol.js';
 import { parseLoglevel } from '../sessiond/ust-rules.js';
 import type { TtngClient } from '../ctl/client.js';
 import { flag, value } from './args.js';
-import { DOMAIN_OPTIONS, err, guard, domainOf, msg, parseVerbArgs, sessionName, warn, withDaemon } from './session-common.js';
+import { CliExit, DOMAIN_OPTIONS, err, guard, domainOf, msg, parseVerbArgs, sessionName, warn, withDaemon } from './session-common.js';
 import type { Verb } from './session-common.js';
 
 const SPECS = [
@@ -86,20 +86,7 @@ Options:
         err('Event name exclusions are not yet implemented for kernel events');
         return 1;
       }
-      const all = flag(a, 'all');
-      const [list, leftover] = a.positional;
-      if (list === undefined && !all) {
-        err('Missing event name(s).');
-        return 1;
-      }
-      if (leftover !== undefined || (all && list !== undefined)) {
-        err(`Unknown argument: ${leftover ?? list}`);
-        return 1;
-      }
-      const session = sessionName(value(a, 'session'));
-      const channel = value(a, 'channel');
-      const filter = value(a, 'filter');
-      const chanName = channel ?? 'channel0';
+      const { all, list, session, channel, filter, chanName } = eventTarget(a);
       return withDaemon(async (c) => {
         if (all) return enableAll(c, session, channel, kind, filter);
         let status = 0;
@@ -149,6 +136,22 @@ async function enableAll(c: TtngClient, session: string, channel: string | undef
   return 0;
 }
 
+/** what both domains read from the command line: `-a` or the event list, the session, channel and filter */
+function eventTarget(a: Parameters<typeof flag>[0]): { all: boolean; list: string | undefined; session: string; channel: string | undefined; filter: string | undefined; chanName: string } {
+  const all = flag(a, 'all');
+  const [list, leftover] = a.positional;
+  if (list === undefined && !all) {
+    err('Missing event name(s).');
+    throw new CliExit(1);
+  }
+  if (leftover !== undefined || (all && list !== undefined)) {
+    err(`Unknown argument: ${leftover ?? list}`);
+    throw new CliExit(1);
+  }
+  const channel = value(a, 'channel');
+  return { all, list, session: sessionName(value(a, 'session')), channel, filter: value(a, 'filter'), chanName: channel ?? 'channel0' };
+}
+
 /** `enable-event -u` */
 async function enableUst(a: Parameters<typeof flag>[0], type: string | undefined): Promise<number> {
   if (type !== undefined && type !== 'tracepoint') {
@@ -170,20 +173,7 @@ async function enableUst(a: Parameters<typeof flag>[0], type: string | undefined
     loglevel = { type: flag(a, 'loglevel') ? 'range' : 'single', level };
   }
   const exclusions = flag(a, 'exclude') ? value(a, 'exclude')!.split(',').filter((x) => x !== '') : undefined;
-  const all = flag(a, 'all');
-  const [list, leftover] = a.positional;
-  if (list === undefined && !all) {
-    err('Missing event name(s).');
-    return 1;
-  }
-  if (leftover !== undefined || (all && list !== undefined)) {
-    err(`Unknown argument: ${leftover ?? list}`);
-    return 1;
-  }
-  const session = sessionName(value(a, 'session'));
-  const channel = value(a, 'channel');
-  const filter = value(a, 'filter');
-  const chanName = channel ?? 'channel0';
+  const { all, list, session, channel, filter, chanName } = eventTarget(a);
   const names = all ? ['*'] : list!.split(',').filter((n) => n !== '');
   return withDaemon(async (c) => {
     let status = 0;

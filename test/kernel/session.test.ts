@@ -101,6 +101,17 @@ function parseBt2(text: string): Ev[] {
   return out;
 }
 
+/** `ttng view DIR` prints `bt2Text` (babeltrace2's output), else fails naming the first differing line */
+function assertViewIsBabeltrace2(dir: string, bt2Text: string): void {
+  const view = spawnSync(process.execPath, [BIN, 'view', dir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 30 });
+  assert.equal(view.status, 0, view.stderr.slice(0, 2000));
+  if (view.stdout === bt2Text) return;
+  const a = view.stdout.split('\n');
+  const b = bt2Text.split('\n');
+  const i = a.findIndex((l, k) => l !== b[k]);
+  assert.fail(`ttng view differs from babeltrace2 at line ${i + 1}:\n  ttng: ${a[i]}\n  bt2:  ${b[i]}`);
+}
+
 test('sched_switch + all syscalls with a workload: babeltrace2, babeltrace 1.5 and ttng view read it', { skip, timeout: 60_000 }, async () => {
   ensureBuilt();
   const { dir, remove } = tempDir('ttng-kernel-work-');
@@ -218,14 +229,7 @@ test('sched_switch + all syscalls with a workload: babeltrace2, babeltrace 1.5 a
     }
 
     // ttng view prints what babeltrace2 prints
-    const view = spawnSync(process.execPath, [BIN, 'view', traceDir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 30 });
-    assert.equal(view.status, 0, view.stderr.slice(0, 2000));
-    if (view.stdout !== bt2.stdout) {
-      const a = view.stdout.split('\n');
-      const b = bt2.stdout.split('\n');
-      const i = a.findIndex((l, k) => l !== b[k]);
-      assert.fail(`ttng view differs from babeltrace2 at line ${i + 1}:\n  ttng: ${a[i]}\n  bt2:  ${b[i]}`);
-    }
+    assertViewIsBabeltrace2(traceDir, bt2.stdout);
   } finally {
     remove();
     if (traceDir) fs.rmSync(traceDir, { recursive: true, force: true });
@@ -326,14 +330,7 @@ test('path arguments as strings, output arguments in the exit events, in LTTng\'
     assert.match(payload(ex), /^filename = "\/bin\/true", argv = 0x[0-9A-F]+, envp = 0x[0-9A-F]+$/);
 
     // ttng view prints what babeltrace2 prints
-    const view = spawnSync(process.execPath, [BIN, 'view', traceDir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 30 });
-    assert.equal(view.status, 0, view.stderr.slice(0, 2000));
-    if (view.stdout !== bt2.stdout) {
-      const a = view.stdout.split('\n');
-      const b = bt2.stdout.split('\n');
-      const i = a.findIndex((l, k) => l !== b[k]);
-      assert.fail(`ttng view differs from babeltrace2 at line ${i + 1}:\n  ttng: ${a[i]}\n  bt2:  ${b[i]}`);
-    }
+    assertViewIsBabeltrace2(traceDir, bt2.stdout);
   } finally {
     remove();
     if (traceDir) fs.rmSync(traceDir, { recursive: true, force: true });

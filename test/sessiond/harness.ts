@@ -2,6 +2,7 @@
 // its own TTNG_HOME (so its own socket, pid file, traces and current-session
 // file) and every daemon it started is killed afterwards, even on failure.
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -242,4 +243,27 @@ export async function until(pred: () => boolean, what: string, ms = 10_000): Pro
 
 export function pidAlive(pid: number): boolean {
   return alive(pid);
+}
+
+/** A node child (tracked by its TestHome) that reports on stdout as JSON lines, each stamped with its arrival time. */
+export class JsonLinesChild<L extends object> {
+  readonly lines: (L & { at: number })[] = [];
+  readonly child: ChildProcess;
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  constructor(h: TestHome, nodeArgv: string[], stdin: 'ignore' | 'pipe' = 'ignore') {
+    this.child = spawn(process.execPath, nodeArgv, { cwd: REPO, env: h.env, stdio: [stdin, 'pipe', 'pipe'] });
+    h.trackPid(this.child.pid!);
+    let buf = '';
+    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        this.lines.push({ ...(JSON.parse(buf.slice(0, nl)) as L), at: Date.now() });
+        buf = buf.slice(nl + 1);
+      }
+    });
+    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    this.exited = new Promise((r) => this.child.on('exit', (code, signal) => r({ code, signal })));
+  }
 }

@@ -2,13 +2,11 @@
 // end to end: a real daemon, real apps using ttng/ust (from dist/) or
 // `--import ttng/auto`, and babeltrace2 reading what was written.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { REPO, babeltrace2, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
-import { home, until } from './harness.js';
+import { JsonLinesChild, home, until } from './harness.js';
 import type { TestHome } from './harness.js';
 import { filesBytes, whyNoKernel } from './snapshot-workload.js';
 
@@ -24,25 +22,9 @@ interface Line {
   emitted?: number;
 }
 
-class App {
-  readonly lines: Line[] = [];
-  readonly child: ChildProcess;
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+class App extends JsonLinesChild<Line> {
   constructor(h: TestHome, argv: string[]) {
-    this.child = spawn(process.execPath, argv, { cwd: REPO, env: h.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    h.trackPid(this.child.pid!);
-    let buf = '';
-    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        this.lines.push(JSON.parse(buf.slice(0, nl)) as Line);
-        buf = buf.slice(nl + 1);
-      }
-    });
-    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
-    this.exited = new Promise((r) => this.child.on('exit', (code, signal) => r({ code, signal })));
+    super(h, argv, 'pipe');
   }
   /** emitted events (the app's own count of enabled emits), once it printed its done line */
   async emitted(): Promise<number> {
@@ -227,7 +209,8 @@ describe('user-space flight recorder, rotation and trace files', { skip: hasBabe
     await h.ok(['enable-channel', '-u', '--subbuf-size=4096', '--num-subbuf=4', '--tracefile-size=16384', '--tracefile-count=3', 'c']);
     await h.ok(['enable-event', '-u', '-c', 'c', 'api:tick']);
     await h.ok(['start']);
-    const app = new App(h, [API_APP, '30000', '1', '30', '0']);
+    // paced so that the 4 × 4 KiB buffer is drained before it fills (a discarded last event would be no fault of rotation)
+    const app = new App(h, [API_APP, '30000', '1', '10', '0']);
     await app.emitted();
     assert.equal((await app.exited).code, 0, app.stderr);
     await h.ok(['stop']);

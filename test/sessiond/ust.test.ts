@@ -2,14 +2,12 @@
 // sockets, apps speaking src/ust/protocol.ts (ust-fake-app.ts, which writes
 // with the real shared-memory ring buffer), and babeltrace2 reading the trace.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { REPO, babeltrace2, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
-import { home, pidAlive, sleep, until } from './harness.js';
+import { JsonLinesChild, home, pidAlive, sleep, until } from './harness.js';
 import type { TestHome } from './harness.js';
 
 const FAKE_APP = path.join(REPO, 'test', 'sessiond', 'ust-fake-app.ts');
@@ -30,28 +28,9 @@ interface AppLine {
   notes?: number;
 }
 
-class App {
-  readonly lines: AppLine[] = [];
-  readonly child: ChildProcess;
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+class App extends JsonLinesChild<AppLine> {
   constructor(h: TestHome, args: string[], api = false) {
-    const argv = api ? [API_APP, ...args] : ['--import', 'tsx', FAKE_APP, ...args];
-    this.child = spawn(process.execPath, argv, { cwd: REPO, env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    h.trackPid(this.child.pid!);
-    let buf = '';
-    this.child.stdout!.setEncoding('utf8');
-    this.child.stdout!.on('data', (d: string) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        this.lines.push({ ...(JSON.parse(buf.slice(0, nl)) as AppLine), at: Date.now() });
-        buf = buf.slice(nl + 1);
-      }
-    });
-    this.child.stderr!.setEncoding('utf8');
-    this.child.stderr!.on('data', (d: string) => (this.stderr += d));
-    this.exited = new Promise((r) => this.child.on('exit', (code, signal) => r({ code, signal })));
+    super(h, api ? [API_APP, ...args] : ['--import', 'tsx', FAKE_APP, ...args]);
   }
   ready(threads: number): Promise<void> {
     return until(() => this.lines.filter((l) => l.ready !== undefined).length >= threads, 'the app threads to register', 20_000);
