@@ -4,7 +4,7 @@
 // --loglevel-only=L] [--filter=EXPR] [-c CHANNEL] [-s SESSION]` (lttng-enable-event(1)).
 import { CtlError } from '../ctl/protocol.js';
 import type { EventKind, LoglevelCriterion } from '../ctl/protocol.js';
-import { parseLoglevel } from '../sessiond/ust-rules.js';
+import { parseLoglevel } from '../ctl/loglevels.js';
 import type { TtngClient } from '../ctl/client.js';
 import { flag, value } from './args.js';
 import { CliExit, DOMAIN_OPTIONS, err, guard, domainOf, msg, parseVerbArgs, sessionName, warn, withDaemon } from './session-common.js';

@@ -2,7 +2,7 @@
 // event rules; the kernel's tracepoints (-k) or system calls (-k --syscall);
 // the registered apps' events (-u).
 import type { ChannelInfo, DomainInfo, EventRuleInfo, SessionDetail, UstAppListing } from '../ctl/protocol.js';
-import { loglevelName } from '../sessiond/ust-rules.js';
+import { loglevelName } from '../ctl/loglevels.js';
 import { CtlError } from '../ctl/protocol.js';
 import { flag, value } from './args.js';
 import { DOMAIN_OPTIONS, err, guard, msg, parseVerbArgs, withDaemon } from './session-common.js';

@@ -1,12 +1,12 @@
 // `enable-event --filter` for kernel events. LTTng's filter language (parsed by
-// ../sessiond/filter.ts) is turned, per event, into an ftrace filter where
+// ../filter/filter.ts) is turned, per event, into an ftrace filter where
 // ftrace can evaluate it in the kernel (fields by their ftrace names, LTTng
 // priorities shifted back by 100, `$ctx.tid` → common_pid, `$ctx.procname` →
 // COMM, `$ctx.cpu_id` → CPU); otherwise the consumer evaluates it on each
 // record (decoding just the fields it reads). A filter that reads a field the
 // event does not have is false for that event, as in LTTng.
-import type { FilterLookup, FilterNode, FilterValue } from '../sessiond/filter.js';
-import { evaluateFilter, parseFilter } from '../sessiond/filter.js';
+import type { FilterLookup, FilterNode, FilterValue } from '../filter/filter.js';
+import { evaluateFilter, parseFilter } from '../filter/filter.js';
 import type { EventFormat, FtraceField } from './format.js';
 import { MAX_RT_PRIO, cType, lttngFieldName } from './mapping.js';
 import { syscallLayout } from './syscalls.js';

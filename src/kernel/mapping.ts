@@ -13,7 +13,7 @@
 import type { FieldType, NamedField, StructType } from '../ctf/model.js';
 import type { KernelContextType } from './api.js';
 import type { EventFormat, FtraceField } from './format.js';
-import type { FilterNode } from '../sessiond/filter.js';
+import type { FilterNode } from '../filter/filter.js';
 import { intType, stringType, textArray } from './ctf-out.js';
 import type { SyscallArg } from './syscalls.js';
 import { syscallLayout } from './syscalls.js';

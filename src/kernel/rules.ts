@@ -2,22 +2,7 @@
 import type { KernelEventRule } from './api.js';
 import { lttngEventName } from './mapping.js';
 import { STATEDUMP_EVENTS } from './statedump.js';
-
-/** LTTng globs: `*` matches any run of characters (anywhere); `\*` is a literal star */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === '\\' && i + 1 < glob.length) re += glob[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    else if (ch === '*') re += '.*';
-    else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-export function isGlob(p: string): boolean {
-  return /(^|[^\\])\*/.test(p);
-}
+import { globMatch, isGlob } from '../filter/glob.js';
 
 /** systems a tracepoint rule never selects (syscalls have their own rules; ttng's probes are internal) */
 export function excludedSystem(system: string): boolean {
@@ -54,7 +39,7 @@ export function selectEvents(rules: KernelEventRule[], available: { system: stri
   let statedump = false;
   for (const rule of rules) {
     if (!rule.enabled) continue;
-    const re = globToRegExp(rule.pattern);
+    const re = { test: (n: string): boolean => globMatch(rule.pattern, n) };
     let hit = false;
     if (rule.kind === 'syscall') {
       for (const s of syscalls) {

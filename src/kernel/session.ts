@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { ClockClass, EnvValue, EventClass, StreamClass } from '../ctf/model.js';
 import { uuidFromString } from '../ctf/model.js';
+import { creationDatetime, measureClockOffset } from '../ctl/time.js';
+import { VERSION } from '../ctl/version.js';
 import type {
   KernelChannelConfig, KernelChannelStats, KernelContextType, KernelEventRule, KernelSession, KernelSessionOptions, KernelSnapshotResult,
 } from './api.js';
@@ -17,7 +19,7 @@ import { KernelStream, MetadataWriter, keepNewestPackets, kernelStreamClass, tre
 import type { EventPlan } from './mapping.js';
 import { KERNEL_CONTEXT_TYPES, PLAN_RAW, contextStruct, planEvent } from './mapping.js';
 import { eventFilter } from './filter.js';
-import { parseFilter } from '../sessiond/filter.js';
+import { parseFilter } from '../filter/filter.js';
 import { ProcCache } from './procinfo.js';
 import { selectEvents } from './rules.js';
 import type { StatedumpEvent } from './statedump.js';
@@ -53,43 +55,6 @@ export function sanitize(s: string, max = 64): string {
   return out || '_';
 }
 
-export function ttngVersion(): string {
-  try {
-    const here = path.dirname(fileURLToPath(import.meta.url));
-    for (const rel of ['../../package.json', '../package.json']) {
-      const p = path.join(here, rel);
-      if (fs.existsSync(p)) {
-        const v = (JSON.parse(fs.readFileSync(p, 'utf8')) as { version?: unknown }).version;
-        if (typeof v === 'string') return v;
-      }
-    }
-  } catch {
-    /* unknown */
-  }
-  return '0.0.0';
-}
-
-/** realtime − monotonic in ns, to about a microsecond (waits for Date.now() to tick) */
-export function measureClockOffset(): bigint {
-  const t0 = Date.now();
-  let t = t0;
-  let m = 0n;
-  const deadline = process.hrtime.bigint() + 5_000_000n;
-  while (t === t0) {
-    m = process.hrtime.bigint();
-    t = Date.now();
-    if (m > deadline) break;
-  }
-  return BigInt(t) * 1_000_000n - m;
-}
-
-/** LTTng's trace_creation_datetime: ISO 8601 basic form with the UTC offset */
-export function creationDatetime(d = new Date()): string {
-  const p = (n: number, w = 2): string => String(Math.abs(n)).padStart(w, '0');
-  const off = -d.getTimezoneOffset();
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}T${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}${off >= 0 ? '+' : '-'}${p(Math.floor(Math.abs(off) / 60))}${p(Math.abs(off) % 60)}`;
-}
-
 function readFirstLine(p: string): string | undefined {
   try {
     return fs.readFileSync(p, 'utf8').trim();
@@ -115,7 +80,7 @@ export function kernelEnv(traceName: string, created = new Date()): Map<string, 
   env.set('trace_creation_datetime', creationDatetime(created));
   const product = readFirstLine('/sys/class/dmi/id/product_uuid');
   if (product) env.set('product_uuid', product);
-  env.set('ttng_version', ttngVersion());
+  env.set('ttng_version', VERSION);
   return env;
 }
 

@@ -9,7 +9,7 @@ import type { TtngPaths } from '../ctl/paths.js';
 import { SessionManager } from './sessions.js';
 import { ControlServer } from './server.js';
 import { kernelBackend } from './kernel-domain.js';
-import { removeStaleShm } from './ust-apps.js';
+import { removeStaleShm } from '../ust-consumer/apps.js';
 import { VERSION } from '../ctl/version.js';
 
 export const SESSIOND_HELP = `Usage: ttng-sessiond [OPTIONS]

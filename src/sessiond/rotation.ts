@@ -8,14 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CtlError } from '../ctl/protocol.js';
+import { creationDatetime } from '../ctl/time.js';
 import type { DomainRecorder } from './snapshot.js';
-
-/** LTTng's chunk time: `YYYYmmddTHHMMSS±HHMM`, local time */
-export function chunkTime(d: Date): string {
-  const p = (n: number, w = 2): string => String(Math.abs(n)).padStart(w, '0');
-  const off = -d.getTimezoneOffset();
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}T${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}${off >= 0 ? '+' : '-'}${p(Math.floor(Math.abs(off) / 60))}${p(Math.abs(off) % 60)}`;
-}
 
 /** bytes of the trace data under `dir`: regular files but the metadata (0 if missing) */
 export function dirBytes(dir: string): number {
@@ -59,7 +53,7 @@ export class RotationState {
 
   /** the directory the current chunk's domains write into */
   chunkDir(): string {
-    return this.index === 0 ? this.outputPath : path.join(this.outputPath, `${chunkTime(this.begin!)}-${this.index}`);
+    return this.index === 0 ? this.outputPath : path.join(this.outputPath, `${creationDatetime(this.begin!)}-${this.index}`);
   }
 
   /**
@@ -84,7 +78,7 @@ export class RotationState {
     } catch (e) {
       throw new CtlError('ROTATION_FAIL', `Rotation failure on consumer: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
-    const archive = path.join(this.outputPath, 'archives', `${chunkTime(oldBegin)}-${chunkTime(end)}-${oldIndex}`);
+    const archive = path.join(this.outputPath, 'archives', `${creationDatetime(oldBegin)}-${creationDatetime(end)}-${oldIndex}`);
     if (oldIndex === 0) {
       // the first chunk is the top of the output: its domain directories move
       fs.mkdirSync(archive, { recursive: true });
@@ -109,7 +103,7 @@ export class RotationState {
       fs.rmSync(dir, { recursive: true, force: true });
       return undefined;
     }
-    const archive = path.join(this.outputPath, 'archives', `${chunkTime(this.begin)}-${chunkTime(new Date())}-${this.index}`);
+    const archive = path.join(this.outputPath, 'archives', `${creationDatetime(this.begin)}-${creationDatetime(new Date())}-${this.index}`);
     fs.mkdirSync(path.dirname(archive), { recursive: true });
     fs.renameSync(dir, archive);
     return archive;

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import { CtlError, isErrorCode } from '../ctl/protocol.js';
 import type { Method, Params, Request } from '../ctl/protocol.js';
 import type { SessionManager } from './sessions.js';
-import { isUstAppMethod } from './ust-apps.js';
+import { isUstAppMethod } from '../ust-consumer/apps.js';
 
 /** one request line may not exceed this */
 const MAX_LINE = 4 << 20;

@@ -19,12 +19,13 @@ import type {
 import type { TtngPaths } from '../ctl/paths.js';
 import { kernelBackend } from './kernel-domain.js';
 import type { KernelBackend, KernelChannelStats, KernelContextType, KernelEventRule, KernelSession } from './kernel-domain.js';
-import { FilterError, filterReferences, parseFilter } from './filter.js';
+import { FilterError, filterReferences, parseFilter } from '../filter/filter.js';
 import { parseSessionsXml, sessionToXml, SessionXmlError } from './session-xml.js';
 import type { SavedSession } from './session-xml.js';
 import { VERSION } from '../ctl/version.js';
-import { UstApps } from './ust-apps.js';
-import type { UstSession } from './ust-session.js';
+import { datetimeSuffix } from '../ctl/time.js';
+import { UstApps } from '../ust-consumer/apps.js';
+import type { UstSession } from '../ust-consumer/session.js';
 import { ustAddContext, ustDisableEvent, ustEnableChannel, ustEnableEvent } from './ust-ops.js';
 import type { UstOpsContext } from './ust-ops.js';
 import { savedUst, applySavedUst } from './ust-save.js';
@@ -101,15 +102,6 @@ class Session {
 /** what a snapshot session forces on its channels (as LTTng: overwrite mode, mmap output) */
 function snapshotForced(s: Session): Partial<ChannelAttributes> {
   return s.snapshotMode ? { overwrite: true, output: 'mmap' } : {};
-}
-
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/** `YYYYmmdd-HHMMSS` in local time, as LTTng names sessions and directories */
-export function datetimeSuffix(d: Date): string {
-  return `${d.getFullYear()}${pad2(d.getMonth() + 1)}${pad2(d.getDate())}-${pad2(d.getHours())}${pad2(d.getMinutes())}${pad2(d.getSeconds())}`;
 }
 
 function isPow2(n: number): boolean {

@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CtlError } from '../ctl/protocol.js';
 import type { SnapshotOutputInfo } from '../ctl/protocol.js';
-import { datetimeSuffix } from './sessions.js';
+import { datetimeSuffix } from '../ctl/time.js';
 import type { KernelSession } from './kernel-domain.js';
-import type { UstSession } from './ust-session.js';
+import type { UstSession } from '../ust-consumer/session.js';
 
 /** What a tracing domain of a session offers to snapshots, rotation and clear. */
 export interface DomainRecorder {

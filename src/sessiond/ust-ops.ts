@@ -5,11 +5,11 @@ import { CtlError, DEFAULT_CHANNEL_NAME, UST_PID_CHANNEL_DEFAULTS, UST_UID_CHANN
 import type { ChannelAttributes, ChannelInfo, Params, Result, UstBuffers } from '../ctl/protocol.js';
 import { UST_CONTEXTS } from '../ust/protocol.js';
 import type { UstContextName } from '../ust/protocol.js';
-import { FilterError, parseFilter } from './filter.js';
-import type { UstApps } from './ust-apps.js';
-import { isGlob, globMatch } from './ust-rules.js';
-import { makeRule, UstSession } from './ust-session.js';
-import type { UstChannel } from './ust-session.js';
+import { FilterError, parseFilter } from '../filter/filter.js';
+import type { UstApps } from '../ust-consumer/apps.js';
+import { isGlob, globMatch } from '../filter/glob.js';
+import { makeRule, UstSession } from '../ust-consumer/session.js';
+import type { UstChannel } from '../ust-consumer/session.js';
 
 /** what ust-ops needs of a session (sessions.ts's Session) */
 export interface UstHost {

@@ -2,7 +2,7 @@
 import { CtlError } from '../ctl/protocol.js';
 import type { Params, Result } from '../ctl/protocol.js';
 import type { SavedSession } from './session-xml.js';
-import type { UstSession } from './ust-session.js';
+import type { UstSession } from '../ust-consumer/session.js';
 
 export function savedUst(u: UstSession): NonNullable<SavedSession['ust']> {
   return {

@@ -12,7 +12,8 @@ import type { ClockClass, EnvValue, EventClass, FieldType, IntegerType, StreamCl
 import { uuidFromString } from '../ctf/model.js';
 import { generateTsdl, structSpec, tsdlString } from '../ctf/tsdl-writer.js';
 import { lttngPacketHeader, lttngStreamClass } from '../ctf/writer.js';
-import { creationDatetime, measureClockOffset, ttngVersion } from '../kernel/session.js';
+import { creationDatetime, measureClockOffset } from '../ctl/time.js';
+import { VERSION } from '../ctl/version.js';
 import type { UstContextName, UstEventDecl, UstIntegerDecl, UstTypeDecl } from './protocol.js';
 import * as fs from 'node:fs';
 
@@ -148,7 +149,7 @@ export function ustEnv(o: UstEnvOptions): Map<string, EnvValue> {
   env.set('trace_name', o.traceName);
   env.set('trace_creation_datetime', creationDatetime(o.created ?? new Date()));
   env.set('hostname', o.hostname ?? os.hostname());
-  env.set('ttng_version', ttngVersion());
+  env.set('ttng_version', VERSION);
   return env;
 }
 

@@ -3,27 +3,8 @@
 // state coming down. Newline-delimited JSON on the daemon's control socket
 // (the same socket and framing as src/ctl/protocol.ts). See src/ust/DESIGN.md.
 
-/** LTTng-UST log levels (`--loglevel` names without the TRACE_ prefix) */
-export const UST_LOGLEVELS = {
-  EMERG: 0,
-  ALERT: 1,
-  CRIT: 2,
-  ERR: 3,
-  WARNING: 4,
-  NOTICE: 5,
-  INFO: 6,
-  DEBUG_SYSTEM: 7,
-  DEBUG_PROGRAM: 8,
-  DEBUG_PROCESS: 9,
-  DEBUG_MODULE: 10,
-  DEBUG_UNIT: 11,
-  DEBUG_FUNCTION: 12,
-  DEBUG_LINE: 13,
-  DEBUG: 14,
-} as const;
-export type UstLoglevelName = keyof typeof UST_LOGLEVELS;
-/** an event declared without a log level gets TRACE_DEFAULT (= DEBUG_LINE), as in LTTng-UST */
-export const UST_DEFAULT_LOGLEVEL = UST_LOGLEVELS.DEBUG_LINE;
+export { UST_LOGLEVELS, UST_DEFAULT_LOGLEVEL } from '../ctl/loglevels.js';
+export type { UstLoglevelName } from '../ctl/loglevels.js';
 
 export interface UstIntegerDecl {
   type: 'integer';

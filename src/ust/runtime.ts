@@ -7,7 +7,7 @@ import { RingBufferProducer } from '../ringbuffer/producer.js';
 import { shmName } from '../ringbuffer/layout.js';
 import { ShmError, gettid, pthreadSelf, schedGetcpu, unlinkShm } from '../ringbuffer/shm.js';
 import { uuidFromString } from '../ctf/model.js';
-import { parseFilter, evaluateFilter, type FilterNode, type FilterValue } from '../sessiond/filter.js';
+import { parseFilter, evaluateFilter, type FilterNode, type FilterValue } from '../filter/filter.js';
 import { CONTEXT_BYTES } from './contexts.js';
 import type { UstAppConfig, UstChannelConfig, UstContextName, UstEventDecl, UstFieldDecl } from './protocol.js';
 import { generateContextWriter, generateEmit, setCpuReader, type ContextWriter, type EmitFn, type EmitState, type Target } from './writer-gen.js';

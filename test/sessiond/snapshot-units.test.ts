@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CtlError } from '../../src/ctl/protocol.js';
 import { SnapshotState, snapshotDirName, snapshotUrlToDir } from '../../src/sessiond/snapshot.js';
-import { RotationState, chunkTime } from '../../src/sessiond/rotation.js';
+import { RotationState } from '../../src/sessiond/rotation.js';
+import { creationDatetime as chunkTime } from '../../src/ctl/time.js';
 
 test('snapshot directories: NAME-YYYYmmdd-HHMMSS-N in local time', () => {
   const d = new Date(2024, 0, 2, 3, 4, 5);

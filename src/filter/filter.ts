@@ -10,6 +10,7 @@
 // a `*` in a string literal is a wildcard (`\*` is a literal star).
 // Unlike C, `& ^ |` bind tighter than the comparisons; arithmetic (`+ - * / %`
 // as binary operators) is parsed but refused, as LTTng does.
+import { globMatch } from './glob.js';
 
 export class FilterError extends Error {
   constructor(
@@ -496,37 +497,6 @@ function loadField(n: Extract<FilterNode, { type: 'field' }>, env: FilterLookup)
   return scalar(v);
 }
 
-/** `*` matches any run of characters; `\*` is a literal star */
-export function starGlobMatch(pattern: string, s: string): boolean {
-  const toks: (string | null)[] = [];
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\' && pattern[i + 1] === '*') {
-      toks.push('*');
-      i++;
-    } else if (c === '*') toks.push(null);
-    else toks.push(c);
-  }
-  // classic two-pointer wildcard match
-  let p = 0;
-  let q = 0;
-  let star = -1;
-  let mark = 0;
-  while (q < s.length) {
-    if (p < toks.length && toks[p] !== null && toks[p] === s[q]) {
-      p++;
-      q++;
-    } else if (p < toks.length && toks[p] === null) {
-      star = p++;
-      mark = q;
-    } else if (star >= 0) {
-      p = star + 1;
-      q = ++mark;
-    } else return false;
-  }
-  while (p < toks.length && toks[p] === null) p++;
-  return p === toks.length;
-}
 
 function toInt(v: Scalar): bigint {
   if (typeof v === 'bigint') return BigInt.asIntN(64, v);
@@ -600,8 +570,8 @@ function evalNode(n: FilterNode, env: FilterLookup): Scalar {
       if (typeof l === 'string' || typeof r === 'string') {
         if (typeof l !== 'string' || typeof r !== 'string') throw FALSE;
         let eq: boolean;
-        if (n.right.type === 'string' && n.right.glob) eq = starGlobMatch(r, l);
-        else if (n.left.type === 'string' && n.left.glob) eq = starGlobMatch(l, r);
+        if (n.right.type === 'string' && n.right.glob) eq = globMatch(r, l);
+        else if (n.left.type === 'string' && n.left.glob) eq = globMatch(l, r);
         else eq = (n.left.type === 'string' ? unescapeStar(l) : l) === (n.right.type === 'string' ? unescapeStar(r) : r);
         if (n.op === '==') return eq ? 1n : 0n;
         if (n.op === '!=') return eq ? 0n : 1n;

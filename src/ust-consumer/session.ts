@@ -7,19 +7,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CtlError } from '../ctl/protocol.js';
+import { datetimeSuffix } from '../ctl/time.js';
 import type { ChannelAttributes, ChannelInfo, DomainInfo, EventRuleInfo, LoglevelCriterion, UstBuffers } from '../ctl/protocol.js';
 import type { UstChannelConfig, UstContextName, UstEventDecl, UstEventTarget } from '../ust/protocol.js';
-import type { UstApp, UstAppClient, UstApps } from './ust-apps.js';
-import { channelFilters, sameRule } from './ust-rules.js';
-import type { UstRule } from './ust-rules.js';
-import { INDEX_ENTRY_BYTES, UstStreamFile, packetFields } from './ust-stream-file.js';
-import { ustMetadataText, writeUstMetadata } from './ust-metadata.js';
-import type { UstTraceMetadata } from './ust-metadata.js';
-import { openUstBuffer } from './ust-buffer.js';
+import type { UstApp, UstAppClient, UstApps } from './apps.js';
+import { channelFilters, sameRule } from './rules.js';
+import type { UstRule } from './rules.js';
+import { INDEX_ENTRY_BYTES, UstStreamFile, packetFields } from './stream-file.js';
+import { ustMetadataText, writeUstMetadata } from './metadata.js';
+import type { UstTraceMetadata } from './metadata.js';
+import { openUstBuffer } from './buffer.js';
 import { ustClockClass } from '../ust/ctf-layout.js';
 import type { ClockClass } from '../ctf/model.js';
 import { parseMetadata } from '../ctf/metadata.js';
-import type { UstBufferSource } from './ust-buffer.js';
+import type { UstBufferSource } from './buffer.js';
 
 /** daemon-wide: every (session, channel, app thread) buffer has its own key */
 let nextChanKey = 1;
@@ -93,14 +94,6 @@ export interface UstChannelStats {
 
 function signature(d: UstEventDecl): string {
   return JSON.stringify([d.name, d.loglevel, d.fields]);
-}
-
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-function datetime(d: Date): string {
-  return `${d.getFullYear()}${pad2(d.getMonth() + 1)}${pad2(d.getDate())}-${pad2(d.getHours())}${pad2(d.getMinutes())}${pad2(d.getSeconds())}`;
 }
 
 export class UstSession implements UstAppClient {
@@ -220,7 +213,7 @@ export class UstSession implements UstAppClient {
     // the per-PID directory is named after the process's first registered thread
     const first = [...this.apps.apps.values()].filter((a) => a.reg.pid === app.reg.pid).sort((a, b) => a.key - b.key)[0] ?? app;
     const dir = perPid
-      ? path.join(this.ustRoot, 'pid', `${first.reg.procname}-${app.reg.pid}-${datetime(first.registeredAt)}`)
+      ? path.join(this.ustRoot, 'pid', `${first.reg.procname}-${app.reg.pid}-${datetimeSuffix(first.registeredAt)}`)
       : path.join(this.ustRoot, 'uid', String(app.reg.uid), '64-bit');
     t = {
       key,

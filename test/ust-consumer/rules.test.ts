@@ -1,8 +1,10 @@
 // User-space rule matching (pure): LTTng's star globs, exclusions, log level criteria.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { channelFilters, globMatch, isGlob, loglevelName, parseLoglevel, ruleMatches } from '../../src/sessiond/ust-rules.js';
-import type { UstRule } from '../../src/sessiond/ust-rules.js';
+import { channelFilters, ruleMatches } from '../../src/ust-consumer/rules.js';
+import { globMatch, isGlob } from '../../src/filter/glob.js';
+import { loglevelName, parseLoglevel } from '../../src/ctl/loglevels.js';
+import type { UstRule } from '../../src/ust-consumer/rules.js';
 
 test('star globs match anywhere; \\* is a literal star', () => {
   const cases: [string, string, boolean][] = [

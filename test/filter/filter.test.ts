@@ -2,8 +2,9 @@
 // parses, what LTTng refuses, and how an expression evaluates.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FilterError, evaluateFilter, filterReferences, parseFilter, starGlobMatch } from '../../src/sessiond/filter.js';
-import type { FilterValue } from '../../src/sessiond/filter.js';
+import { FilterError, evaluateFilter, filterReferences, parseFilter } from '../../src/filter/filter.js';
+import { globMatch as starGlobMatch } from '../../src/filter/glob.js';
+import type { FilterValue } from '../../src/filter/filter.js';
 
 function ev(expr: string, payload: Record<string, FilterValue>, ctx: Record<string, FilterValue> = {}): boolean {
   return evaluateFilter(parseFilter(expr), {
