@@ -3,7 +3,7 @@ import { INSTANCE_PREFIX } from './api.js';
 import { lttngEventName } from './mapping.js';
 import { reapKernelState } from './reap.js';
 import { excludedSystem } from './rules.js';
-import { ownedGroups, ownedInstances } from './session.js';
+import { ownedGroups, ownedInstances } from './owned.js';
 import { STATEDUMP_EVENTS } from './statedump.js';
 import { Tracefs, TracefsError, ensureTracefs } from './tracefs.js';
 
