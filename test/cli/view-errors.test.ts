@@ -26,7 +26,7 @@ function damaged(name: string, src: string, damage: (dir: string) => void): stri
   return dir;
 }
 
-function patchFile(file: string, fn: (b: Buffer) => Buffer): void {
+function patchFile(file: string, fn: (b: Buffer) => Uint8Array): void {
   fs.writeFileSync(file, fn(fs.readFileSync(file)));
 }
 

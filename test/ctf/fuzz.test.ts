@@ -148,7 +148,7 @@ describe('fuzz: corrupt traces through the CLI', () => {
 
   const src = path.join(CONFORMANCE, 'succeed', 'lttng-crash');
   const rnd = prng(20240611);
-  const corruptions: [string, (b: Buffer) => Buffer][] = [
+  const corruptions: [string, (b: Buffer) => Uint8Array][] = [
     ['truncated in the second packet', (b) => b.subarray(0, 4096 + 1000)],
     ['truncated in the first packet header', (b) => b.subarray(0, 20)],
     ['bad magic in the third packet', (b) => (b.writeUInt32LE(0xdeadbeef, 8192), b)],

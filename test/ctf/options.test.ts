@@ -31,10 +31,6 @@ const TRACE_CASES: TraceCase[] = [
 ];
 
 // Known differences from babeltrace2, by option set (see the report in the commit log).
-const NAMES_TODO =
-  'src bug: --names does not change the field text: CtfTrace.compiledFor() caches the decoders of a ' +
-  'stream class with the default text options while openInputs() scans the packets, before runView() ' +
-  'sets trace.textOpts, so payload/context member names and scope labels keep their defaults';
 const TODO: Record<string, string> = {};
 
 /** option sets that do not depend on the trace */
