@@ -245,9 +245,9 @@ export function pidAlive(pid: number): boolean {
   return alive(pid);
 }
 
-/** A node child (tracked by its TestHome) that reports on stdout as JSON lines, each stamped with its arrival time. */
+/** A node child (tracked by its TestHome) that reports on stdout as JSON lines. */
 export class JsonLinesChild<L extends object> {
-  readonly lines: (L & { at: number })[] = [];
+  readonly lines: L[] = [];
   readonly child: ChildProcess;
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -259,7 +259,7 @@ export class JsonLinesChild<L extends object> {
       buf += d;
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
-        this.lines.push({ ...(JSON.parse(buf.slice(0, nl)) as L), at: Date.now() });
+        this.lines.push(JSON.parse(buf.slice(0, nl)) as L);
         buf = buf.slice(nl + 1);
       }
     });
