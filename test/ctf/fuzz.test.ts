@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  CHILD_ENV, CONFORMANCE, REPO, STACK_LINE, TRACES, copyTrace, ensureBuilt, prng, randInt, streamFiles, tempDir, ttng,
+  CHILD_ENV, CONFORMANCE, REPO, STACK_LINE, TRACES, copyTrace, ensureBuilt, needs, prng, randInt, streamFiles, tempDir, ttng,
 } from '../helpers.js';
 
 const RUNNER = path.join(REPO, 'test', 'ctf', 'fuzz-runner.ts');
@@ -110,7 +110,7 @@ describe('fuzz: packet decoder', () => {
       'second and eventLine\'s wall() round differently: the byte path prints another second',
   };
   for (const [name, dir, n] of cases) {
-    const missing = fs.existsSync(dir) ? false : `${dir} missing`;
+    const missing = needs(fs.existsSync(dir) ? false : `${dir} missing`);
     let result: RunnerResult | undefined;
     let failure: unknown;
     const get = async (): Promise<RunnerResult> => {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { REPO, babeltrace2, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
+import { NO_BABELTRACE2, REPO, babeltrace2, ensureBuilt, needs } from '../helpers.js';
 import { JsonLinesChild, home, pidAlive, sleep, until } from './harness.js';
 import type { TestHome } from './harness.js';
 
@@ -64,7 +64,7 @@ function ticks(lines: string[]): { n: number; thread: number }[] {
   return out;
 }
 
-describe('user-space tracing through the session daemon', { skip: hasBabeltrace2() ? false : 'no babeltrace2' }, () => {
+describe('user-space tracing through the session daemon', { skip: needs(NO_BABELTRACE2) }, () => {
   test('main thread + 2 workers: every event recorded with its values, emitted = recorded + reported discarded', async (t) => {
     const h = home(t);
     const dir = traceDir(await h.ok(['create', 's']));

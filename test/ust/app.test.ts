@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { REPO, babeltrace2, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
+import { NO_BABELTRACE2, REPO, babeltrace2, ensureBuilt, needs } from '../helpers.js';
 import { home, pidAlive, sleep, until } from '../sessiond/harness.js';
 import type { TestHome } from '../sessiond/harness.js';
 
@@ -62,7 +62,7 @@ async function registered(h: TestHome, pid: number): Promise<void> {
   }
 }
 
-describe('ttng/ust apps traced by ttng-sessiond', { skip: hasBabeltrace2() ? false : 'no babeltrace2' }, () => {
+describe('ttng/ust apps traced by ttng-sessiond', { skip: needs(NO_BABELTRACE2) }, () => {
   test('main thread + 2 workers: babeltrace2 prints every event with its values; emitted = recorded + discarded', async (t) => {
     const h = home(t);
     const dir = traceDir(await h.ok(['create', 's']));
