@@ -6,12 +6,13 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { OwnerFs, OwnerFsError } from '../../src/sessiond/owner-fs.js';
 import { credentialsOf } from '../../src/sessiond/runas.js';
+import { needs } from '../helpers.js';
 import { noTestUser, tracingUser } from '../users.js';
 import type { TestUser } from '../users.js';
 
 const why = noTestUser();
 
-describe('OwnerFs as a non-root member of tracing', { skip: process.env['CI'] === 'true' ? false : why }, () => {
+describe('OwnerFs as a non-root member of tracing', { skip: needs(why) }, () => {
   let u: TestUser;
   let ofs: OwnerFs;
   let tmp: string;
