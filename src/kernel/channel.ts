@@ -1,6 +1,7 @@
 // One channel of a kernel session: its record, its ftrace instance (made and
 // configured at the session's first start) with the consumer that reads it,
 // and the timers that drive the reading while the session is started.
+import type { OutputFs } from '../output/fs.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { StreamClass } from '../ctf/model.js';
@@ -70,6 +71,8 @@ export interface ChannelSetup {
   outDir: string;
   uuid: Uint8Array;
   procs: ProcCache;
+  /** how trace files are made (the session owner's identity) */
+  fs?: OutputFs;
 }
 
 /** the channel's ftrace instance (tracing off, configured) and the consumer that reads it */
@@ -96,7 +99,7 @@ export function openChannel(ch: Channel, s: ChannelSetup): void {
     tracefile: ch.cfg.tracefileSize ? { size: ch.cfg.tracefileSize, count: ch.cfg.tracefileCount ?? 0 } : undefined,
     packetBytes: Math.min(16 << 20, Math.max(64 << 10, ch.cfg.subbufSize)), uuid: s.uuid, contexts: ch.contexts,
     overwrite: ch.cfg.overwrite, headerPage: hp, headerEvent: inst.headerEvent(), subbufBytes, procs: s.procs,
-    hostname: os.hostname(), latencyMs: Math.max(1, (ch.cfg.readTimerUs || 200_000) / 1000),
+    hostname: os.hostname(), latencyMs: Math.max(1, (ch.cfg.readTimerUs || 200_000) / 1000), fs: s.fs,
   });
 }
 

@@ -3,7 +3,8 @@
 // streams (rotation, first packets, losses), and the pages handed to the
 // decoder (page-decoder.ts), which transcodes each record into a CTF event
 // of the channel's stream for that CPU.
-import * as fs from 'node:fs';
+import { nodeFs } from '../output/fs.js';
+import type { OutputFs } from '../output/fs.js';
 import type { KernelContextType } from './api.js';
 import { KernelStream } from './ctf-out.js';
 import type { TracefileLimit } from './ctf-out.js';
@@ -43,6 +44,8 @@ export interface ConsumerOptions {
   tracefile?: TracefileLimit;
   /** false: overwritten records are not counted in events_discarded (snapshots: what the user asked for) */
   countLosses?: boolean;
+  /** how stream files and folders are made (the session owner's identity) */
+  fs?: OutputFs;
 }
 
 export class ChannelConsumer {
@@ -92,7 +95,7 @@ export class ChannelConsumer {
   private newStream(dir: string, cpu: number): KernelStream {
     const o = this.opts;
     const packet = o.tracefile ? Math.max(4096, Math.min(o.packetBytes, o.tracefile.size)) : o.packetBytes;
-    return new KernelStream(`${dir}/${o.channel}_${cpu}`, o.streamId, cpu, packet, o.uuid, o.tracefile);
+    return new KernelStream(`${dir}/${o.channel}_${cpu}`, o.streamId, cpu, packet, o.uuid, o.tracefile, o.fs);
   }
 
   /**
@@ -103,7 +106,7 @@ export class ChannelConsumer {
   switchOutput(dir: string, atHi: number, atLo: number): void {
     this.decoder.expirePending(true);
     this.pollStats();
-    fs.mkdirSync(dir, { recursive: true });
+    (this.opts.fs ?? nodeFs).mkdir(dir);
     for (const r of this.readers) {
       const old = r.stream;
       // the chunk ends at the switch (its last packet, even an empty one, ends then; the next

@@ -15,6 +15,8 @@ import { uuidToString } from '../ctf/model.js';
 import { generateTsdl, structSpec } from '../ctf/tsdl-writer.js';
 import { lttngPacketContext, lttngPacketHeader } from '../ctf/writer.js';
 import { LocalTraceOutput, localStream } from '../output/local.js';
+import { nodeFs } from '../output/fs.js';
+import type { OutputFs } from '../output/fs.js';
 import type { StreamOutput } from '../output/sink.js';
 
 export const CTF_MAGIC = 0xc1fc1fc1;
@@ -80,8 +82,12 @@ export class MetadataWriter {
   /** everything written so far (copied into snapshots and new chunks) */
   private text = '';
 
-  constructor(dir: string, private readonly info: TraceInfo) {
-    this.out = new LocalTraceOutput(dir);
+  constructor(
+    dir: string,
+    private readonly info: TraceInfo,
+    private readonly fs: OutputFs = nodeFs,
+  ) {
+    this.out = new LocalTraceOutput(dir, { fs });
   }
 
   /** writes the head; must come before any event class */
@@ -121,9 +127,9 @@ export class MetadataWriter {
    * The metadata written so far, complete, into `dir` (a snapshot: this
    * writer stays); with `uuid`, as the metadata of another trace.
    */
-  copyTo(dir: string, uuid?: Uint8Array): void {
+  copyTo(dir: string, uuid?: Uint8Array, fs: OutputFs = this.fs): void {
     const text = uuid ? this.text.replace(`uuid = "${uuidToString(this.info.uuid)}";`, `uuid = "${uuidToString(uuid)}";`) : this.text;
-    new LocalTraceOutput(dir).writeMetadata(text);
+    new LocalTraceOutput(dir, { fs }).writeMetadata(text);
   }
 
   /** goes on in `dir` (a new trace chunk), starting with everything written so far */
@@ -207,9 +213,10 @@ export class KernelStream {
     private capacity: number,
     uuid: Uint8Array,
     readonly tracefile?: TracefileLimit,
+    fs: OutputFs = nodeFs,
   ) {
     this.uuid = uuid;
-    this.out = localStream(file, { tracefileSize: tracefile?.size, tracefileCount: tracefile?.count });
+    this.out = localStream(file, { tracefileSize: tracefile?.size, tracefileCount: tracefile?.count, fs });
     this.pkt = new ArrayBuffer(capacity);
     this.pktU8 = new Uint8Array(this.pkt);
     this.pktU32 = new Uint32Array(this.pkt);
@@ -507,8 +514,8 @@ function u64(hi: number, lo: number): bigint {
  * together take at most `budget` bytes (snapshot `--max-size`): see
  * ../output/local.ts. Returns the bytes kept.
  */
-export function keepNewestPackets(file: string, budget: number): number {
-  return new LocalTraceOutput(path.dirname(file)).keepNewest(path.basename(file), budget);
+export function keepNewestPackets(file: string, budget: number, fs: OutputFs = nodeFs): number {
+  return new LocalTraceOutput(path.dirname(file), { fs }).keepNewest(path.basename(file), budget);
 }
 
 /** bytes of the regular files under `dir` */

@@ -1,6 +1,8 @@
 // KernelSession (api.ts) over ftrace instances: one instance per channel,
 // configured, filled with the selected events, read by a ChannelConsumer on
 // the channel's read timer, written as an LTTng-style kernel CTF trace.
+import { nodeFs } from '../output/fs.js';
+import type { OutputFs } from '../output/fs.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -40,6 +42,9 @@ export class KernelSessionImpl implements KernelSession {
   private readonly reader = readerThread();
   /** where the streams and metadata go: the output, or (snapshot mode) a private scratch directory */
   private workDir = '';
+  private get fs(): OutputFs {
+    return this.opts.fs ?? nodeFs;
+  }
   private get snapshotMode(): boolean {
     return this.opts.snapshot === true;
   }
@@ -129,15 +134,16 @@ export class KernelSessionImpl implements KernelSession {
   private setup(): void {
     const tfs = this.tracefs;
     // snapshot mode: nothing is written until a snapshot; the metadata grows in a scratch directory
+    // (a private scratch directory of the daemon's; the trace folder is made with the owner's identity)
     this.workDir = this.snapshotMode ? fs.mkdtempSync(path.join(os.tmpdir(), 'ttng-snapshot-')) : this.opts.outputDir;
-    fs.mkdirSync(this.workDir, { recursive: true });
+    if (!this.snapshotMode) this.fs.mkdir(this.workDir);
     this.uuid = uuidFromString(randomUUID())!;
     const offset = measureClockOffset();
     this.clock = {
       name: 'monotonic', freq: 1_000_000_000n, offsetSeconds: offset / 1_000_000_000n, offsetCycles: offset % 1_000_000_000n,
       precision: 1n, uuid: readFirstLine('/proc/sys/kernel/random/boot_id'), description: 'Monotonic Clock', absolute: false,
     };
-    this.metadata = new MetadataWriter(this.workDir, { uuid: this.uuid, env: kernelEnv(this.opts.sessionName), clock: this.clock });
+    this.metadata = new MetadataWriter(this.workDir, { uuid: this.uuid, env: kernelEnv(this.opts.sessionName), clock: this.clock }, this.snapshotMode ? nodeFs : this.fs);
     const streams: StreamClass[] = [];
     for (const ch of this.channels.values()) {
       ch.sc = kernelStreamClass(ch.streamId, this.clock, contextStruct(ch.contexts));
@@ -145,7 +151,7 @@ export class KernelSessionImpl implements KernelSession {
     }
     this.metadata.begin(streams);
     const used = new Set(tfs.listInstances());
-    const setup = { tracefs: tfs, daemonId: this.opts.daemonId, sessionName: this.opts.sessionName, used, reader: this.reader, outDir: this.workDir, uuid: this.uuid, procs: this.procs };
+    const setup = { tracefs: tfs, daemonId: this.opts.daemonId, sessionName: this.opts.sessionName, used, reader: this.reader, outDir: this.workDir, uuid: this.uuid, procs: this.procs, fs: this.fs };
     for (const ch of this.channels.values()) openChannel(ch, setup);
     // statedump: in the channels whose rules select it, else the first one
     const sels = [...this.channels.values()].map((ch) => ({ ch, sel: selectEvents(ch.rules, [], []) }));
@@ -196,7 +202,7 @@ export class KernelSessionImpl implements KernelSession {
     this.alive();
     if (!this.snapshotMode) throw new Error(`session ${this.opts.sessionName} is not in snapshot mode`);
     if (this.state === 'new') throw new Error(`session ${this.opts.sessionName} has not been started`);
-    return writeSnapshot({ channels: [...this.channels.values()], metadata: this.metadata!, statedumpIds: this.events.statedumpIds, procs: this.procs }, dir, maxBytes);
+    return writeSnapshot({ channels: [...this.channels.values()], metadata: this.metadata!, statedumpIds: this.events.statedumpIds, procs: this.procs, fs: this.fs }, dir, maxBytes);
   }
 
   async rotate(dir: string): Promise<void> {

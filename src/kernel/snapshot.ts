@@ -2,7 +2,7 @@
 // buffers hold (plus the pages earlier snapshots read, so snapshots overlap
 // as LTTng's do), transcoded by a fresh consumer per channel into a trace of
 // its own, with a statedump of the state now, at most `maxBytes` in all.
-import * as fs from 'node:fs';
+import type { OutputFs } from '../output/fs.js';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { uuidFromString } from '../ctf/model.js';
@@ -24,21 +24,24 @@ export interface SnapshotSource {
   /** the statedump's event ids; none: no statedump */
   statedumpIds: Map<StatedumpEvent, number>;
   procs: ProcCache;
+  /** how the snapshot's files are made (the session owner's identity) */
+  fs: OutputFs;
 }
 
 export function writeSnapshot(s: SnapshotSource, dir: string, maxBytes: number): KernelSnapshotResult {
   const chans = s.channels;
   const nstreams = chans.reduce((n, ch) => n + ch.consumer!.readers.length, 0);
-  fs.mkdirSync(dir, { recursive: true });
+  const ofs = s.fs;
+  ofs.mkdir(dir);
   // a trace of its own: snapshots overlap, and readers merge same-UUID traces as one
   // (their packets differ from one snapshot to the next, unlike LTTng's copied sub-buffers)
   const uuid = uuidFromString(randomUUID())!;
-  s.metadata.copyTo(dir, uuid);
-  const metaBytes = fs.statSync(path.join(dir, 'metadata')).size;
+  s.metadata.copyTo(dir, uuid, ofs);
+  const metaBytes = ofs.size(path.join(dir, 'metadata'));
   // each stream gets an equal share of what the metadata leaves (as LTTng splits max-size over streams)
   const perStream = maxBytes > 0 ? Math.floor((maxBytes - metaBytes) / nstreams) : 0;
   if (maxBytes > 0 && perStream < 16384) {
-    fs.rmSync(dir, { recursive: true, force: true });
+    ofs.remove(dir);
     throw new Error(`Invalid snapshot size: ${maxBytes} bytes cannot hold the metadata (${metaBytes} bytes) and a packet for each of the ${nstreams} streams`);
   }
   let events = 0;
@@ -76,7 +79,7 @@ export function writeSnapshot(s: SnapshotSource, dir: string, maxBytes: number):
     }
     snap.close();
     events += snap.recorded;
-    if (perStream > 0) for (const r of snap.readers) keepNewestPackets(r.stream.file, perStream);
+    if (perStream > 0) for (const r of snap.readers) keepNewestPackets(r.stream.file, perStream, ofs);
   }
-  return { bytes: treeBytes(dir), events };
+  return { bytes: treeBytes(dir, {}, ofs), events };
 }

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { asUser } from './runas.js';
 import type { Credentials } from './runas.js';
+import type { OutputFs } from '../output/fs.js';
 
 export const FILE_MODE = 0o640;
 export const DIR_MODE = 0o750;
@@ -67,8 +68,11 @@ function mkdirs(dir: string): string {
   return cur;
 }
 
-/** file operations as one client */
-export class OwnerFs {
+/**
+ * File operations as one client: the output layer's seam (src/output/fs.ts)
+ * for everything a session writes, plus what the daemon reads for it.
+ */
+export class OwnerFs implements OutputFs {
   constructor(readonly creds: Credentials) {}
 
   private run<T>(p: string, fn: () => T): T {
@@ -79,60 +83,88 @@ export class OwnerFs {
     }
   }
 
-  /** creates `dir` and its missing parents (0750, the client's); returns its real path */
+  /** creates `dir` and its missing parents (0750, the client's) */
+  mkdir(dir: string): void {
+    this.run(dir, () => mkdirs(dir));
+  }
+
+  /** creates `dir` and its missing parents; returns its real path */
   mkdirs(dir: string): string {
     return this.run(dir, () => mkdirs(dir));
   }
 
-  /** opens a file for writing (created 0640 if missing), never through a link */
-  openWrite(file: string, how: 'truncate' | 'append' | 'exclusive' = 'truncate'): number {
-    return this.run(file, () => {
-      const dir = mkdirs(path.dirname(path.resolve(file)));
-      const p = path.join(dir, path.basename(file));
-      const c = fs.constants;
-      const mode = how === 'append' ? c.O_APPEND : how === 'exclusive' ? c.O_EXCL : c.O_TRUNC;
-      const fd = fs.openSync(p, c.O_WRONLY | c.O_CREAT | c.O_NOFOLLOW | mode, FILE_MODE);
-      if (!fs.fstatSync(fd).isFile()) {
-        fs.closeSync(fd);
-        throw new OwnerFsError(`Not a regular file: ${p}`);
-      }
-      return fd;
-    });
+  /** creates or truncates a file for writing (0640), never through a link */
+  openWrite(file: string, mode = FILE_MODE): number {
+    return this.run(file, () => openNoFollow(file, fs.constants.O_TRUNC, mode));
   }
 
-  /** writes a whole file: to a temporary name in the same folder, then renamed over (readers never see half) */
-  writeFileAtomic(file: string, data: string | Uint8Array): void {
+  /** creates a file that must not exist yet */
+  openExclusive(file: string, mode = FILE_MODE): number {
+    return this.run(file, () => openNoFollow(file, fs.constants.O_EXCL, mode));
+  }
+
+  write(fd: number, data: Uint8Array, offset: number, length: number, position: number | null): number {
+    return fs.writeSync(fd, data, offset, length, position);
+  }
+
+  close(fd: number): void {
+    fs.closeSync(fd);
+  }
+
+  writeFile(file: string, data: Uint8Array | string, mode = FILE_MODE): void {
     this.run(file, () => {
-      const dir = mkdirs(path.dirname(path.resolve(file)));
-      const p = path.join(dir, path.basename(file));
-      const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-      const c = fs.constants;
-      const fd = fs.openSync(tmp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, FILE_MODE);
+      const fd = openNoFollow(file, fs.constants.O_TRUNC, mode);
       try {
         fs.writeFileSync(fd, data);
       } finally {
         fs.closeSync(fd);
       }
-      try {
-        const st = fs.lstatSync(p);
-        if (!st.isFile()) throw new OwnerFsError(`Not a regular file: ${p}`);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-          fs.rmSync(tmp, { force: true });
-          throw e;
-        }
-      }
-      fs.renameSync(tmp, p);
     });
   }
 
-  /** reads a file the client may read (a link is followed with the client's rights) */
+  appendFile(file: string, data: Uint8Array | string): void {
+    this.run(file, () => {
+      const fd = openNoFollow(file, fs.constants.O_APPEND, FILE_MODE);
+      try {
+        fs.writeFileSync(fd, data);
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+  }
+
+  /** rename(2) replaces a link at `to` instead of following it; both folders are checked */
+  rename(from: string, to: string): void {
+    this.run(to, () => {
+      const dir = mkdirs(path.dirname(path.resolve(to)));
+      fs.renameSync(path.join(mkdirs(path.dirname(path.resolve(from))), path.basename(from)), path.join(dir, path.basename(to)));
+    });
+  }
+
+  /** removes a file or a tree (links inside are removed, never followed) */
+  remove(target: string): void {
+    this.run(target, () => fs.rmSync(target, { recursive: true, force: true }));
+  }
+
+  exists(target: string): boolean {
+    return this.run(target, () => fs.existsSync(target));
+  }
+
+  /** reads a file the client may read (a link is followed with the client's rights only) */
   readFile(file: string): Buffer {
     return this.run(file, () => fs.readFileSync(file));
   }
 
+  list(dir: string): fs.Dirent[] {
+    return this.run(dir, () => fs.readdirSync(dir, { withFileTypes: true }));
+  }
+
   readdir(dir: string): string[] {
     return this.run(dir, () => fs.readdirSync(dir));
+  }
+
+  size(file: string): number {
+    return this.run(file, () => fs.statSync(file).size);
   }
 
   stat(p: string): fs.Stats | undefined {
@@ -144,7 +176,28 @@ export class OwnerFs {
     }
   }
 
-  /** a path the client could create a folder at (checked at `create`): missing parents are created */
+  /** writes a whole file: to a temporary name in the same folder, then renamed over (readers never see half) */
+  writeFileAtomic(file: string, data: string | Uint8Array): void {
+    this.run(file, () => {
+      const dir = mkdirs(path.dirname(path.resolve(file)));
+      const p = path.join(dir, path.basename(file));
+      const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+      const fd = openNoFollow(tmp, fs.constants.O_EXCL, FILE_MODE);
+      try {
+        fs.writeFileSync(fd, data);
+      } finally {
+        fs.closeSync(fd);
+      }
+      const st = fs.lstatSync(p, { throwIfNoEntry: false });
+      if (st && !st.isFile()) {
+        fs.rmSync(tmp, { force: true });
+        throw new OwnerFsError(`Not a regular file: ${p}`);
+      }
+      fs.renameSync(tmp, p);
+    });
+  }
+
+  /** a folder the client may create things in (checked at `create`): missing parents are created */
   checkOutputDir(dir: string): string {
     return this.run(dir, () => {
       const real = mkdirs(dir);
@@ -152,4 +205,17 @@ export class OwnerFs {
       return real;
     });
   }
+}
+
+/** open(2) with O_NOFOLLOW in a checked folder; only regular files */
+function openNoFollow(file: string, how: number, mode: number): number {
+  const dir = mkdirs(path.dirname(path.resolve(file)));
+  const p = path.join(dir, path.basename(file));
+  const c = fs.constants;
+  const fd = fs.openSync(p, c.O_WRONLY | c.O_CREAT | c.O_NOFOLLOW | how, mode);
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw new OwnerFsError(`Not a regular file: ${p}`);
+  }
+  return fd;
 }

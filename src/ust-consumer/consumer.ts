@@ -2,6 +2,8 @@
 // copies their packets, as they are, into the trace output (streams and index
 // through ../output/), on a read timer; and it writes snapshots, rotates and
 // clears the files.
+import { nodeFs } from '../output/fs.js';
+import type { OutputFs } from '../output/fs.js';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { INDEX_ENTRY_BYTES, INDEX_HEADER_BYTES } from '../output/ctf-index.js';
@@ -77,6 +79,8 @@ export class UstConsumer {
     private readonly log: (msg: string) => void,
     /** flight recorder: the buffers are only read by snapshots */
     private readonly snapshotMode: boolean,
+    /** how snapshot files are made (the session owner's identity) */
+    private readonly fs: OutputFs = nodeFs,
   ) {}
 
   add(b: UstBuffer): void {
@@ -248,7 +252,7 @@ export class UstConsumer {
     }
     for (const [t, list] of byTrace) {
       const m = metas.get(t)!;
-      const o = new LocalTraceOutput(m.dir, { fileMode: UST_FILE_MODE });
+      const o = new LocalTraceOutput(m.dir, { fileMode: UST_FILE_MODE, fs: this.fs });
       o.writeMetadata(m.text);
       out.bytes += Buffer.byteLength(m.text);
       for (const { b, packets } of list) {

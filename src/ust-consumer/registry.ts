@@ -2,7 +2,8 @@
 // (`ust/uid/<uid>/64-bit/`) or per process (`ust/pid/<procname>-<pid>-<datetime>/`),
 // each with its event ids, stream classes, stream numbers and metadata, and
 // the one clock of the session.
-import * as fs from 'node:fs';
+import { nodeFs } from '../output/fs.js';
+import type { OutputFs } from '../output/fs.js';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { datetimeSuffix } from '../ctl/time.js';
@@ -64,6 +65,8 @@ export class UstRegistry {
     private readonly log: (msg: string) => void,
     /** where the current trace chunk's `ust/` is (moves on rotation) */
     public root: string,
+    /** how trace files and folders are made (the session owner's identity) */
+    readonly fs: OutputFs = nodeFs,
   ) {}
 
   /** one clock offset for every trace of the session, kept across metadata rewrites */
@@ -79,7 +82,7 @@ export class UstRegistry {
    */
   useClockOf(kernelMetadata: string): void {
     try {
-      const tc = parseMetadata(fs.readFileSync(kernelMetadata, 'utf8'));
+      const tc = parseMetadata(this.fs.readFile(kernelMetadata).toString('utf8'));
       const c = tc.clocks.get('monotonic');
       if (c) this.clockClass = { ...c };
     } catch (e) {
@@ -89,7 +92,7 @@ export class UstRegistry {
 
   /** snapshots: the kernel part, written first, gives the clock once it exists */
   shareKernelClock(kernelMetadata: string): void {
-    if (this.kernelClockShared || !fs.existsSync(kernelMetadata)) return;
+    if (this.kernelClockShared || !this.fs.exists(kernelMetadata)) return;
     this.useClockOf(kernelMetadata);
     this.kernelClockShared = true;
   }
@@ -107,7 +110,7 @@ export class UstRegistry {
     t = {
       key,
       dir,
-      output: new LocalTraceOutput(dir, { fileMode: UST_FILE_MODE }),
+      output: new LocalTraceOutput(dir, { fileMode: UST_FILE_MODE, fs: this.fs }),
       uuid: randomBytes(16).toString('hex'),
       uid: app.reg.uid,
       streamClass: new Map(),

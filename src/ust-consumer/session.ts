@@ -2,6 +2,8 @@
 // contexts, and what each app thread must trace for it (its buffers, where
 // each of its events goes). The registry of its traces is registry.ts; the
 // consumer that copies the apps' packets into the trace files, consumer.ts.
+import { nodeFs } from '../output/fs.js';
+import type { OutputFs } from '../output/fs.js';
 import * as path from 'node:path';
 import { CtlError } from '../ctl/protocol.js';
 import type { ChannelAttributes, ChannelInfo, DomainInfo, EventRuleInfo, UstBuffers } from '../ctl/protocol.js';
@@ -53,9 +55,11 @@ export class UstSession implements UstAppClient {
      * snapshots, nothing is drained or written while tracing
      */
     readonly snapshotMode = false,
+    /** how trace files and folders are made (the session owner's identity) */
+    fs: OutputFs = nodeFs,
   ) {
-    this.registry = new UstRegistry(this, apps, log, path.join(outputDir, 'ust'));
-    this.consumer = new UstConsumer(sessionName, this.registry, log, snapshotMode);
+    this.registry = new UstRegistry(this, apps, log, path.join(outputDir, 'ust'), fs);
+    this.consumer = new UstConsumer(sessionName, this.registry, log, snapshotMode, fs);
     apps.addClient(this);
   }
 
