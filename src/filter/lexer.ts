@@ -51,64 +51,15 @@ export function lex(src: string): Token[] {
     }
     const at = i;
     if (c === '"' || c === "'" || ((c === 'L') && (src[i + 1] === '"' || src[i + 1] === "'"))) {
-      const q = c === 'L' ? src[i + 1]! : c;
-      i += c === 'L' ? 2 : 1;
-      let s = '';
-      let glob = false;
-      for (;;) {
-        if (i >= n) throw new FilterError('unterminated string literal', at);
-        const ch = src[i]!;
-        if (ch === q) {
-          i++;
-          break;
-        }
-        if (ch === '\\') {
-          if (ESCSEQ.test(src.slice(i))) throw new FilterError('escape sequences not supported yet', i);
-          // `\*` (a literal star) and other backslashes are kept as they are
-          s += ch;
-          if (i + 1 < n && src[i + 1] !== '\n') {
-            s += src[i + 1];
-            i += 2;
-          } else i++;
-          continue;
-        }
-        if (ch === '\n') {
-          i++;
-          continue;
-        }
-        if (ch === '*') glob = true;
-        s += ch;
-        i++;
-      }
-      toks.push({ kind: 'string', text: src.slice(at, i), str: s, glob, at });
+      const t = scanString(src, at);
+      toks.push(t);
+      i += t.text.length;
       continue;
     }
     if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
-      const rest = src.slice(i);
-      const fm =
-        /^0[xX][0-9A-Fa-f]*\.?[0-9A-Fa-f]*[pP][+-]?[0-9]+[fFlL]?/.exec(rest) ??
-        /^[0-9]*\.[0-9]+([eE][+-]?[0-9]+)?[fFlL]?/.exec(rest) ??
-        /^[0-9]+\.[0-9]*([eE][+-]?[0-9]+)?[fFlL]?/.exec(rest) ??
-        /^[0-9]+[eE][+-]?[0-9]+[fFlL]?/.exec(rest);
-      if (fm) {
-        const text = fm[0];
-        const num = /^0[xX]/.test(text) ? parseHexFloat(text) : Number(text.replace(/[fFlL]$/, ''));
-        if (!Number.isFinite(num)) throw new FilterError(`cannot scanf float constant "${text}"`, at);
-        toks.push({ kind: 'float', text, num, at });
-        i += text.length;
-        continue;
-      }
-      const im = /^(0[xX][0-9A-Fa-f]+|0[0-7]*|[1-9][0-9]*)([uU](ll|LL|l|L)?|(ll|LL|l|L)[uU]?)?/.exec(rest);
-      if (!im) throw new FilterError(`invalid number "${rest.slice(0, 12)}"`, at);
-      const digits = im[1]!;
-      let v: bigint;
-      if (/^0[xX]/.test(digits)) v = BigInt(digits);
-      else if (digits.length > 1 && digits.startsWith('0')) v = BigInt('0o' + digits.slice(1));
-      else v = BigInt(digits);
-      if (v > U64_MAX) throw new FilterError(`integer constant ${digits} does not fit in 64 bits`, at);
-      i += im[0].length;
-      if (i < n && isIdChar(src[i]!)) throw new FilterError(`invalid number "${src.slice(at, i + 1)}"`, at);
-      toks.push({ kind: 'int', text: im[0], int: v, at });
+      const t = scanNumber(src, at);
+      toks.push(t);
+      i += t.text.length;
       continue;
     }
     if (c === '$' && i + 1 < n && isIdStart(src[i + 1]!)) {
@@ -138,6 +89,69 @@ export function lex(src: string): Token[] {
   }
   toks.push({ kind: 'eof', text: '', at: n });
   return toks;
+}
+
+/** the string literal at `at` (its quote, or `L` and its quote) */
+function scanString(src: string, at: number): Token {
+  const n = src.length;
+  const c = src[at]!;
+  const q = c === 'L' ? src[at + 1]! : c;
+  let i = at + (c === 'L' ? 2 : 1);
+  let s = '';
+  let glob = false;
+  for (;;) {
+    if (i >= n) throw new FilterError('unterminated string literal', at);
+    const ch = src[i]!;
+    if (ch === q) {
+      i++;
+      break;
+    }
+    if (ch === '\\') {
+      if (ESCSEQ.test(src.slice(i))) throw new FilterError('escape sequences not supported yet', i);
+      // `\*` (a literal star) and other backslashes are kept as they are
+      s += ch;
+      if (i + 1 < n && src[i + 1] !== '\n') {
+        s += src[i + 1];
+        i += 2;
+      } else i++;
+      continue;
+    }
+    if (ch === '\n') {
+      i++;
+      continue;
+    }
+    if (ch === '*') glob = true;
+    s += ch;
+    i++;
+  }
+  return { kind: 'string', text: src.slice(at, i), str: s, glob, at };
+}
+
+/** the integer or floating point constant at `at` */
+function scanNumber(src: string, at: number): Token {
+  const rest = src.slice(at);
+  const fm =
+    /^0[xX][0-9A-Fa-f]*\.?[0-9A-Fa-f]*[pP][+-]?[0-9]+[fFlL]?/.exec(rest) ??
+    /^[0-9]*\.[0-9]+([eE][+-]?[0-9]+)?[fFlL]?/.exec(rest) ??
+    /^[0-9]+\.[0-9]*([eE][+-]?[0-9]+)?[fFlL]?/.exec(rest) ??
+    /^[0-9]+[eE][+-]?[0-9]+[fFlL]?/.exec(rest);
+  if (fm) {
+    const text = fm[0];
+    const num = /^0[xX]/.test(text) ? parseHexFloat(text) : Number(text.replace(/[fFlL]$/, ''));
+    if (!Number.isFinite(num)) throw new FilterError(`cannot scanf float constant "${text}"`, at);
+    return { kind: 'float', text, num, at };
+  }
+  const im = /^(0[xX][0-9A-Fa-f]+|0[0-7]*|[1-9][0-9]*)([uU](ll|LL|l|L)?|(ll|LL|l|L)[uU]?)?/.exec(rest);
+  if (!im) throw new FilterError(`invalid number "${rest.slice(0, 12)}"`, at);
+  const digits = im[1]!;
+  let v: bigint;
+  if (/^0[xX]/.test(digits)) v = BigInt(digits);
+  else if (digits.length > 1 && digits.startsWith('0')) v = BigInt('0o' + digits.slice(1));
+  else v = BigInt(digits);
+  if (v > U64_MAX) throw new FilterError(`integer constant ${digits} does not fit in 64 bits`, at);
+  const end = at + im[0].length;
+  if (end < src.length && isIdChar(src[end]!)) throw new FilterError(`invalid number "${src.slice(at, end + 1)}"`, at);
+  return { kind: 'int', text: im[0], int: v, at };
 }
 
 function parseHexFloat(text: string): number {

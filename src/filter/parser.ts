@@ -71,8 +71,9 @@ class Parser {
   }
 
   /**
-   * Operators of LEVELS[min] or tighter (precedence climbing: the same trees
-   * as one function per level, with one stack frame per operand instead of ten).
+   * Operators of LEVELS[min] or tighter, by precedence climbing: the same trees
+   * as one function per level, but a parenthesis costs a few stack frames, not
+   * one per level.
    */
   private binary(min: number): Ast {
     let left = this.unary();
@@ -136,9 +137,9 @@ class Parser {
       this.p++;
       const brackets: Ast[] = [];
       while (this.isOp('[')) {
-        const open = this.peek();
+        const bracket = this.peek();
         this.p++;
-        this.enter(open);
+        this.enter(bracket);
         const index = this.unary();
         this.open--;
         d = Math.max(d, index.d + 1);
@@ -177,36 +178,40 @@ function dataType(n: FilterNode): DataType {
   }
 }
 
+/** a field path: payload, `$ctx.` or `$app.`, with constant indexes */
+function fieldNode(a: Ast & { t: 'chain' }): FilterNode {
+  const first = a.elems[0]!;
+  let root: 'payload' | 'context' | 'app' = 'payload';
+  let elems = a.elems;
+  if (first.global) {
+    if (first.name === '$ctx') root = 'context';
+    else if (first.name === '$app') root = 'app';
+    else throw new FilterError(`Unexpected identifier '${first.name}'`, a.at);
+    if (first.brackets.length) throw new FilterError(`Expecting identifier after '${first.name}'`, a.at);
+    elems = a.elems.slice(1);
+    if (elems.length === 0) throw new FilterError(`Expecting identifier after '${first.name}'`, a.at);
+  }
+  const path: FieldPathElement[] = elems.map((e) => {
+    if (e.global) throw new FilterError(`Unexpected identifier '${e.name}'`, a.at);
+    return {
+      name: e.name,
+      indexes: e.brackets.map((b) => {
+        if (b.t !== 'lit' || b.node.type !== 'int') throw new FilterError('Expecting constant index in array expression', a.at);
+        return b.node.value;
+      }),
+    };
+  });
+  return { type: 'field', root, path };
+}
+
 function toNode(a: Ast): FilterNode {
   switch (a.t) {
     case 'lit':
       return a.node;
     case 'nested':
       return toNode(a.child);
-    case 'chain': {
-      const first = a.elems[0]!;
-      let root: 'payload' | 'context' | 'app' = 'payload';
-      let elems = a.elems;
-      if (first.global) {
-        if (first.name === '$ctx') root = 'context';
-        else if (first.name === '$app') root = 'app';
-        else throw new FilterError(`Unexpected identifier '${first.name}'`, a.at);
-        if (first.brackets.length) throw new FilterError(`Expecting identifier after '${first.name}'`, a.at);
-        elems = a.elems.slice(1);
-        if (elems.length === 0) throw new FilterError(`Expecting identifier after '${first.name}'`, a.at);
-      }
-      const path: FieldPathElement[] = elems.map((e) => {
-        if (e.global) throw new FilterError(`Unexpected identifier '${e.name}'`, a.at);
-        return {
-          name: e.name,
-          indexes: e.brackets.map((b) => {
-            if (b.t !== 'lit' || b.node.type !== 'int') throw new FilterError('Expecting constant index in array expression', a.at);
-            return b.node.value;
-          }),
-        };
-      });
-      return { type: 'field', root, path };
-    }
+    case 'chain':
+      return fieldNode(a);
     case 'unary': {
       const child = toNode(a.child);
       if (dataType(child) === 'string') throw new FilterError(`unary operation '${a.op}' not allowed on string literal`, a.at);
