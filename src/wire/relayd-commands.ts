@@ -186,7 +186,7 @@ function decodeCreateSession211(r: Reader, minor: number): CreateSessionMsg {
   const snapshot = r.u8('snapshot') !== 0;
   const nameContainsCreationTime = r.u8('session_name_contains_creation_time') !== 0;
   const uuidAt = r.pos;
-  const sessiondUuid = r.bytes(16, 'sessiond_uuid');
+  const sessiondUuid = new Uint8Array(r.bytes(16, 'sessiond_uuid')); // a copy: it outlives the frame
   if (sessiondUuid.every((b) => b === 0)) r.fail('sessiond_uuid', 'is nil (reserved for pre-2.11 peers)', uuidAt);
   const sessionId = r.u64('session_id');
   const creationTime = r.u64('creation_time');
@@ -233,7 +233,7 @@ function decodeRotateStreams(r: Reader): RotateStreamsMsg {
   for (const l of ['packed', 'pad3', 'pad7'] as const) if (size === ROTATE_HEADER[l] + 16 * count) layout = l;
   if (!layout) r.fail('size', `${size} bytes fit no layout for ${count} positions (${13 + 16 * count}, ${16 + 16 * count} or ${20 + 16 * count})`, 0);
   const isSet = r.u8('new_chunk_id.is_set');
-  const padding = r.bytes(PADDING_LEN[layout], 'new_chunk_id.padding');
+  const padding = new Uint8Array(r.bytes(PADDING_LEN[layout], 'new_chunk_id.padding'));
   const value = r.u64('new_chunk_id.value');
   const positions = [];
   for (let i = 0; i < count; i++) positions.push({ streamId: r.u64(`positions[${i}].stream_id`), rotateAtSeqNum: r.u64(`positions[${i}].rotate_at_seq_num`) });

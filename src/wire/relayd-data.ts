@@ -128,13 +128,12 @@ export interface RelayDataPacket {
 
 /** Whole packets: header and payload in one piece (copied when the payload spans chunks). */
 export class RelayDataPacketDecoder {
-  private pieces = new RelayDataDecoder({ maxPacket: Number.MAX_SAFE_INTEGER });
+  private pieces: RelayDataDecoder;
   private parts: Uint8Array[] = [];
-  private failed: WireError | undefined;
-  private readonly maxPacket: number;
 
   constructor(opts: RelayDataDecoderOptions = {}) {
-    this.maxPacket = opts.maxPacket ?? RELAYD_MAX_ASSEMBLED_PACKET;
+    // the piece decoder refuses an oversized packet from its header, before any of it is kept
+    this.pieces = new RelayDataDecoder({ maxPacket: opts.maxPacket ?? RELAYD_MAX_ASSEMBLED_PACKET });
   }
 
   push(chunk: Uint8Array): void {
@@ -142,11 +141,7 @@ export class RelayDataPacketDecoder {
   }
 
   next(): RelayDataPacket | undefined {
-    if (this.failed) throw this.failed;
     for (let p = this.pieces.next(); p; p = this.pieces.next()) {
-      if (p.offset === 0 && p.header.dataSize + p.header.paddingSize > this.maxPacket) {
-        throw (this.failed = new WireError('relayd-data', 'data header', 'data_size', p.packetOffset + 24, `${p.header.dataSize} + padding ${p.header.paddingSize} exceed ${this.maxPacket} bytes`));
-      }
       this.parts.push(p.bytes);
       if (p.end) {
         const payload = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
