@@ -3,42 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  AttachStatus, IndexStatus, LiveCommandDecoder, LiveFlag, LiveReplyDecoder, MetadataStatus, NewStreamsStatus, PacketStatus, Seek, WireError,
+  AttachStatus, LiveCommandDecoder, LiveFlag, LiveReplyDecoder, MetadataStatus, PacketStatus, WireError,
   encodeLiveCommand, encodeLiveReply,
-  type LiveCommand, type LiveReply, type ViewerStream,
+  type LiveCommand, type LiveReply,
 } from '../../src/wire/index.js';
+import { LIVE_COMMANDS, LIVE_REPLIES, STREAM } from './samples.js';
 
-export const LIVE_COMMANDS: LiveCommand[] = [
-  { cmd: 'CONNECT', viewerSessionId: 0xffff_ffff_ffff_ffffn, major: 2, minor: 4, type: 1 },
-  { cmd: 'CREATE_SESSION' },
-  { cmd: 'LIST_SESSIONS' },
-  { cmd: 'ATTACH_SESSION', sessionId: 1n, offset: 0n, seek: Seek.LAST },
-  { cmd: 'GET_NEW_STREAMS', sessionId: 1n },
-  { cmd: 'GET_METADATA', streamId: 3n },
-  { cmd: 'GET_NEXT_INDEX', streamId: 1n },
-  { cmd: 'GET_PACKET', streamId: 1n, offset: 4096n, len: 8 },
-  { cmd: 'DETACH_SESSION', sessionId: 1n },
-  { cmd: 'UNKNOWN', id: 77, payload: Buffer.of(9) },
-];
 
-const STREAM: ViewerStream = { id: 1n, ctfTraceId: 1n, metadataFlag: 0, pathName: 'host/s-20240101-000000/kernel', channelName: 'channel0_0' };
 
-/** a reply for each of LIST_COMMANDS, in order (2.4 session list) */
-export const LIVE_REPLIES: LiveReply[] = [
-  { reply: 'CONNECT', viewerSessionId: 1n, major: 2, minor: 13, type: 0 },
-  { reply: 'CREATE_SESSION', status: 1 },
-  { reply: 'LIST_SESSIONS', sessions: [{ id: 1n, liveTimer: 1_000_000, clients: 0, streams: 3, hostname: 'host', sessionName: 's' }] },
-  { reply: 'ATTACH_SESSION', status: AttachStatus.OK, streams: [STREAM, { ...STREAM, id: 2n, metadataFlag: 1, channelName: 'metadata' }] },
-  { reply: 'GET_NEW_STREAMS', status: NewStreamsStatus.NO_NEW, streams: [], streamsCount: 0 },
-  { reply: 'GET_METADATA', status: MetadataStatus.OK, data: Buffer.from('/* CTF 1.8 */') },
-  {
-    reply: 'GET_NEXT_INDEX', offset: 4096n, packetSize: 32768n, contentSize: 1000n, timestampBegin: 1n, timestampEnd: 2n,
-    eventsDiscarded: 0n, streamId: 0n, status: IndexStatus.OK, flags: LiveFlag.NEW_METADATA | LiveFlag.NEW_STREAM,
-  },
-  { reply: 'GET_PACKET', status: PacketStatus.OK, flags: 0, data: Buffer.of(1, 2, 3, 4, 5, 6, 7, 8) },
-  { reply: 'DETACH_SESSION', status: 1 },
-  { reply: 'UNKNOWN', retCode: 11 },
-];
 
 function wireError(fn: () => unknown, field: RegExp | string): WireError {
   let caught: unknown;

@@ -2,46 +2,13 @@
 // by negotiated minor, the framing, and each validation naming its field.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { COMMANDS_2_13, REPLIES_2_13 } from './samples.js';
 import {
-  LttngErr, RelayCommandDecoder, RelayReplyDecoder, WireError,
+  RelayCommandDecoder, RelayReplyDecoder, WireError,
   encodeRelayCommand, encodeRelayReply,
   type RelayCommand, type RelayReply,
 } from '../../src/wire/index.js';
 
-const UUID = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
-
-/** one of each command, in the 2.11+ forms */
-export const COMMANDS_2_13: RelayCommand[] = [
-  { cmd: 'VERSION', major: 2, minor: 13 },
-  { cmd: 'GET_CONFIGURATION', queryFlags: 0n },
-  {
-    cmd: 'CREATE_SESSION', sessionName: 'my-session', hostname: 'host-1', liveTimer: 1_000_000, snapshot: false, basePath: 'a/b',
-    nameContainsCreationTime: true, sessiondUuid: UUID, sessionId: 7n, creationTime: 1_700_000_000n, currentChunkId: 3n,
-  },
-  { cmd: 'ADD_STREAM', channelName: 'channel0_0', pathname: 'kernel', tracefileSize: 0n, tracefileCount: 0n, traceChunkId: 3n },
-  { cmd: 'START_DATA' },
-  { cmd: 'SEND_METADATA', streamId: 3n, paddingSize: 100, data: Buffer.from('/* CTF 1.8 */\n') },
-  { cmd: 'CLOSE_STREAM', streamId: 1n, lastNetSeqNum: 0xffff_ffff_ffff_ffffn },
-  { cmd: 'DATA_PENDING', streamId: 1n, lastNetSeqNum: 5n },
-  { cmd: 'QUIESCENT_CONTROL', streamId: 1n },
-  { cmd: 'BEGIN_DATA_PENDING', sessionId: 1n },
-  { cmd: 'END_DATA_PENDING', sessionId: 1n },
-  {
-    cmd: 'SEND_INDEX', relayStreamId: 1n, netSeqNum: 2n, packetSize: 32768n, contentSize: 1000n, timestampBegin: 10n,
-    timestampEnd: 20n, eventsDiscarded: 0n, streamId: 0n, streamInstanceId: 1n, packetSeqNum: 2n,
-  },
-  { cmd: 'STREAMS_SENT' },
-  { cmd: 'RESET_METADATA', streamId: 3n, version: 1n },
-  { cmd: 'ROTATE_STREAMS', newChunkId: 4n, layout: 'pad7', padding: Uint8Array.of(1, 2, 3, 4, 5, 6, 7), positions: [{ streamId: 1n, rotateAtSeqNum: 9n }] },
-  { cmd: 'ROTATE_STREAMS', newChunkId: undefined, layout: 'packed', padding: new Uint8Array(0), positions: [] },
-  { cmd: 'ROTATE_STREAMS', newChunkId: 1n, layout: 'pad3', padding: Uint8Array.of(0, 0, 0), positions: [{ streamId: 1n, rotateAtSeqNum: 0n }, { streamId: 2n, rotateAtSeqNum: 1n }] },
-  { cmd: 'CREATE_TRACE_CHUNK', chunkId: 4n, creationTimestamp: 1_700_000_100n, overrideName: 'archive-1' },
-  { cmd: 'CREATE_TRACE_CHUNK', chunkId: 5n, creationTimestamp: 1_700_000_200n, overrideName: undefined },
-  { cmd: 'CLOSE_TRACE_CHUNK', chunkId: 4n, closeTimestamp: 1_700_000_300n, closeCommand: 0 },
-  { cmd: 'CLOSE_TRACE_CHUNK', chunkId: 5n, closeTimestamp: 1_700_000_400n, closeCommand: undefined },
-  { cmd: 'TRACE_CHUNK_EXISTS', chunkId: 4n },
-  { cmd: 'UNKNOWN', id: 4, payload: Buffer.of(1, 2, 3) },
-];
 
 function wireError(fn: () => unknown, field: RegExp | string, command?: string): WireError {
   let caught: unknown;
@@ -221,19 +188,6 @@ describe('wire relayd: command validation', () => {
   });
 });
 
-/** one of each reply kind, with the command that asks for it */
-export const REPLIES_2_13: [RelayCommand, RelayReply][] = [
-  [COMMANDS_2_13[0]!, { reply: 'VERSION', major: 2, minor: 13 }],
-  [COMMANDS_2_13[1]!, { reply: 'GET_CONFIGURATION', retCode: LttngErr.OK, flags: 1n }],
-  [COMMANDS_2_13[2]!, { reply: 'CREATE_SESSION', sessionId: 1n, retCode: LttngErr.OK, outputPath: 'host-1/my-session-20240101-000000' }],
-  [COMMANDS_2_13[2]!, { reply: 'CREATE_SESSION', sessionId: 0n, retCode: LttngErr.FATAL }],
-  [COMMANDS_2_13[3]!, { reply: 'ADD_STREAM', handle: 1n, retCode: LttngErr.OK }],
-  [COMMANDS_2_13[7]!, { reply: 'GENERIC', retCode: 1 }],
-  [COMMANDS_2_13[19]!, { reply: 'CLOSE_TRACE_CHUNK', retCode: LttngErr.OK, path: 'host-1/my-session/archives/x-y-4' }],
-  [COMMANDS_2_13[20]!, { reply: 'CLOSE_TRACE_CHUNK', retCode: LttngErr.UNK }],
-  [COMMANDS_2_13[21]!, { reply: 'TRACE_CHUNK_EXISTS', retCode: LttngErr.OK, exists: true }],
-  [COMMANDS_2_13[22]!, { reply: 'GENERIC', retCode: LttngErr.UNK }],
-];
 
 describe('wire relayd: replies', () => {
   test('every reply round-trips; SEND_METADATA expects none', () => {
