@@ -43,6 +43,13 @@ export class Reader {
     return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
   }
 
+  /** a u32 length or count that may not exceed max */
+  u32Max(field: string, max: number): number {
+    const v = this.u32(field);
+    if (v > max) this.fail(field, `${v} exceeds ${max}`, this.pos - 4);
+    return v;
+  }
+
   u64(field: string): bigint {
     const hi = this.u32(field);
     const lo = this.u32(field);
@@ -152,6 +159,13 @@ export class Writer {
     if (this.pos !== this.buf.length) this.fail('size', `wrote ${this.pos} of ${this.buf.length} bytes (encoder bug)`);
     return this.buf;
   }
+}
+
+/** UTF-8 bytes of a string sent with its NUL and a length (NUL included) of at most max. */
+export function cStringBytes(s: string, field: string, max: number, w: { fail(field: string, detail: string): never }): Buffer {
+  const raw = stringBytes(s, field, w);
+  if (raw.length + 1 > max) w.fail(field, `${raw.length + 1} bytes with the NUL exceed ${max}`);
+  return raw;
 }
 
 /** UTF-8 bytes of a string field, refusing NULs (they would cut it short on the other side). */

@@ -1,5 +1,8 @@
 // The live viewer protocol (relayd ⇄ viewer, port 5344) as typed messages: LTTng's
 // lttng-viewer-abi.h, packed and big-endian. u64 fields are bigints, u32 fields numbers.
+// Every request and most replies are one fixed struct, described once (struct.ts), their
+// types derived from that description.
+import { LTTNG_HOST_NAME_MAX, LTTNG_NAME_MAX, LTTNG_PATH_MAX, type StructOf } from './struct.js';
 
 /** `enum lttng_viewer_command` */
 export const LiveCmd = {
@@ -37,9 +40,9 @@ export const LIVE_MINOR = 4;
 export const LIVE_MINOR_SESSION_LIST_2_15 = 15;
 
 export const LiveSizes = {
-  PATH_MAX: 4096,
-  NAME_MAX: 255,
-  HOST_NAME_MAX: 64,
+  PATH_MAX: LTTNG_PATH_MAX,
+  NAME_MAX: LTTNG_NAME_MAX,
+  HOST_NAME_MAX: LTTNG_HOST_NAME_MAX,
   HEADER: 16,
   /** `lttng_viewer_session_2_4` */
   SESSION_2_4: 339,
@@ -56,52 +59,42 @@ export interface LiveCommandHeader {
   cmdVersion: number;
 }
 
-export interface ConnectMsg {
-  cmd: 'CONNECT';
+/** `lttng_viewer_connect`: a request, and the relay's reply */
+const CONNECT = {
   /** all ones from a new viewer; the relay's reply carries the id it assigned */
-  viewerSessionId: bigint;
-  major: number;
-  minor: number;
-  /** ConnectionType */
-  type: number;
-}
-export interface ListSessionsMsg {
-  cmd: 'LIST_SESSIONS';
-}
-export interface AttachSessionMsg {
-  cmd: 'ATTACH_SESSION';
-  sessionId: bigint;
-  /** unused by LTTng */
-  offset: bigint;
-  /** Seek */
-  seek: number;
-}
-export interface GetNextIndexMsg {
-  cmd: 'GET_NEXT_INDEX';
-  streamId: bigint;
-}
-export interface GetPacketMsg {
-  cmd: 'GET_PACKET';
-  streamId: bigint;
-  /** byte offset in the stream file */
-  offset: bigint;
-  len: number;
-}
-export interface GetMetadataMsg {
-  cmd: 'GET_METADATA';
-  streamId: bigint;
-}
-export interface GetNewStreamsMsg {
-  cmd: 'GET_NEW_STREAMS';
-  sessionId: bigint;
-}
-export interface CreateViewerSessionMsg {
-  cmd: 'CREATE_SESSION';
-}
-export interface DetachSessionMsg {
-  cmd: 'DETACH_SESSION';
-  sessionId: bigint;
-}
+  viewerSessionId: ['viewer_session_id', 'u64'],
+  major: ['major', 'u32'],
+  minor: ['minor', 'u32'],
+  /** ConnectionType (0 in LTTng 2.13's reply) */
+  type: ['type', 'u32'],
+} as const;
+
+/** The request struct of each viewer command. */
+export const LIVE_REQUESTS = {
+  CONNECT,
+  LIST_SESSIONS: {},
+  /** offset is unused by LTTng; seek is Seek */
+  ATTACH_SESSION: { sessionId: ['session_id', 'u64'], offset: ['offset', 'u64'], seek: ['seek', 'u32'] },
+  GET_NEXT_INDEX: { streamId: ['stream_id', 'u64'] },
+  /** offset: bytes into the stream file */
+  GET_PACKET: { streamId: ['stream_id', 'u64'], offset: ['offset', 'u64'], len: ['len', 'u32'] },
+  GET_METADATA: { streamId: ['stream_id', 'u64'] },
+  GET_NEW_STREAMS: { sessionId: ['session_id', 'u64'] },
+  CREATE_SESSION: {},
+  DETACH_SESSION: { sessionId: ['session_id', 'u64'] },
+} as const;
+export type LiveRequestCmd = keyof typeof LIVE_REQUESTS;
+type Request<K extends LiveRequestCmd> = { cmd: K } & StructOf<(typeof LIVE_REQUESTS)[K]>;
+
+export type ConnectMsg = Request<'CONNECT'>;
+export type ListSessionsMsg = Request<'LIST_SESSIONS'>;
+export type AttachSessionMsg = Request<'ATTACH_SESSION'>;
+export type GetNextIndexMsg = Request<'GET_NEXT_INDEX'>;
+export type GetPacketMsg = Request<'GET_PACKET'>;
+export type GetMetadataMsg = Request<'GET_METADATA'>;
+export type GetNewStreamsMsg = Request<'GET_NEW_STREAMS'>;
+export type CreateViewerSessionMsg = Request<'CREATE_SESSION'>;
+export type DetachSessionMsg = Request<'DETACH_SESSION'>;
 /** A command id the relay does not know: answered with a 4-byte LTTNG_ERR_UNK. */
 export interface UnknownLiveMsg {
   cmd: 'UNKNOWN';
@@ -143,25 +136,72 @@ export interface ViewerSession {
 }
 
 /** `lttng_viewer_stream` (4371 B) */
-export interface ViewerStream {
+export const VIEWER_STREAM = {
   /** viewer stream id: the handle of GET_NEXT_INDEX / GET_PACKET / GET_METADATA */
-  id: bigint;
+  id: ['id', 'u64'],
   /** streams of one CTF trace share it */
-  ctfTraceId: bigint;
+  ctfTraceId: ['ctf_trace_id', 'u64'],
   /** 1 for the metadata stream */
-  metadataFlag: number;
+  metadataFlag: ['metadata_flag', 'u32'],
   /** trace path relative to the session */
-  pathName: string;
-  channelName: string;
-}
+  pathName: ['path_name', { chars: LTTNG_PATH_MAX }],
+  channelName: ['channel_name', { chars: LTTNG_NAME_MAX }],
+} as const;
+export type ViewerStream = StructOf<typeof VIEWER_STREAM>;
 
-export interface ConnectReply {
-  reply: 'CONNECT';
-  viewerSessionId: bigint;
-  major: number;
-  minor: number;
-  type: number;
-}
+/** `lttng_viewer_session_common`, the head of both session-list entry forms */
+export const VIEWER_SESSION_COMMON = {
+  id: ['id', 'u64'],
+  /** µs */
+  liveTimer: ['live_timer', 'u32'],
+  /** viewers attached (0 or 1) */
+  clients: ['clients', 'u32'],
+  streams: ['streams', 'u32'],
+} as const;
+/** `lttng_viewer_session_2_4` (339 B) */
+export const VIEWER_SESSION_2_4 = {
+  ...VIEWER_SESSION_COMMON,
+  hostname: ['hostname', { chars: LTTNG_HOST_NAME_MAX }],
+  sessionName: ['session_name', { chars: LTTNG_NAME_MAX }],
+} as const;
+/** the fixed part of `lttng_viewer_session_2_15` (32 B); the two strings follow, no NUL */
+export const VIEWER_SESSION_2_15 = {
+  ...VIEWER_SESSION_COMMON,
+  hostnameLen: ['hostname_len', 'u32'],
+  sessionNameLen: ['session_name_len', 'u32'],
+  /** LiveTraceFormat */
+  traceFormat: ['trace_format', 'u32'],
+} as const;
+
+/** The replies that are one fixed struct. */
+export const LIVE_FIXED_REPLIES = {
+  CONNECT,
+  /** `lttng_viewer_index` (64 B). INACTIVE: only timestamp_end and stream_id mean something. */
+  GET_NEXT_INDEX: {
+    offset: ['offset', 'u64'],
+    /** bits */
+    packetSize: ['packet_size', 'u64'],
+    /** bits */
+    contentSize: ['content_size', 'u64'],
+    timestampBegin: ['timestamp_begin', 'u64'],
+    timestampEnd: ['timestamp_end', 'u64'],
+    eventsDiscarded: ['events_discarded', 'u64'],
+    /** CTF stream class id */
+    streamId: ['stream_id', 'u64'],
+    /** IndexStatus */
+    status: ['status', 'u32'],
+    /** LiveFlag bits */
+    flags: ['flags', 'u32'],
+  },
+  CREATE_SESSION: { status: ['status', 'u32'] },
+  DETACH_SESSION: { status: ['status', 'u32'] },
+  /** the relay's answer to an unknown command: LTTNG_ERR_UNK */
+  UNKNOWN: { retCode: ['ret_code', 'u32'] },
+} as const;
+export type LiveFixedReply = keyof typeof LIVE_FIXED_REPLIES;
+type FixedReply<K extends LiveFixedReply> = { reply: K } & StructOf<(typeof LIVE_FIXED_REPLIES)[K]>;
+
+export type ConnectReply = FixedReply<'CONNECT'>;
 export interface ListSessionsReply {
   reply: 'LIST_SESSIONS';
   sessions: ViewerSession[];
@@ -174,24 +214,7 @@ export interface StreamsReply {
   /** streams_count of a non-OK reply (nothing follows it); default 0 */
   streamsCount?: number | undefined;
 }
-/** `lttng_viewer_index` (64 B). INACTIVE: only timestampEnd and streamId mean something. */
-export interface NextIndexReply {
-  reply: 'GET_NEXT_INDEX';
-  offset: bigint;
-  /** bits */
-  packetSize: bigint;
-  /** bits */
-  contentSize: bigint;
-  timestampBegin: bigint;
-  timestampEnd: bigint;
-  eventsDiscarded: bigint;
-  /** CTF stream class id */
-  streamId: bigint;
-  /** IndexStatus */
-  status: number;
-  /** LiveFlag bits */
-  flags: number;
-}
+export type NextIndexReply = FixedReply<'GET_NEXT_INDEX'>;
 /** `lttng_viewer_trace_packet`: the data follows only when the status is OK */
 export interface PacketReply {
   reply: 'GET_PACKET';
@@ -209,14 +232,7 @@ export interface MetadataReply {
   /** len of a non-OK reply (no data follows); default 0n */
   len?: bigint | undefined;
 }
-export interface StatusReply {
-  reply: 'CREATE_SESSION' | 'DETACH_SESSION';
-  status: number;
-}
-/** the relay's answer to an unknown command: a u32 LTTNG_ERR_UNK */
-export interface UnknownReply {
-  reply: 'UNKNOWN';
-  retCode: number;
-}
+export type StatusReply = FixedReply<'CREATE_SESSION'> | FixedReply<'DETACH_SESSION'>;
+export type UnknownReply = FixedReply<'UNKNOWN'>;
 
 export type LiveReply = ConnectReply | ListSessionsReply | StreamsReply | NextIndexReply | PacketReply | MetadataReply | StatusReply | UnknownReply;

@@ -1,10 +1,11 @@
 // Framing of the live viewer port: `lttng_viewer_cmd` + request from the viewer, headerless
 // replies from the relay. Both decoders take TCP chunks of any size, hand out whole
 // messages, and follow CONNECT's version negotiation (the minor picks the session-list form).
-import { ByteQueue, Reader } from './bytes.js';
+import { Reader } from './bytes.js';
 import { WireError } from './errors.js';
 import { decodeLivePayload, encodeLiveCommand, liveCommandName, livePayloadBounds } from './live-commands.js';
 import { LIVE_MAX_REPLY, type MeasureContext, decodeLiveReply, encodeLiveReply, liveReplyKindOf, measureLiveReply, type LiveReplyKind } from './live-replies.js';
+import { StreamDecoder } from './stream.js';
 import { LIVE_MAJOR, LIVE_MINOR, LiveSizes, type LiveCommand, type LiveCommandFrame, type LiveReply } from './live-types.js';
 
 export { encodeLiveCommand, encodeLiveReply };
@@ -23,9 +24,7 @@ export interface LiveCommandDecoderOptions {
  * Relay side of the live port: viewer → relay commands. push() chunks, then next() until
  * undefined. A WireError leaves the decoder failed: close the connection.
  */
-export class LiveCommandDecoder {
-  private q = new ByteQueue();
-  private failed: WireError | undefined;
+export class LiveCommandDecoder extends StreamDecoder<LiveCommandFrame> {
   readonly serverMinor: number;
   /** serverMinor until CONNECT, then the negotiated minor */
   minor: number;
@@ -33,36 +32,12 @@ export class LiveCommandDecoder {
   peerVersion: { major: number; minor: number } | undefined;
 
   constructor(opts: LiveCommandDecoderOptions = {}) {
+    super('live-command');
     this.serverMinor = opts.serverMinor ?? LIVE_MINOR;
     this.minor = this.serverMinor;
   }
 
-  push(chunk: Uint8Array): void {
-    this.q.push(chunk);
-  }
-
-  get buffered(): number {
-    return this.q.length;
-  }
-
-  next(): LiveCommandFrame | undefined {
-    if (this.failed) throw this.failed;
-    try {
-      return this.step();
-    } catch (e) {
-      this.failed = e instanceof WireError ? e : new WireError('live-command', 'frame', 'decoder', this.q.consumed, `internal error: ${String(e)}`);
-      throw this.failed;
-    }
-  }
-
-  drain(chunk?: Uint8Array): LiveCommandFrame[] {
-    if (chunk) this.push(chunk);
-    const out: LiveCommandFrame[] = [];
-    for (let f = this.next(); f; f = this.next()) out.push(f);
-    return out;
-  }
-
-  private step(): LiveCommandFrame | undefined {
+  protected step(): LiveCommandFrame | undefined {
     const q = this.q;
     if (q.length < LiveSizes.HEADER) return undefined;
     const at = q.consumed;
@@ -100,15 +75,14 @@ export interface LiveReplyDecoderOptions {
  * Viewer side of the live port: relay → viewer replies. Call expect(command) for each
  * command sent, in order; push() chunks; next() until undefined.
  */
-export class LiveReplyDecoder {
-  private q = new ByteQueue();
-  private failed: WireError | undefined;
+export class LiveReplyDecoder extends StreamDecoder<LiveReply> {
   private pending: { kind: LiveReplyKind; ctx: MeasureContext }[] = [];
   private readonly maxReply: number;
   /** clientMinor until the CONNECT reply, then the negotiated minor */
   minor: number;
 
   constructor(opts: LiveReplyDecoderOptions = {}) {
+    super('live-reply');
     this.minor = opts.clientMinor ?? LIVE_MINOR;
     this.maxReply = opts.maxReply ?? LIVE_MAX_REPLY;
   }
@@ -121,28 +95,7 @@ export class LiveReplyDecoder {
     return this.pending.length;
   }
 
-  push(chunk: Uint8Array): void {
-    this.q.push(chunk);
-  }
-
-  next(): LiveReply | undefined {
-    if (this.failed) throw this.failed;
-    try {
-      return this.step();
-    } catch (e) {
-      this.failed = e instanceof WireError ? e : new WireError('live-reply', 'reply', 'decoder', this.q.consumed, `internal error: ${String(e)}`);
-      throw this.failed;
-    }
-  }
-
-  drain(chunk?: Uint8Array): LiveReply[] {
-    if (chunk) this.push(chunk);
-    const out: LiveReply[] = [];
-    for (let f = this.next(); f; f = this.next()) out.push(f);
-    return out;
-  }
-
-  private step(): LiveReply | undefined {
+  protected step(): LiveReply | undefined {
     const q = this.q;
     if (q.length === 0) return undefined;
     const want = this.pending[0];

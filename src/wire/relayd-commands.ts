@@ -1,10 +1,11 @@
 // Payloads of the relayd control commands: encode and decode, by negotiated minor version
 // (the relay picks a struct form by the minor agreed in VERSION, never by cmd_version).
-import { Reader, Writer, stringBytes } from './bytes.js';
+import { Reader, Writer, cStringBytes } from './bytes.js';
 import {
-  RelayCmd, RelaydSizes as S,
-  type AddStreamMsg, type CreateSessionMsg, type RelayCommand, type RotateStreamsMsg,
+  ADD_STREAM_2_2, CREATE_SESSION_2_4, INDEX_2_8_FIELDS, RELAYD_FIXED, RelayCmd, RelaydSizes as S,
+  type AddStreamMsg, type CreateSessionMsg, type RelayCommand, type RelayFixedCmd, type RotateStreamsMsg,
 } from './relayd-types.js';
+import { readStruct, structSize, writeStruct, type StructSpec, type StructOf } from './struct.js';
 
 /** Largest control payload accepted (LTTng's DEFAULT_NETWORK_RELAYD_CTRL_MAX_PAYLOAD_SIZE). */
 export const RELAYD_MAX_CONTROL_PAYLOAD = 128 * 1024 * 1024;
@@ -18,49 +19,43 @@ export function relayCommandName(id: number): string {
   return NAME_BY_ID.get(id) ?? `command ${id}`;
 }
 
-const CREATE_SESSION_2_4 = S.NAME_MAX_2_4 + S.HOST_NAME_MAX_2_4 + 8;
+function fixedCmd(id: number): RelayFixedCmd | undefined {
+  const name = NAME_BY_ID.get(id);
+  return name !== undefined && name in RELAYD_FIXED ? (name as RelayFixedCmd) : undefined;
+}
+
+/** SEND_INDEX stops after stream_id below minor 8 */
+function fixedSpec(cmd: RelayFixedCmd, minor: number): StructSpec {
+  if (cmd !== 'SEND_INDEX' || minor >= 8) return RELAYD_FIXED[cmd];
+  const { streamInstanceId: _a, packetSeqNum: _b, ...base } = RELAYD_FIXED.SEND_INDEX;
+  return base;
+}
+
 const CREATE_SESSION_2_11_BASE = 59;
-const ADD_STREAM_2_2 = S.STREAM_NAME_LEN + S.PATH_MAX + 16;
 const ADD_STREAM_2_11_BASE = 32;
 const ROTATE_HEADER = { packed: 13, pad3: 16, pad7: 20 } as const;
 const PADDING_LEN = { packed: 0, pad3: 3, pad7: 7 } as const;
-
-function indexSize(minor: number): number {
-  return minor >= 8 ? 80 : 64;
-}
 
 /**
  * [min, max] payload size of a command, known from its header alone, so an oversized frame
  * is refused before its payload is buffered. Unknown ids get [0, RELAYD_MAX_UNKNOWN_PAYLOAD].
  */
 export function relayPayloadBounds(id: number, minor: number, maxPayload = RELAYD_MAX_CONTROL_PAYLOAD): [number, number] {
+  const fixed = fixedCmd(id);
+  if (fixed) {
+    const n = structSize(fixedSpec(fixed, minor));
+    return [n, n];
+  }
   switch (id) {
-    case RelayCmd.VERSION:
-    case RelayCmd.GET_CONFIGURATION:
-    case RelayCmd.QUIESCENT_CONTROL:
-    case RelayCmd.BEGIN_DATA_PENDING:
-    case RelayCmd.END_DATA_PENDING:
-    case RelayCmd.TRACE_CHUNK_EXISTS:
-      return [8, 8];
-    case RelayCmd.CLOSE_STREAM:
-    case RelayCmd.DATA_PENDING:
-    case RelayCmd.RESET_METADATA:
-      return [16, 16];
-    case RelayCmd.START_DATA:
-    case RelayCmd.STREAMS_SENT:
-      return [0, 0];
-    case RelayCmd.SEND_INDEX:
-      return [indexSize(minor), indexSize(minor)];
     case RelayCmd.CLOSE_TRACE_CHUNK:
       return [21, 21];
-    case RelayCmd.CREATE_SESSION:
-      if (minor < 11) return [CREATE_SESSION_2_4, CREATE_SESSION_2_4];
-      return [
-        CREATE_SESSION_2_11_BASE + (minor >= 15 ? 4 : 0) + 2,
-        CREATE_SESSION_2_11_BASE + 4 + S.NAME_MAX + S.HOST_NAME_MAX + S.PATH_MAX,
-      ];
+    case RelayCmd.CREATE_SESSION: {
+      if (minor < 11) return [structSize(CREATE_SESSION_2_4), structSize(CREATE_SESSION_2_4)];
+      const base = CREATE_SESSION_2_11_BASE + (minor >= 15 ? 4 : 0);
+      return [base + 2, base + S.NAME_MAX + S.HOST_NAME_MAX + S.PATH_MAX];
+    }
     case RelayCmd.ADD_STREAM:
-      if (minor < 11) return [ADD_STREAM_2_2, ADD_STREAM_2_2];
+      if (minor < 11) return [structSize(ADD_STREAM_2_2), structSize(ADD_STREAM_2_2)];
       return [ADD_STREAM_2_11_BASE + 2, ADD_STREAM_2_11_BASE + S.STREAM_NAME_LEN + S.NAME_MAX];
     case RelayCmd.SEND_METADATA:
       return [12, maxPayload];
@@ -76,112 +71,52 @@ export function relayPayloadBounds(id: number, minor: number, maxPayload = RELAY
 /** Decodes one command payload (the whole of it: trailing bytes are an error). */
 export function decodeRelayPayload(id: number, r: Reader, minor: number): RelayCommand {
   r.command = relayCommandName(id);
-  let msg: RelayCommand;
+  const fixed = fixedCmd(id);
+  // a fixed struct's type is derived from the same description it is read with
+  const msg: RelayCommand = fixed ? ({ cmd: fixed, ...readStruct(r, fixedSpec(fixed, minor)) } as RelayCommand) : decodeVariable(id, r, minor);
+  r.end();
+  return msg;
+}
+
+function decodeVariable(id: number, r: Reader, minor: number): RelayCommand {
   switch (id) {
-    case RelayCmd.VERSION:
-      msg = { cmd: 'VERSION', major: r.u32('major'), minor: r.u32('minor') };
-      break;
-    case RelayCmd.GET_CONFIGURATION:
-      msg = { cmd: 'GET_CONFIGURATION', queryFlags: r.u64('query_flags') };
-      break;
     case RelayCmd.CREATE_SESSION:
-      msg = minor < 11 ? decodeCreateSession24(r) : decodeCreateSession211(r, minor);
-      break;
+      if (minor < 11) {
+        const v = readStruct(r, CREATE_SESSION_2_4);
+        return { cmd: 'CREATE_SESSION', ...v, snapshot: v.snapshot !== 0 };
+      }
+      return decodeCreateSession211(r, minor);
     case RelayCmd.ADD_STREAM:
-      msg = minor < 11 ? decodeAddStream22(r) : decodeAddStream211(r);
-      break;
-    case RelayCmd.START_DATA:
-      msg = { cmd: 'START_DATA' };
-      break;
+      return minor < 11 ? { cmd: 'ADD_STREAM', ...readStruct(r, ADD_STREAM_2_2) } : decodeAddStream211(r);
     case RelayCmd.SEND_METADATA: {
       const streamId = r.u64('stream_id');
       const paddingSize = r.u32('padding_size');
-      msg = { cmd: 'SEND_METADATA', streamId, paddingSize, data: r.bytes(r.remaining, 'payload') };
-      break;
+      return { cmd: 'SEND_METADATA', streamId, paddingSize, data: r.bytes(r.remaining, 'payload') };
     }
-    case RelayCmd.CLOSE_STREAM:
-      msg = { cmd: 'CLOSE_STREAM', streamId: r.u64('stream_id'), lastNetSeqNum: r.u64('last_net_seq_num') };
-      break;
-    case RelayCmd.DATA_PENDING:
-      msg = { cmd: 'DATA_PENDING', streamId: r.u64('stream_id'), lastNetSeqNum: r.u64('last_net_seq_num') };
-      break;
-    case RelayCmd.QUIESCENT_CONTROL:
-      msg = { cmd: 'QUIESCENT_CONTROL', streamId: r.u64('stream_id') };
-      break;
-    case RelayCmd.BEGIN_DATA_PENDING:
-      msg = { cmd: 'BEGIN_DATA_PENDING', sessionId: r.u64('session_id') };
-      break;
-    case RelayCmd.END_DATA_PENDING:
-      msg = { cmd: 'END_DATA_PENDING', sessionId: r.u64('session_id') };
-      break;
-    case RelayCmd.SEND_INDEX:
-      msg = {
-        cmd: 'SEND_INDEX',
-        relayStreamId: r.u64('relay_stream_id'),
-        netSeqNum: r.u64('net_seq_num'),
-        packetSize: r.u64('packet_size'),
-        contentSize: r.u64('content_size'),
-        timestampBegin: r.u64('timestamp_begin'),
-        timestampEnd: r.u64('timestamp_end'),
-        eventsDiscarded: r.u64('events_discarded'),
-        streamId: r.u64('stream_id'),
-      };
-      if (minor >= 8) {
-        msg.streamInstanceId = r.u64('stream_instance_id');
-        msg.packetSeqNum = r.u64('packet_seq_num');
-      }
-      break;
-    case RelayCmd.STREAMS_SENT:
-      msg = { cmd: 'STREAMS_SENT' };
-      break;
-    case RelayCmd.RESET_METADATA:
-      msg = { cmd: 'RESET_METADATA', streamId: r.u64('stream_id'), version: r.u64('version') };
-      break;
     case RelayCmd.ROTATE_STREAMS:
-      msg = decodeRotateStreams(r);
-      break;
+      return decodeRotateStreams(r);
     case RelayCmd.CREATE_TRACE_CHUNK: {
       const chunkId = r.u64('chunk_id');
       const creationTimestamp = r.u64('creation_timestamp');
-      const len = r.u32('override_name_length');
-      if (len > S.NAME_MAX) r.fail('override_name_length', `${len} exceeds ${S.NAME_MAX}`, r.pos - 4);
-      msg = { cmd: 'CREATE_TRACE_CHUNK', chunkId, creationTimestamp, overrideName: len === 0 ? undefined : r.cString(len, 'override_name') };
-      break;
+      const len = r.u32Max('override_name_length', S.NAME_MAX);
+      return { cmd: 'CREATE_TRACE_CHUNK', chunkId, creationTimestamp, overrideName: len === 0 ? undefined : r.cString(len, 'override_name') };
     }
     case RelayCmd.CLOSE_TRACE_CHUNK: {
       const chunkId = r.u64('chunk_id');
       const closeTimestamp = r.u64('close_timestamp');
       const isSet = r.u8('close_command.is_set');
       const value = r.u32('close_command.value');
-      msg = { cmd: 'CLOSE_TRACE_CHUNK', chunkId, closeTimestamp, closeCommand: isSet ? value : undefined };
-      break;
+      return { cmd: 'CLOSE_TRACE_CHUNK', chunkId, closeTimestamp, closeCommand: isSet ? value : undefined };
     }
-    case RelayCmd.TRACE_CHUNK_EXISTS:
-      msg = { cmd: 'TRACE_CHUNK_EXISTS', chunkId: r.u64('chunk_id') };
-      break;
     default:
-      msg = { cmd: 'UNKNOWN', id, payload: r.bytes(r.remaining, 'payload') };
+      return { cmd: 'UNKNOWN', id, payload: r.bytes(r.remaining, 'payload') };
   }
-  r.end();
-  return msg;
-}
-
-function decodeCreateSession24(r: Reader): CreateSessionMsg {
-  const sessionName = r.fixedString(S.NAME_MAX_2_4, 'session_name');
-  const hostname = r.fixedString(S.HOST_NAME_MAX_2_4, 'hostname');
-  const liveTimer = r.u32('live_timer');
-  const snapshot = r.u32('snapshot') !== 0;
-  return { cmd: 'CREATE_SESSION', sessionName, hostname, liveTimer, snapshot };
 }
 
 function decodeCreateSession211(r: Reader, minor: number): CreateSessionMsg {
-  const start = r.pos;
-  const nameLen = r.u32('session_name_len');
-  const hostLen = r.u32('hostname_len');
-  const baseLen = r.u32('base_path_len');
-  if (nameLen > S.NAME_MAX) r.fail('session_name_len', `${nameLen} exceeds ${S.NAME_MAX}`, start);
-  if (hostLen > S.HOST_NAME_MAX) r.fail('hostname_len', `${hostLen} exceeds ${S.HOST_NAME_MAX}`, start + 4);
-  if (baseLen > S.PATH_MAX) r.fail('base_path_len', `${baseLen} exceeds ${S.PATH_MAX}`, start + 8);
+  const nameLen = r.u32Max('session_name_len', S.NAME_MAX);
+  const hostLen = r.u32Max('hostname_len', S.HOST_NAME_MAX);
+  const baseLen = r.u32Max('base_path_len', S.PATH_MAX);
   const liveTimer = r.u32('live_timer');
   const snapshot = r.u8('snapshot') !== 0;
   const nameContainsCreationTime = r.u8('session_name_contains_creation_time') !== 0;
@@ -204,18 +139,9 @@ function decodeCreateSession211(r: Reader, minor: number): CreateSessionMsg {
   return msg;
 }
 
-function decodeAddStream22(r: Reader): AddStreamMsg {
-  const channelName = r.fixedString(S.STREAM_NAME_LEN, 'channel_name');
-  const pathname = r.fixedString(S.PATH_MAX, 'pathname');
-  return { cmd: 'ADD_STREAM', channelName, pathname, tracefileSize: r.u64('tracefile_size'), tracefileCount: r.u64('tracefile_count') };
-}
-
 function decodeAddStream211(r: Reader): AddStreamMsg {
-  const start = r.pos;
-  const chanLen = r.u32('channel_name_len');
-  const pathLen = r.u32('pathname_len');
-  if (chanLen > S.STREAM_NAME_LEN) r.fail('channel_name_len', `${chanLen} exceeds ${S.STREAM_NAME_LEN}`, start);
-  if (pathLen > S.NAME_MAX) r.fail('pathname_len', `${pathLen} exceeds ${S.NAME_MAX}`, start + 4);
+  const chanLen = r.u32Max('channel_name_len', S.STREAM_NAME_LEN);
+  const pathLen = r.u32Max('pathname_len', S.NAME_MAX);
   const tracefileSize = r.u64('tracefile_size');
   const tracefileCount = r.u64('tracefile_count');
   const traceChunkId = r.u64('trace_chunk_id');
@@ -225,13 +151,11 @@ function decodeAddStream211(r: Reader): AddStreamMsg {
 }
 
 function decodeRotateStreams(r: Reader): RotateStreamsMsg {
-  const count = r.u32('stream_count');
-  if (count > RELAYD_MAX_ROTATE_STREAMS) r.fail('stream_count', `${count} exceeds ${RELAYD_MAX_ROTATE_STREAMS}`, r.pos - 4);
+  const count = r.u32Max('stream_count', RELAYD_MAX_ROTATE_STREAMS);
   // the layout is told by the payload size, as lttng-relayd does (13, 16 or 20 B header)
   const size = r.buf.length;
-  let layout: RotateStreamsMsg['layout'] | undefined;
-  for (const l of ['packed', 'pad3', 'pad7'] as const) if (size === ROTATE_HEADER[l] + 16 * count) layout = l;
-  if (!layout) r.fail('size', `${size} bytes fit no layout for ${count} positions (${13 + 16 * count}, ${16 + 16 * count} or ${20 + 16 * count})`, 0);
+  const layout = (['packed', 'pad3', 'pad7'] as const).find((l) => size === ROTATE_HEADER[l] + 16 * count);
+  if (!layout) return r.fail('size', `${size} bytes fit no layout for ${count} positions (${13 + 16 * count}, ${16 + 16 * count} or ${20 + 16 * count})`, 0);
   const isSet = r.u8('new_chunk_id.is_set');
   const padding = new Uint8Array(r.bytes(PADDING_LEN[layout], 'new_chunk_id.padding'));
   const value = r.u64('new_chunk_id.value');
@@ -240,26 +164,25 @@ function decodeRotateStreams(r: Reader): RotateStreamsMsg {
   return { cmd: 'ROTATE_STREAMS', newChunkId: isSet ? value : undefined, layout, padding, positions };
 }
 
+const ALL_ONES = 0xffff_ffff_ffff_ffffn;
+
 /** Encodes a command's payload for the given negotiated minor. */
 export function encodeRelayPayload(msg: RelayCommand, minor: number): Buffer {
   const name = msg.cmd === 'UNKNOWN' ? relayCommandName(msg.id) : msg.cmd;
-  const fail = (field: string, detail: string): never => new Writer(0, 'relayd-control', name).fail(field, detail);
+  if (msg.cmd in RELAYD_FIXED) {
+    const cmd = msg.cmd as RelayFixedCmd;
+    const spec = fixedSpec(cmd, minor);
+    const w = new Writer(structSize(spec), 'relayd-control', name);
+    // an old peer's index has no instance id nor sequence number: -1, as LTTng's relay fills them
+    const values = cmd === 'SEND_INDEX' ? Object.fromEntries(INDEX_2_8_FIELDS.map((f) => [f, (msg as Record<string, unknown>)[f] ?? ALL_ONES])) : {};
+    writeStruct(w, spec, { ...msg, ...values } as StructOf<StructSpec>);
+    return w.done();
+  }
   switch (msg.cmd) {
-    case 'VERSION': {
-      const w = new Writer(8, 'relayd-control', name);
-      w.u32(msg.major, 'major');
-      w.u32(msg.minor, 'minor');
-      return w.done();
-    }
-    case 'GET_CONFIGURATION':
-      return u64s(name, [msg.queryFlags, 'query_flags']);
     case 'CREATE_SESSION':
-      return minor < 11 ? encodeCreateSession24(msg) : encodeCreateSession211(msg, minor);
+      return minor < 11 ? fixedPayload(name, CREATE_SESSION_2_4, { ...msg, snapshot: msg.snapshot ? 1 : 0 }) : encodeCreateSession211(msg, minor);
     case 'ADD_STREAM':
-      return minor < 11 ? encodeAddStream22(msg) : encodeAddStream211(msg);
-    case 'START_DATA':
-    case 'STREAMS_SENT':
-      return Buffer.alloc(0);
+      return minor < 11 ? fixedPayload(name, ADD_STREAM_2_2, msg) : encodeAddStream211(msg);
     case 'SEND_METADATA': {
       const w = new Writer(12 + msg.data.length, 'relayd-control', name);
       w.u64(msg.streamId, 'stream_id');
@@ -267,50 +190,15 @@ export function encodeRelayPayload(msg: RelayCommand, minor: number): Buffer {
       w.bytes(msg.data);
       return w.done();
     }
-    case 'CLOSE_STREAM':
-    case 'DATA_PENDING':
-      return u64s(name, [msg.streamId, 'stream_id'], [msg.lastNetSeqNum, 'last_net_seq_num']);
-    case 'QUIESCENT_CONTROL':
-      return u64s(name, [msg.streamId, 'stream_id']);
-    case 'BEGIN_DATA_PENDING':
-    case 'END_DATA_PENDING':
-      return u64s(name, [msg.sessionId, 'session_id']);
-    case 'SEND_INDEX': {
-      const fields: [bigint, string][] = [
-        [msg.relayStreamId, 'relay_stream_id'], [msg.netSeqNum, 'net_seq_num'], [msg.packetSize, 'packet_size'],
-        [msg.contentSize, 'content_size'], [msg.timestampBegin, 'timestamp_begin'], [msg.timestampEnd, 'timestamp_end'],
-        [msg.eventsDiscarded, 'events_discarded'], [msg.streamId, 'stream_id'],
-      ];
-      // peers below 2.8 have no such fields; LTTng's relay fills them with -1
-      if (minor >= 8) fields.push([msg.streamInstanceId ?? 0xffff_ffff_ffff_ffffn, 'stream_instance_id'], [msg.packetSeqNum ?? 0xffff_ffff_ffff_ffffn, 'packet_seq_num']);
-      return u64s(name, ...fields);
-    }
-    case 'RESET_METADATA':
-      return u64s(name, [msg.streamId, 'stream_id'], [msg.version, 'version']);
-    case 'ROTATE_STREAMS': {
-      const padLen = PADDING_LEN[msg.layout];
-      if (padLen === undefined) return fail('layout', `unknown layout ${String(msg.layout)}`);
-      const padding = msg.padding ?? new Uint8Array(padLen);
-      if (padding.length !== padLen) return fail('new_chunk_id.padding', `${padding.length} bytes for layout ${msg.layout} (${padLen})`);
-      const w = new Writer(ROTATE_HEADER[msg.layout] + 16 * msg.positions.length, 'relayd-control', name);
-      w.u32(msg.positions.length, 'stream_count');
-      w.u8(msg.newChunkId === undefined ? 0 : 1, 'new_chunk_id.is_set');
-      w.bytes(padding);
-      w.u64(msg.newChunkId ?? 0n, 'new_chunk_id.value');
-      for (const p of msg.positions) {
-        w.u64(p.streamId, 'stream_id');
-        w.u64(p.rotateAtSeqNum, 'rotate_at_seq_num');
-      }
-      return w.done();
-    }
+    case 'ROTATE_STREAMS':
+      return encodeRotateStreams(msg);
     case 'CREATE_TRACE_CHUNK': {
-      const raw = msg.overrideName === undefined ? undefined : stringBytes(msg.overrideName, 'override_name', { fail });
-      const len = raw ? raw.length + 1 : 0;
-      if (len > S.NAME_MAX) fail('override_name', `${len} bytes exceed ${S.NAME_MAX}`);
-      const w = new Writer(20 + len, 'relayd-control', name);
+      const probe = new Writer(0, 'relayd-control', name);
+      const raw = msg.overrideName === undefined ? undefined : cStringBytes(msg.overrideName, 'override_name', S.NAME_MAX, probe);
+      const w = new Writer(20 + (raw ? raw.length + 1 : 0), 'relayd-control', name);
       w.u64(msg.chunkId, 'chunk_id');
       w.u64(msg.creationTimestamp, 'creation_timestamp');
-      w.u32(len, 'override_name_length');
+      w.u32(raw ? raw.length + 1 : 0, 'override_name_length');
       if (raw) w.cString(raw);
       return w.done();
     }
@@ -322,44 +210,52 @@ export function encodeRelayPayload(msg: RelayCommand, minor: number): Buffer {
       w.u32(msg.closeCommand ?? 0, 'close_command.value');
       return w.done();
     }
-    case 'TRACE_CHUNK_EXISTS':
-      return u64s(name, [msg.chunkId, 'chunk_id']);
     case 'UNKNOWN':
       return Buffer.from(msg.payload);
+    default:
+      return new Writer(0, 'relayd-control', name).fail('cmd', 'not a relayd command');
   }
 }
 
-function u64s(name: string, ...fields: [bigint, string][]): Buffer {
-  const w = new Writer(8 * fields.length, 'relayd-control', name);
-  for (const [v, f] of fields) w.u64(v, f);
+function fixedPayload<T extends StructSpec>(name: string, spec: T, v: StructOf<T>): Buffer {
+  const w = new Writer(structSize(spec), 'relayd-control', name);
+  writeStruct(w, spec, v);
   return w.done();
 }
 
-function encodeCreateSession24(msg: CreateSessionMsg): Buffer {
-  const w = new Writer(CREATE_SESSION_2_4, 'relayd-control', 'CREATE_SESSION');
-  w.fixedString(msg.sessionName, S.NAME_MAX_2_4, 'session_name');
-  w.fixedString(msg.hostname, S.HOST_NAME_MAX_2_4, 'hostname');
-  w.u32(msg.liveTimer, 'live_timer');
-  w.u32(msg.snapshot ? 1 : 0, 'snapshot');
-  return w.done();
+function encodeRotateStreams(msg: RotateStreamsMsg): Buffer {
+  const w = new Writer(0, 'relayd-control', 'ROTATE_STREAMS');
+  const padLen = PADDING_LEN[msg.layout];
+  if (padLen === undefined) return w.fail('layout', `unknown layout ${String(msg.layout)}`);
+  const padding = msg.padding ?? new Uint8Array(padLen);
+  if (padding.length !== padLen) return w.fail('new_chunk_id.padding', `${padding.length} bytes for layout ${msg.layout} (${padLen})`);
+  const out = new Writer(ROTATE_HEADER[msg.layout] + 16 * msg.positions.length, 'relayd-control', 'ROTATE_STREAMS');
+  out.u32(msg.positions.length, 'stream_count');
+  out.u8(msg.newChunkId === undefined ? 0 : 1, 'new_chunk_id.is_set');
+  out.bytes(padding);
+  out.u64(msg.newChunkId ?? 0n, 'new_chunk_id.value');
+  for (const p of msg.positions) {
+    out.u64(p.streamId, 'stream_id');
+    out.u64(p.rotateAtSeqNum, 'rotate_at_seq_num');
+  }
+  return out.done();
 }
 
 function encodeCreateSession211(msg: CreateSessionMsg, minor: number): Buffer {
   const probe = new Writer(0, 'relayd-control', 'CREATE_SESSION');
-  const name = stringBytes(msg.sessionName, 'session_name', probe);
-  const host = stringBytes(msg.hostname, 'hostname', probe);
-  const base = msg.basePath === undefined ? undefined : stringBytes(msg.basePath, 'base_path', probe);
-  if (name.length + 1 > S.NAME_MAX) probe.fail('session_name', `${name.length + 1} bytes exceed ${S.NAME_MAX}`);
-  if (host.length + 1 > S.HOST_NAME_MAX) probe.fail('hostname', `${host.length + 1} bytes exceed ${S.HOST_NAME_MAX}`);
-  if (base && base.length + 1 > S.PATH_MAX) probe.fail('base_path', `${base.length + 1} bytes exceed ${S.PATH_MAX}`);
+  const strings = [
+    cStringBytes(msg.sessionName, 'session_name', S.NAME_MAX, probe),
+    cStringBytes(msg.hostname, 'hostname', S.HOST_NAME_MAX, probe),
+    msg.basePath === undefined ? undefined : cStringBytes(msg.basePath, 'base_path', S.PATH_MAX, probe),
+  ];
   const uuid = msg.sessiondUuid;
   if (!uuid || uuid.length !== 16 || uuid.every((b) => b === 0)) return probe.fail('sessiond_uuid', 'must be 16 bytes, not all zero');
   const withFormat = minor >= 15;
-  const baseLen = base ? base.length + 1 : 0;
-  const w = new Writer(CREATE_SESSION_2_11_BASE + (withFormat ? 4 : 0) + name.length + 1 + host.length + 1 + baseLen, 'relayd-control', 'CREATE_SESSION');
-  w.u32(name.length + 1, 'session_name_len');
-  w.u32(host.length + 1, 'hostname_len');
-  w.u32(baseLen, 'base_path_len');
+  const lens = strings.map((b) => (b ? b.length + 1 : 0));
+  const w = new Writer(CREATE_SESSION_2_11_BASE + (withFormat ? 4 : 0) + lens[0]! + lens[1]! + lens[2]!, 'relayd-control', 'CREATE_SESSION');
+  w.u32(lens[0]!, 'session_name_len');
+  w.u32(lens[1]!, 'hostname_len');
+  w.u32(lens[2]!, 'base_path_len');
   w.u32(msg.liveTimer, 'live_timer');
   w.u8(msg.snapshot ? 1 : 0, 'snapshot');
   w.u8(msg.nameContainsCreationTime ? 1 : 0, 'session_name_contains_creation_time');
@@ -369,27 +265,14 @@ function encodeCreateSession211(msg: CreateSessionMsg, minor: number): Buffer {
   w.u8(msg.currentChunkId === undefined ? 0 : 1, 'current_chunk_id.is_set');
   w.u64(msg.currentChunkId ?? 0n, 'current_chunk_id.value');
   if (withFormat) w.u32(msg.traceFormat ?? 0, 'trace_format');
-  w.cString(name);
-  w.cString(host);
-  if (base) w.cString(base);
-  return w.done();
-}
-
-function encodeAddStream22(msg: AddStreamMsg): Buffer {
-  const w = new Writer(ADD_STREAM_2_2, 'relayd-control', 'ADD_STREAM');
-  w.fixedString(msg.channelName, S.STREAM_NAME_LEN, 'channel_name');
-  w.fixedString(msg.pathname, S.PATH_MAX, 'pathname');
-  w.u64(msg.tracefileSize, 'tracefile_size');
-  w.u64(msg.tracefileCount, 'tracefile_count');
+  for (const b of strings) if (b) w.cString(b);
   return w.done();
 }
 
 function encodeAddStream211(msg: AddStreamMsg): Buffer {
   const probe = new Writer(0, 'relayd-control', 'ADD_STREAM');
-  const chan = stringBytes(msg.channelName, 'channel_name', probe);
-  const path = stringBytes(msg.pathname, 'pathname', probe);
-  if (chan.length + 1 > S.STREAM_NAME_LEN) probe.fail('channel_name', `${chan.length + 1} bytes exceed ${S.STREAM_NAME_LEN}`);
-  if (path.length + 1 > S.NAME_MAX) probe.fail('pathname', `${path.length + 1} bytes exceed ${S.NAME_MAX}`);
+  const chan = cStringBytes(msg.channelName, 'channel_name', S.STREAM_NAME_LEN, probe);
+  const path = cStringBytes(msg.pathname, 'pathname', S.NAME_MAX, probe);
   const w = new Writer(ADD_STREAM_2_11_BASE + chan.length + 1 + path.length + 1, 'relayd-control', 'ADD_STREAM');
   w.u32(chan.length + 1, 'channel_name_len');
   w.u32(path.length + 1, 'pathname_len');

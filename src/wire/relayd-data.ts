@@ -2,9 +2,11 @@
 // handshake, no reply. The piece decoder hands out the payload as it arrives, as views of
 // the received chunks (no copy, nothing buffered beyond one header), so ingest can write
 // straight to files; the packet decoder assembles whole packets, for small clients and tests.
-import { ByteQueue, Reader, Writer } from './bytes.js';
+import { Reader, Writer } from './bytes.js';
 import { WireError } from './errors.js';
-import type { RelayDataHeader } from './relayd-types.js';
+import { RELAYD_DATA_HEADER, type RelayDataHeader } from './relayd-types.js';
+import { StreamDecoder } from './stream.js';
+import { readStruct, writeStruct } from './struct.js';
 
 export const RELAYD_DATA_HEADER_SIZE = 32;
 /** Default cap of data_size + padding_size (one sub-buffer; LTTng's are far smaller). */
@@ -14,23 +16,13 @@ export const RELAYD_MAX_ASSEMBLED_PACKET = 64 * 1024 * 1024;
 
 export function encodeRelayDataHeader(h: RelayDataHeader): Buffer {
   const w = new Writer(RELAYD_DATA_HEADER_SIZE, 'relayd-data', 'data header');
-  w.u64(h.circuitId, 'circuit_id');
-  w.u64(h.streamId, 'stream_id');
-  w.u64(h.netSeqNum, 'net_seq_num');
-  w.u32(h.dataSize, 'data_size');
-  w.u32(h.paddingSize, 'padding_size');
+  writeStruct(w, RELAYD_DATA_HEADER, h);
   return w.done();
 }
 
 export function decodeRelayDataHeader(bytes: Uint8Array, at = 0): RelayDataHeader {
   const r = new Reader(bytes, 'relayd-data', 'data header', at);
-  const h: RelayDataHeader = {
-    circuitId: r.u64('circuit_id'),
-    streamId: r.u64('stream_id'),
-    netSeqNum: r.u64('net_seq_num'),
-    dataSize: r.u32('data_size'),
-    paddingSize: r.u32('padding_size'),
-  };
+  const h = readStruct(r, RELAYD_DATA_HEADER);
   r.end();
   return h;
 }
@@ -58,18 +50,13 @@ export interface RelayDataDecoderOptions {
   maxPacket?: number;
 }
 
-export class RelayDataDecoder {
-  private q = new ByteQueue();
-  private failed: WireError | undefined;
+export class RelayDataDecoder extends StreamDecoder<RelayDataPiece> {
   private current: { header: RelayDataHeader; at: number; done: number } | undefined;
   private readonly maxPacket: number;
 
   constructor(opts: RelayDataDecoderOptions = {}) {
+    super('relayd-data');
     this.maxPacket = opts.maxPacket ?? RELAYD_MAX_DATA_PACKET;
-  }
-
-  push(chunk: Uint8Array): void {
-    this.q.push(chunk);
   }
 
   /** true between packets (a clean place for the connection to end) */
@@ -77,24 +64,7 @@ export class RelayDataDecoder {
     return this.current === undefined && this.q.length === 0;
   }
 
-  next(): RelayDataPiece | undefined {
-    if (this.failed) throw this.failed;
-    try {
-      return this.step();
-    } catch (e) {
-      this.failed = e instanceof WireError ? e : new WireError('relayd-data', 'data header', 'decoder', this.q.consumed, `internal error: ${String(e)}`);
-      throw this.failed;
-    }
-  }
-
-  drain(chunk?: Uint8Array): RelayDataPiece[] {
-    if (chunk) this.push(chunk);
-    const out: RelayDataPiece[] = [];
-    for (let p = this.next(); p; p = this.next()) out.push(p);
-    return out;
-  }
-
-  private step(): RelayDataPiece | undefined {
+  protected step(): RelayDataPiece | undefined {
     const q = this.q;
     if (!this.current) {
       if (q.length < RELAYD_DATA_HEADER_SIZE) return undefined;
@@ -127,20 +97,25 @@ export interface RelayDataPacket {
 }
 
 /** Whole packets: header and payload in one piece (copied when the payload spans chunks). */
-export class RelayDataPacketDecoder {
+export class RelayDataPacketDecoder extends StreamDecoder<RelayDataPacket> {
   private pieces: RelayDataDecoder;
   private parts: Uint8Array[] = [];
 
   constructor(opts: RelayDataDecoderOptions = {}) {
+    super('relayd-data');
     // the piece decoder refuses an oversized packet from its header, before any of it is kept
     this.pieces = new RelayDataDecoder({ maxPacket: opts.maxPacket ?? RELAYD_MAX_ASSEMBLED_PACKET });
   }
 
-  push(chunk: Uint8Array): void {
+  override push(chunk: Uint8Array): void {
     this.pieces.push(chunk);
   }
 
-  next(): RelayDataPacket | undefined {
+  override get buffered(): number {
+    return this.pieces.buffered + this.parts.reduce((n, p) => n + p.length, 0);
+  }
+
+  protected step(): RelayDataPacket | undefined {
     for (let p = this.pieces.next(); p; p = this.pieces.next()) {
       this.parts.push(p.bytes);
       if (p.end) {
@@ -150,12 +125,5 @@ export class RelayDataPacketDecoder {
       }
     }
     return undefined;
-  }
-
-  drain(chunk?: Uint8Array): RelayDataPacket[] {
-    if (chunk) this.push(chunk);
-    const out: RelayDataPacket[] = [];
-    for (let p = this.next(); p; p = this.next()) out.push(p);
-    return out;
   }
 }

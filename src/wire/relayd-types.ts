@@ -1,6 +1,8 @@
 // The sessiond/consumerd → relayd protocol (control port 5342, data port 5343) as typed
 // messages: LTTng's `lttcomm_relayd_*` structs (src/common/sessiond-comm/relayd.h), all
-// packed and big-endian. u64 fields are bigints, u32 fields numbers.
+// packed and big-endian. u64 fields are bigints, u32 fields numbers. The fixed-layout
+// structs are described once (struct.ts) and their types derived from that description.
+import { LTTNG_HOST_NAME_MAX, LTTNG_NAME_MAX, LTTNG_PATH_MAX, type StructOf } from './struct.js';
 
 /** `enum lttcomm_relayd_command` */
 export const RelayCmd = {
@@ -54,15 +56,65 @@ export const RELAYD_MIN_MINOR = 4;
 
 /** Field sizes of the fixed-size forms and the bounds of the variable ones. */
 export const RelaydSizes = {
-  HOST_NAME_MAX_2_4: 64,
-  NAME_MAX_2_4: 255,
-  PATH_MAX: 4096,
+  HOST_NAME_MAX_2_4: LTTNG_HOST_NAME_MAX,
+  NAME_MAX_2_4: LTTNG_NAME_MAX,
+  PATH_MAX: LTTNG_PATH_MAX,
   STREAM_NAME_LEN: 264,
   /** LTTNG_NAME_MAX: 2.11 session names and ADD_STREAM path names (NUL included) */
-  NAME_MAX: 255,
+  NAME_MAX: LTTNG_NAME_MAX,
   /** LTTNG_HOST_NAME_MAX (NUL included) */
-  HOST_NAME_MAX: 64,
+  HOST_NAME_MAX: LTTNG_HOST_NAME_MAX,
 } as const;
+
+/**
+ * The commands whose payload is one fixed struct, by command name. SEND_INDEX's is the
+ * 2.8+ form; below minor 8 it stops after stream_id (INDEX_2_8_FIELDS are absent).
+ */
+export const RELAYD_FIXED = {
+  VERSION: { major: ['major', 'u32'], minor: ['minor', 'u32'] },
+  GET_CONFIGURATION: { queryFlags: ['query_flags', 'u64'] },
+  START_DATA: {},
+  STREAMS_SENT: {},
+  CLOSE_STREAM: { streamId: ['stream_id', 'u64'], lastNetSeqNum: ['last_net_seq_num', 'u64'] },
+  DATA_PENDING: { streamId: ['stream_id', 'u64'], lastNetSeqNum: ['last_net_seq_num', 'u64'] },
+  QUIESCENT_CONTROL: { streamId: ['stream_id', 'u64'] },
+  BEGIN_DATA_PENDING: { sessionId: ['session_id', 'u64'] },
+  END_DATA_PENDING: { sessionId: ['session_id', 'u64'] },
+  RESET_METADATA: { streamId: ['stream_id', 'u64'], version: ['version', 'u64'] },
+  TRACE_CHUNK_EXISTS: { chunkId: ['chunk_id', 'u64'] },
+  SEND_INDEX: {
+    relayStreamId: ['relay_stream_id', 'u64'],
+    netSeqNum: ['net_seq_num', 'u64'],
+    packetSize: ['packet_size', 'u64'],
+    contentSize: ['content_size', 'u64'],
+    timestampBegin: ['timestamp_begin', 'u64'],
+    timestampEnd: ['timestamp_end', 'u64'],
+    eventsDiscarded: ['events_discarded', 'u64'],
+    streamId: ['stream_id', 'u64'],
+    streamInstanceId: ['stream_instance_id', 'u64'],
+    packetSeqNum: ['packet_seq_num', 'u64'],
+  },
+} as const;
+export type RelayFixedCmd = keyof typeof RELAYD_FIXED;
+/** fields SEND_INDEX has from minor 8 on */
+export const INDEX_2_8_FIELDS = ['streamInstanceId', 'packetSeqNum'] as const;
+
+/** CREATE_SESSION 2.4 (4 <= minor < 11) */
+export const CREATE_SESSION_2_4 = {
+  sessionName: ['session_name', { chars: LTTNG_NAME_MAX }],
+  hostname: ['hostname', { chars: LTTNG_HOST_NAME_MAX }],
+  liveTimer: ['live_timer', 'u32'],
+  snapshot: ['snapshot', 'u32'],
+} as const;
+/** ADD_STREAM 2.2 (minor < 11) */
+export const ADD_STREAM_2_2 = {
+  channelName: ['channel_name', { chars: 264 }],
+  pathname: ['pathname', { chars: LTTNG_PATH_MAX }],
+  tracefileSize: ['tracefile_size', 'u64'],
+  tracefileCount: ['tracefile_count', 'u64'],
+} as const;
+
+type Fixed<K extends RelayFixedCmd> = { cmd: K } & StructOf<(typeof RELAYD_FIXED)[K]>;
 
 /** `lttcomm_relayd_hdr` (24 B) without data_size, which the encoder computes */
 export interface RelayCommandHeader {
@@ -70,15 +122,8 @@ export interface RelayCommandHeader {
   cmdVersion: number;
 }
 
-export interface VersionMsg {
-  cmd: 'VERSION';
-  major: number;
-  minor: number;
-}
-export interface GetConfigurationMsg {
-  cmd: 'GET_CONFIGURATION';
-  queryFlags: bigint;
-}
+export type VersionMsg = Fixed<'VERSION'>;
+export type GetConfigurationMsg = Fixed<'GET_CONFIGURATION'>;
 /**
  * CREATE_SESSION: the 2.11 form (negotiated minor >= 11, `lttcomm_relayd_create_session_2_11`,
  * + trace_format from 2.15) or the 2.4 form (4 <= minor < 11: name, hostname, live timer, snapshot).
@@ -114,9 +159,7 @@ export interface AddStreamMsg {
   /** 2.11+ */
   traceChunkId?: bigint | undefined;
 }
-export interface StartDataMsg {
-  cmd: 'START_DATA';
-}
+export type StartDataMsg = Fixed<'START_DATA'>;
 /** metadata bytes appended to the stream's file, then padding_size zero bytes; no reply */
 export interface SendMetadataMsg {
   cmd: 'SEND_METADATA';
@@ -124,55 +167,19 @@ export interface SendMetadataMsg {
   paddingSize: number;
   data: Uint8Array;
 }
-export interface CloseStreamMsg {
-  cmd: 'CLOSE_STREAM';
-  streamId: bigint;
-  lastNetSeqNum: bigint;
-}
-export interface DataPendingMsg {
-  cmd: 'DATA_PENDING';
-  streamId: bigint;
-  lastNetSeqNum: bigint;
-}
-export interface QuiescentControlMsg {
-  cmd: 'QUIESCENT_CONTROL';
-  streamId: bigint;
-}
-export interface BeginDataPendingMsg {
-  cmd: 'BEGIN_DATA_PENDING';
-  sessionId: bigint;
-}
-export interface EndDataPendingMsg {
-  cmd: 'END_DATA_PENDING';
-  sessionId: bigint;
-}
-/** `lttcomm_relayd_index`: 64 B, or 80 B when the negotiated minor is >= 8. packet_size 0 = live beacon. */
-export interface SendIndexMsg {
-  cmd: 'SEND_INDEX';
-  relayStreamId: bigint;
-  netSeqNum: bigint;
-  /** bits */
-  packetSize: bigint;
-  /** bits */
-  contentSize: bigint;
-  timestampBegin: bigint;
-  timestampEnd: bigint;
-  eventsDiscarded: bigint;
-  /** CTF stream class id */
-  streamId: bigint;
-  /** minor >= 8 */
-  streamInstanceId?: bigint | undefined;
-  /** minor >= 8 */
-  packetSeqNum?: bigint | undefined;
-}
-export interface StreamsSentMsg {
-  cmd: 'STREAMS_SENT';
-}
-export interface ResetMetadataMsg {
-  cmd: 'RESET_METADATA';
-  streamId: bigint;
-  version: bigint;
-}
+export type CloseStreamMsg = Fixed<'CLOSE_STREAM'>;
+export type DataPendingMsg = Fixed<'DATA_PENDING'>;
+export type QuiescentControlMsg = Fixed<'QUIESCENT_CONTROL'>;
+export type BeginDataPendingMsg = Fixed<'BEGIN_DATA_PENDING'>;
+export type EndDataPendingMsg = Fixed<'END_DATA_PENDING'>;
+/**
+ * `lttcomm_relayd_index`: 64 B, or 80 B when the negotiated minor is >= 8 (then a missing
+ * stream_instance_id / packet_seq_num is sent as -1, as LTTng's relay stores for old peers).
+ * Sizes in bits; stream_id is the CTF stream class; packet_size 0 = live beacon.
+ */
+export type SendIndexMsg = Omit<Fixed<'SEND_INDEX'>, (typeof INDEX_2_8_FIELDS)[number]> & Partial<Pick<Fixed<'SEND_INDEX'>, (typeof INDEX_2_8_FIELDS)[number]>>;
+export type StreamsSentMsg = Fixed<'STREAMS_SENT'>;
+export type ResetMetadataMsg = Fixed<'RESET_METADATA'>;
 export interface RotationPosition {
   streamId: bigint;
   /** first packet sequence number of the new chunk (ignored for metadata streams) */
@@ -207,10 +214,7 @@ export interface CloseTraceChunkMsg {
   /** TraceChunkCommand; undefined = not set */
   closeCommand?: number | undefined;
 }
-export interface TraceChunkExistsMsg {
-  cmd: 'TRACE_CHUNK_EXISTS';
-  chunkId: bigint;
-}
+export type TraceChunkExistsMsg = Fixed<'TRACE_CHUNK_EXISTS'>;
 /** A command id the relay does not implement (UPDATE_SYNC_INFO, ADD_INDEX, …): answered with LTTNG_ERR_UNK. */
 export interface UnknownRelayMsg {
   cmd: 'UNKNOWN';
@@ -250,30 +254,31 @@ export interface RelayControlFrame extends RelayCommandHeader {
 
 // ---- replies (no header: the reader knows which command it is waiting for) ----
 
-/** `lttcomm_relayd_generic_reply`: an LTTng error code, or 0/1 for DATA_PENDING/END_DATA_PENDING */
-export interface GenericReply {
-  reply: 'GENERIC';
-  retCode: number;
-}
-export interface VersionReply {
-  reply: 'VERSION';
-  major: number;
-  minor: number;
-}
+/**
+ * The replies that are one fixed struct: `lttcomm_relayd_generic_reply` (an LTTng error code,
+ * or 0/1 for DATA_PENDING and END_DATA_PENDING), the version, the configuration (2.12+),
+ * `lttcomm_relayd_status_stream` (ADD_STREAM). CREATE_SESSION's 12-byte pre-2.11 form is
+ * the head of its 2.11 form.
+ */
+export const RELAYD_FIXED_REPLIES = {
+  GENERIC: { retCode: ['ret_code', 'u32'] },
+  VERSION: { major: ['major', 'u32'], minor: ['minor', 'u32'] },
+  GET_CONFIGURATION: { retCode: ['ret_code', 'u32'], flags: ['relayd_configuration_flags', 'u64'] },
+  ADD_STREAM: { handle: ['handle', 'u64'], retCode: ['ret_code', 'u32'] },
+} as const;
+export const CREATE_SESSION_REPLY_HEAD = { sessionId: ['session_id', 'u64'], retCode: ['ret_code', 'u32'] } as const;
+export type RelayFixedReply = keyof typeof RELAYD_FIXED_REPLIES;
+type FixedReply<K extends RelayFixedReply> = { reply: K } & StructOf<(typeof RELAYD_FIXED_REPLIES)[K]>;
+
+export type GenericReply = FixedReply<'GENERIC'>;
+export type VersionReply = FixedReply<'VERSION'>;
+export type GetConfigurationReply = FixedReply<'GET_CONFIGURATION'>;
+export type AddStreamReply = FixedReply<'ADD_STREAM'>;
 /** 2.11: `create_session_reply_2_11`; before: `status_session` (no path) */
-export interface CreateSessionReply {
-  reply: 'CREATE_SESSION';
-  sessionId: bigint;
-  retCode: number;
+export type CreateSessionReply = { reply: 'CREATE_SESSION' } & StructOf<typeof CREATE_SESSION_REPLY_HEAD> & {
   /** 2.11+: the session's output path relative to the relay's output (undefined = length 0) */
   outputPath?: string | undefined;
-}
-/** `lttcomm_relayd_status_stream` */
-export interface AddStreamReply {
-  reply: 'ADD_STREAM';
-  handle: bigint;
-  retCode: number;
-}
+};
 export interface CloseTraceChunkReply {
   reply: 'CLOSE_TRACE_CHUNK';
   retCode: number;
@@ -284,11 +289,6 @@ export interface TraceChunkExistsReply {
   reply: 'TRACE_CHUNK_EXISTS';
   retCode: number;
   exists: boolean;
-}
-export interface GetConfigurationReply {
-  reply: 'GET_CONFIGURATION';
-  retCode: number;
-  flags: bigint;
 }
 
 export type RelayReply =
@@ -301,11 +301,12 @@ export type RelayReply =
   | GetConfigurationReply;
 
 /** `lttcomm_relayd_data_hdr` (32 B); padding_size zero bytes follow the payload on disk but are not sent */
-export interface RelayDataHeader {
-  circuitId: bigint;
+export const RELAYD_DATA_HEADER = {
+  circuitId: ['circuit_id', 'u64'],
   /** the relay's stream handle (ADD_STREAM reply) */
-  streamId: bigint;
-  netSeqNum: bigint;
-  dataSize: number;
-  paddingSize: number;
-}
+  streamId: ['stream_id', 'u64'],
+  netSeqNum: ['net_seq_num', 'u64'],
+  dataSize: ['data_size', 'u32'],
+  paddingSize: ['padding_size', 'u32'],
+} as const;
+export type RelayDataHeader = StructOf<typeof RELAYD_DATA_HEADER>;

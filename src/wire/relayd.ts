@@ -2,10 +2,11 @@
 // headerless replies from the relay. Both decoders take TCP chunks of any size and hand
 // out whole messages; both follow the version negotiation themselves (VERSION fixes the
 // minor, which chooses the struct forms of later frames, possibly in the same chunk).
-import { ByteQueue, Reader, Writer } from './bytes.js';
+import { Reader, Writer } from './bytes.js';
 import { WireError } from './errors.js';
 import { RELAYD_MAX_CONTROL_PAYLOAD, decodeRelayPayload, encodeRelayPayload, relayCommandName, relayPayloadBounds } from './relayd-commands.js';
 import { type RelayReplyKind, decodeRelayReply, encodeRelayReply, measureRelayReply, replyKindOf } from './relayd-replies.js';
+import { StreamDecoder } from './stream.js';
 import { RELAYD_MAJOR, RELAYD_MINOR, RelayCmd, type RelayCommand, type RelayControlFrame, type RelayReply } from './relayd-types.js';
 
 export const RELAYD_HEADER_SIZE = 24;
@@ -46,9 +47,7 @@ export interface RelayCommandDecoderOptions {
  * Relay side of the control port: sessiond → relayd commands. push() chunks, then next()
  * until undefined. A WireError leaves the decoder failed: close the connection.
  */
-export class RelayCommandDecoder {
-  private q = new ByteQueue();
-  private failed: WireError | undefined;
+export class RelayCommandDecoder extends StreamDecoder<RelayControlFrame> {
   readonly serverMinor: number;
   private readonly maxPayload: number;
   /** the minor the structs are read with: serverMinor until VERSION, then the negotiated one */
@@ -57,39 +56,13 @@ export class RelayCommandDecoder {
   peerVersion: { major: number; minor: number } | undefined;
 
   constructor(opts: RelayCommandDecoderOptions = {}) {
+    super('relayd-control');
     this.serverMinor = opts.serverMinor ?? RELAYD_MINOR;
     this.minor = this.serverMinor;
     this.maxPayload = opts.maxPayload ?? RELAYD_MAX_CONTROL_PAYLOAD;
   }
 
-  push(chunk: Uint8Array): void {
-    this.q.push(chunk);
-  }
-
-  /** bytes received and not yet part of a returned frame */
-  get buffered(): number {
-    return this.q.length;
-  }
-
-  next(): RelayControlFrame | undefined {
-    if (this.failed) throw this.failed;
-    try {
-      return this.step();
-    } catch (e) {
-      this.failed = e instanceof WireError ? e : new WireError('relayd-control', 'frame', 'decoder', this.q.consumed, `internal error: ${String(e)}`);
-      throw this.failed;
-    }
-  }
-
-  /** push + every complete frame */
-  drain(chunk?: Uint8Array): RelayControlFrame[] {
-    if (chunk) this.push(chunk);
-    const out: RelayControlFrame[] = [];
-    for (let f = this.next(); f; f = this.next()) out.push(f);
-    return out;
-  }
-
-  private step(): RelayControlFrame | undefined {
+  protected step(): RelayControlFrame | undefined {
     const q = this.q;
     if (q.length < RELAYD_HEADER_SIZE) return undefined;
     const at = q.consumed;
@@ -128,14 +101,13 @@ export interface RelayReplyDecoderOptions {
  * Sessiond side of the control port: relayd → sessiond replies. Call expect(command) for
  * each command sent (in order; SEND_METADATA expects nothing), push() chunks, next().
  */
-export class RelayReplyDecoder {
-  private q = new ByteQueue();
-  private failed: WireError | undefined;
+export class RelayReplyDecoder extends StreamDecoder<RelayReply> {
   private pending: { kind: RelayReplyKind; versionMinor?: number | undefined }[] = [];
   /** the minor replies are read with: clientMinor until the VERSION reply, then the negotiated one */
   minor: number;
 
   constructor(opts: RelayReplyDecoderOptions = {}) {
+    super('relayd-reply');
     this.minor = opts.clientMinor ?? RELAYD_MINOR;
   }
 
@@ -152,28 +124,7 @@ export class RelayReplyDecoder {
     return this.pending.length;
   }
 
-  push(chunk: Uint8Array): void {
-    this.q.push(chunk);
-  }
-
-  next(): RelayReply | undefined {
-    if (this.failed) throw this.failed;
-    try {
-      return this.step();
-    } catch (e) {
-      this.failed = e instanceof WireError ? e : new WireError('relayd-reply', 'reply', 'decoder', this.q.consumed, `internal error: ${String(e)}`);
-      throw this.failed;
-    }
-  }
-
-  drain(chunk?: Uint8Array): RelayReply[] {
-    if (chunk) this.push(chunk);
-    const out: RelayReply[] = [];
-    for (let f = this.next(); f; f = this.next()) out.push(f);
-    return out;
-  }
-
-  private step(): RelayReply | undefined {
+  protected step(): RelayReply | undefined {
     const q = this.q;
     if (q.length === 0) return undefined;
     const want = this.pending[0];
