@@ -1,9 +1,12 @@
 // Public API of src/wire: LTTng's relayd (control + data) and live viewer protocol codecs.
 export { WireError } from './errors.js';
 export type { WireProtocol } from './errors.js';
+export type { UnknownCommand } from './stream.js';
+export { LTTNG_HOST_NAME_MAX, LTTNG_NAME_MAX, LTTNG_PATH_MAX } from './struct.js';
+export type { StructOf } from './struct.js';
 export * from './relayd-types.js';
 export { RELAYD_MAX_CONTROL_PAYLOAD, RELAYD_MAX_UNKNOWN_PAYLOAD, RELAYD_MAX_ROTATE_STREAMS, relayCommandName, relayPayloadBounds, encodeRelayPayload, decodeRelayPayload } from './relayd-commands.js';
-export { RELAYD_MAX_REPLY_PATH, replyKindOf, decodeRelayReply } from './relayd-replies.js';
+export { RELAYD_MAX_REPLY_PATH, replyKindOf } from './relayd-replies.js';
 export type { RelayReplyKind } from './relayd-replies.js';
 export { RELAYD_HEADER_SIZE, encodeRelayCommand, encodeRelayFrame, encodeRelayReply, RelayCommandDecoder, RelayReplyDecoder } from './relayd.js';
 export type { EncodeRelayOptions, RelayCommandDecoderOptions, RelayReplyDecoderOptions } from './relayd.js';

@@ -1,7 +1,7 @@
 // Viewer → relay commands: `lttng_viewer_cmd` header (16 B) + one fixed request struct.
 import { Reader, Writer } from './bytes.js';
-import { LIVE_REQUESTS, LiveCmd, LiveSizes, type LiveCommand, type LiveRequestCmd } from './live-types.js';
-import { readStruct, structSize, writeStruct, type StructOf, type StructSpec } from './struct.js';
+import { LIVE_HEADER, LIVE_REQUESTS, LiveCmd, type LiveCommand, type LiveRequestCmd } from './live-types.js';
+import { readMessage, structSize, writeStruct, type StructOf, type StructSpec } from './struct.js';
 
 /** Largest payload of an unknown command id (read whole, then answered LTTNG_ERR_UNK). */
 export const LIVE_MAX_UNKNOWN_PAYLOAD = 64 * 1024;
@@ -22,10 +22,7 @@ export function livePayloadBounds(id: number): [number, number] {
 export function decodeLivePayload(id: number, r: Reader): LiveCommand {
   r.command = liveCommandName(id);
   const name = NAME_BY_ID.get(id);
-  // the type of each request is derived from the same description it is read with
-  const msg = name !== undefined ? ({ cmd: name, ...readStruct(r, LIVE_REQUESTS[name]) } as LiveCommand) : { cmd: 'UNKNOWN' as const, id, payload: r.bytes(r.remaining, 'payload') };
-  r.end();
-  return msg;
+  return readMessage<LiveCommand>(r, 'cmd', r.command, name && LIVE_REQUESTS[name], () => ({ cmd: 'UNKNOWN', id, payload: r.bytes(r.remaining, 'payload') }));
 }
 
 export interface EncodeLiveOptions {
@@ -37,10 +34,8 @@ export function encodeLiveCommand(msg: LiveCommand, opts: EncodeLiveOptions = {}
   const id = msg.cmd === 'UNKNOWN' ? msg.id : LiveCmd[msg.cmd];
   const spec: StructSpec | undefined = msg.cmd === 'UNKNOWN' ? undefined : LIVE_REQUESTS[msg.cmd];
   const size = spec ? structSize(spec) : msg.cmd === 'UNKNOWN' ? msg.payload.length : 0;
-  const w = new Writer(LiveSizes.HEADER + size, 'live-command', liveCommandName(id));
-  w.u64(BigInt(size), 'data_size');
-  w.u32(id, 'cmd');
-  w.u32(opts.cmdVersion ?? 0, 'cmd_version');
+  const w = new Writer(structSize(LIVE_HEADER) + size, 'live-command', liveCommandName(id));
+  writeStruct(w, LIVE_HEADER, { dataSize: BigInt(size), cmd: id, cmdVersion: opts.cmdVersion ?? 0 });
   if (spec) writeStruct(w, spec, msg as unknown as StructOf<StructSpec>);
   else if (msg.cmd === 'UNKNOWN') w.bytes(msg.payload);
   return w.done();

@@ -2,7 +2,8 @@
 // lttng-viewer-abi.h, packed and big-endian. u64 fields are bigints, u32 fields numbers.
 // Every request and most replies are one fixed struct, described once (struct.ts), their
 // types derived from that description.
-import { LTTNG_HOST_NAME_MAX, LTTNG_NAME_MAX, LTTNG_PATH_MAX, type StructOf } from './struct.js';
+import type { UnknownCommand } from './stream.js';
+import { COMMAND_HEADER_FIELDS, LTTNG_HOST_NAME_MAX, LTTNG_NAME_MAX, LTTNG_PATH_MAX, PACKET_INDEX_FIELDS, type StructOf } from './struct.js';
 
 /** `enum lttng_viewer_command` */
 export const LiveCmd = {
@@ -39,25 +40,11 @@ export const LIVE_MINOR = 4;
 /** From this negotiated minor on, LIST_SESSIONS entries use the 2.15 form. */
 export const LIVE_MINOR_SESSION_LIST_2_15 = 15;
 
-export const LiveSizes = {
-  PATH_MAX: LTTNG_PATH_MAX,
-  NAME_MAX: LTTNG_NAME_MAX,
-  HOST_NAME_MAX: LTTNG_HOST_NAME_MAX,
-  HEADER: 16,
-  /** `lttng_viewer_session_2_4` */
-  SESSION_2_4: 339,
-  /** fixed part of `lttng_viewer_session_2_15` */
-  SESSION_2_15: 32,
-  /** `lttng_viewer_stream` */
-  STREAM: 4371,
-  /** `lttng_viewer_index` */
-  INDEX: 64,
-} as const;
+/** `lttng_viewer_cmd` (16 B) */
+export const LIVE_HEADER = COMMAND_HEADER_FIELDS;
 
-/** `lttng_viewer_cmd` (16 B) without data_size, which the encoder computes */
-export interface LiveCommandHeader {
-  cmdVersion: number;
-}
+/** the header field a frame keeps (the others are implied by its command) */
+export type LiveCommandHeader = Pick<StructOf<typeof LIVE_HEADER>, 'cmdVersion'>;
 
 /** `lttng_viewer_connect`: a request, and the relay's reply */
 const CONNECT = {
@@ -86,33 +73,10 @@ export const LIVE_REQUESTS = {
 export type LiveRequestCmd = keyof typeof LIVE_REQUESTS;
 type Request<K extends LiveRequestCmd> = { cmd: K } & StructOf<(typeof LIVE_REQUESTS)[K]>;
 
-export type ConnectMsg = Request<'CONNECT'>;
-export type ListSessionsMsg = Request<'LIST_SESSIONS'>;
-export type AttachSessionMsg = Request<'ATTACH_SESSION'>;
-export type GetNextIndexMsg = Request<'GET_NEXT_INDEX'>;
-export type GetPacketMsg = Request<'GET_PACKET'>;
-export type GetMetadataMsg = Request<'GET_METADATA'>;
-export type GetNewStreamsMsg = Request<'GET_NEW_STREAMS'>;
-export type CreateViewerSessionMsg = Request<'CREATE_SESSION'>;
-export type DetachSessionMsg = Request<'DETACH_SESSION'>;
-/** A command id the relay does not know: answered with a 4-byte LTTNG_ERR_UNK. */
-export interface UnknownLiveMsg {
-  cmd: 'UNKNOWN';
-  id: number;
-  payload: Uint8Array;
-}
-
-export type LiveCommand =
-  | ConnectMsg
-  | ListSessionsMsg
-  | AttachSessionMsg
-  | GetNextIndexMsg
-  | GetPacketMsg
-  | GetMetadataMsg
-  | GetNewStreamsMsg
-  | CreateViewerSessionMsg
-  | DetachSessionMsg
-  | UnknownLiveMsg;
+/** Every viewer command: one fixed request struct each, or an id the relay does not know. */
+export type LiveCommand = { [K in LiveRequestCmd]: Request<K> }[LiveRequestCmd] | UnknownCommand;
+/** the command named K, e.g. `LiveMsg<'GET_PACKET'>` */
+export type LiveMsg<K extends LiveCommand['cmd']> = Extract<LiveCommand, { cmd: K }>;
 
 export interface LiveCommandFrame extends LiveCommandHeader {
   command: LiveCommand;
@@ -178,16 +142,9 @@ export const LIVE_FIXED_REPLIES = {
   CONNECT,
   /** `lttng_viewer_index` (64 B). INACTIVE: only timestamp_end and stream_id mean something. */
   GET_NEXT_INDEX: {
+    /** bytes into the stream file */
     offset: ['offset', 'u64'],
-    /** bits */
-    packetSize: ['packet_size', 'u64'],
-    /** bits */
-    contentSize: ['content_size', 'u64'],
-    timestampBegin: ['timestamp_begin', 'u64'],
-    timestampEnd: ['timestamp_end', 'u64'],
-    eventsDiscarded: ['events_discarded', 'u64'],
-    /** CTF stream class id */
-    streamId: ['stream_id', 'u64'],
+    ...PACKET_INDEX_FIELDS,
     /** IndexStatus */
     status: ['status', 'u32'],
     /** LiveFlag bits */
@@ -201,7 +158,6 @@ export const LIVE_FIXED_REPLIES = {
 export type LiveFixedReply = keyof typeof LIVE_FIXED_REPLIES;
 type FixedReply<K extends LiveFixedReply> = { reply: K } & StructOf<(typeof LIVE_FIXED_REPLIES)[K]>;
 
-export type ConnectReply = FixedReply<'CONNECT'>;
 export interface ListSessionsReply {
   reply: 'LIST_SESSIONS';
   sessions: ViewerSession[];
@@ -214,7 +170,6 @@ export interface StreamsReply {
   /** streams_count of a non-OK reply (nothing follows it); default 0 */
   streamsCount?: number | undefined;
 }
-export type NextIndexReply = FixedReply<'GET_NEXT_INDEX'>;
 /** `lttng_viewer_trace_packet`: the data follows only when the status is OK */
 export interface PacketReply {
   reply: 'GET_PACKET';
@@ -232,7 +187,8 @@ export interface MetadataReply {
   /** len of a non-OK reply (no data follows); default 0n */
   len?: bigint | undefined;
 }
-export type StatusReply = FixedReply<'CREATE_SESSION'> | FixedReply<'DETACH_SESSION'>;
-export type UnknownReply = FixedReply<'UNKNOWN'>;
 
-export type LiveReply = ConnectReply | ListSessionsReply | StreamsReply | NextIndexReply | PacketReply | MetadataReply | StatusReply | UnknownReply;
+/** Every relay reply: the fixed structs and those with a variable tail. */
+export type LiveReply = { [K in LiveFixedReply]: FixedReply<K> }[LiveFixedReply] | ListSessionsReply | StreamsReply | PacketReply | MetadataReply;
+/** the reply named K, e.g. `LiveReplyOf<'GET_NEXT_INDEX'>` */
+export type LiveReplyOf<K extends LiveReply['reply']> = Extract<LiveReply, { reply: K }>;

@@ -2,10 +2,10 @@
 // (the relay picks a struct form by the minor agreed in VERSION, never by cmd_version).
 import { Reader, Writer, cStringBytes } from './bytes.js';
 import {
-  ADD_STREAM_2_2, CREATE_SESSION_2_4, INDEX_2_8_FIELDS, RELAYD_FIXED, RelayCmd, RelaydSizes as S,
+  ADD_STREAM_2_2, CREATE_SESSION_2_4, INDEX_2_8_FIELDS, RELAYD_FIXED, RELAYD_STREAM_NAME_LEN, RelayCmd,
   type AddStreamMsg, type CreateSessionMsg, type RelayCommand, type RelayFixedCmd, type RotateStreamsMsg,
 } from './relayd-types.js';
-import { readStruct, structSize, writeStruct, type StructSpec, type StructOf } from './struct.js';
+import { LTTNG_HOST_NAME_MAX, LTTNG_NAME_MAX, LTTNG_PATH_MAX, encodeStruct, readMessage, readStruct, structSize, type StructSpec, type StructOf } from './struct.js';
 
 /** Largest control payload accepted (LTTng's DEFAULT_NETWORK_RELAYD_CTRL_MAX_PAYLOAD_SIZE). */
 export const RELAYD_MAX_CONTROL_PAYLOAD = 128 * 1024 * 1024;
@@ -52,17 +52,17 @@ export function relayPayloadBounds(id: number, minor: number, maxPayload = RELAY
     case RelayCmd.CREATE_SESSION: {
       if (minor < 11) return [structSize(CREATE_SESSION_2_4), structSize(CREATE_SESSION_2_4)];
       const base = CREATE_SESSION_2_11_BASE + (minor >= 15 ? 4 : 0);
-      return [base + 2, base + S.NAME_MAX + S.HOST_NAME_MAX + S.PATH_MAX];
+      return [base + 2, base + LTTNG_NAME_MAX + LTTNG_HOST_NAME_MAX + LTTNG_PATH_MAX];
     }
     case RelayCmd.ADD_STREAM:
       if (minor < 11) return [structSize(ADD_STREAM_2_2), structSize(ADD_STREAM_2_2)];
-      return [ADD_STREAM_2_11_BASE + 2, ADD_STREAM_2_11_BASE + S.STREAM_NAME_LEN + S.NAME_MAX];
+      return [ADD_STREAM_2_11_BASE + 2, ADD_STREAM_2_11_BASE + RELAYD_STREAM_NAME_LEN + LTTNG_NAME_MAX];
     case RelayCmd.SEND_METADATA:
       return [12, maxPayload];
     case RelayCmd.ROTATE_STREAMS:
       return [ROTATE_HEADER.packed, ROTATE_HEADER.pad7 + 16 * RELAYD_MAX_ROTATE_STREAMS];
     case RelayCmd.CREATE_TRACE_CHUNK:
-      return [20, 20 + S.NAME_MAX];
+      return [20, 20 + LTTNG_NAME_MAX];
     default:
       return [0, RELAYD_MAX_UNKNOWN_PAYLOAD];
   }
@@ -72,10 +72,7 @@ export function relayPayloadBounds(id: number, minor: number, maxPayload = RELAY
 export function decodeRelayPayload(id: number, r: Reader, minor: number): RelayCommand {
   r.command = relayCommandName(id);
   const fixed = fixedCmd(id);
-  // a fixed struct's type is derived from the same description it is read with
-  const msg: RelayCommand = fixed ? ({ cmd: fixed, ...readStruct(r, fixedSpec(fixed, minor)) } as RelayCommand) : decodeVariable(id, r, minor);
-  r.end();
-  return msg;
+  return readMessage<RelayCommand>(r, 'cmd', r.command, fixed && fixedSpec(fixed, minor), () => decodeVariable(id, r, minor));
 }
 
 function decodeVariable(id: number, r: Reader, minor: number): RelayCommand {
@@ -98,7 +95,7 @@ function decodeVariable(id: number, r: Reader, minor: number): RelayCommand {
     case RelayCmd.CREATE_TRACE_CHUNK: {
       const chunkId = r.u64('chunk_id');
       const creationTimestamp = r.u64('creation_timestamp');
-      const len = r.u32Max('override_name_length', S.NAME_MAX);
+      const len = r.u32Max('override_name_length', LTTNG_NAME_MAX);
       return { cmd: 'CREATE_TRACE_CHUNK', chunkId, creationTimestamp, overrideName: len === 0 ? undefined : r.cString(len, 'override_name') };
     }
     case RelayCmd.CLOSE_TRACE_CHUNK: {
@@ -114,9 +111,9 @@ function decodeVariable(id: number, r: Reader, minor: number): RelayCommand {
 }
 
 function decodeCreateSession211(r: Reader, minor: number): CreateSessionMsg {
-  const nameLen = r.u32Max('session_name_len', S.NAME_MAX);
-  const hostLen = r.u32Max('hostname_len', S.HOST_NAME_MAX);
-  const baseLen = r.u32Max('base_path_len', S.PATH_MAX);
+  const nameLen = r.u32Max('session_name_len', LTTNG_NAME_MAX);
+  const hostLen = r.u32Max('hostname_len', LTTNG_HOST_NAME_MAX);
+  const baseLen = r.u32Max('base_path_len', LTTNG_PATH_MAX);
   const liveTimer = r.u32('live_timer');
   const snapshot = r.u8('snapshot') !== 0;
   const nameContainsCreationTime = r.u8('session_name_contains_creation_time') !== 0;
@@ -140,8 +137,8 @@ function decodeCreateSession211(r: Reader, minor: number): CreateSessionMsg {
 }
 
 function decodeAddStream211(r: Reader): AddStreamMsg {
-  const chanLen = r.u32Max('channel_name_len', S.STREAM_NAME_LEN);
-  const pathLen = r.u32Max('pathname_len', S.NAME_MAX);
+  const chanLen = r.u32Max('channel_name_len', RELAYD_STREAM_NAME_LEN);
+  const pathLen = r.u32Max('pathname_len', LTTNG_NAME_MAX);
   const tracefileSize = r.u64('tracefile_size');
   const tracefileCount = r.u64('tracefile_count');
   const traceChunkId = r.u64('trace_chunk_id');
@@ -171,18 +168,15 @@ export function encodeRelayPayload(msg: RelayCommand, minor: number): Buffer {
   const name = msg.cmd === 'UNKNOWN' ? relayCommandName(msg.id) : msg.cmd;
   if (msg.cmd in RELAYD_FIXED) {
     const cmd = msg.cmd as RelayFixedCmd;
-    const spec = fixedSpec(cmd, minor);
-    const w = new Writer(structSize(spec), 'relayd-control', name);
     // an old peer's index has no instance id nor sequence number: -1, as LTTng's relay fills them
     const values = cmd === 'SEND_INDEX' ? Object.fromEntries(INDEX_2_8_FIELDS.map((f) => [f, (msg as Record<string, unknown>)[f] ?? ALL_ONES])) : {};
-    writeStruct(w, spec, { ...msg, ...values } as StructOf<StructSpec>);
-    return w.done();
+    return encodeStruct('relayd-control', name, fixedSpec(cmd, minor), { ...msg, ...values } as StructOf<StructSpec>);
   }
   switch (msg.cmd) {
     case 'CREATE_SESSION':
-      return minor < 11 ? fixedPayload(name, CREATE_SESSION_2_4, { ...msg, snapshot: msg.snapshot ? 1 : 0 }) : encodeCreateSession211(msg, minor);
+      return minor < 11 ? encodeStruct('relayd-control', name, CREATE_SESSION_2_4, { ...msg, snapshot: msg.snapshot ? 1 : 0 }) : encodeCreateSession211(msg, minor);
     case 'ADD_STREAM':
-      return minor < 11 ? fixedPayload(name, ADD_STREAM_2_2, msg) : encodeAddStream211(msg);
+      return minor < 11 ? encodeStruct('relayd-control', name, ADD_STREAM_2_2, msg) : encodeAddStream211(msg);
     case 'SEND_METADATA': {
       const w = new Writer(12 + msg.data.length, 'relayd-control', name);
       w.u64(msg.streamId, 'stream_id');
@@ -194,7 +188,7 @@ export function encodeRelayPayload(msg: RelayCommand, minor: number): Buffer {
       return encodeRotateStreams(msg);
     case 'CREATE_TRACE_CHUNK': {
       const probe = new Writer(0, 'relayd-control', name);
-      const raw = msg.overrideName === undefined ? undefined : cStringBytes(msg.overrideName, 'override_name', S.NAME_MAX, probe);
+      const raw = msg.overrideName === undefined ? undefined : cStringBytes(msg.overrideName, 'override_name', LTTNG_NAME_MAX, probe);
       const w = new Writer(20 + (raw ? raw.length + 1 : 0), 'relayd-control', name);
       w.u64(msg.chunkId, 'chunk_id');
       w.u64(msg.creationTimestamp, 'creation_timestamp');
@@ -215,12 +209,6 @@ export function encodeRelayPayload(msg: RelayCommand, minor: number): Buffer {
     default:
       return new Writer(0, 'relayd-control', name).fail('cmd', 'not a relayd command');
   }
-}
-
-function fixedPayload<T extends StructSpec>(name: string, spec: T, v: StructOf<T>): Buffer {
-  const w = new Writer(structSize(spec), 'relayd-control', name);
-  writeStruct(w, spec, v);
-  return w.done();
 }
 
 function encodeRotateStreams(msg: RotateStreamsMsg): Buffer {
@@ -244,9 +232,9 @@ function encodeRotateStreams(msg: RotateStreamsMsg): Buffer {
 function encodeCreateSession211(msg: CreateSessionMsg, minor: number): Buffer {
   const probe = new Writer(0, 'relayd-control', 'CREATE_SESSION');
   const strings = [
-    cStringBytes(msg.sessionName, 'session_name', S.NAME_MAX, probe),
-    cStringBytes(msg.hostname, 'hostname', S.HOST_NAME_MAX, probe),
-    msg.basePath === undefined ? undefined : cStringBytes(msg.basePath, 'base_path', S.PATH_MAX, probe),
+    cStringBytes(msg.sessionName, 'session_name', LTTNG_NAME_MAX, probe),
+    cStringBytes(msg.hostname, 'hostname', LTTNG_HOST_NAME_MAX, probe),
+    msg.basePath === undefined ? undefined : cStringBytes(msg.basePath, 'base_path', LTTNG_PATH_MAX, probe),
   ];
   const uuid = msg.sessiondUuid;
   if (!uuid || uuid.length !== 16 || uuid.every((b) => b === 0)) return probe.fail('sessiond_uuid', 'must be 16 bytes, not all zero');
@@ -271,8 +259,8 @@ function encodeCreateSession211(msg: CreateSessionMsg, minor: number): Buffer {
 
 function encodeAddStream211(msg: AddStreamMsg): Buffer {
   const probe = new Writer(0, 'relayd-control', 'ADD_STREAM');
-  const chan = cStringBytes(msg.channelName, 'channel_name', S.STREAM_NAME_LEN, probe);
-  const path = cStringBytes(msg.pathname, 'pathname', S.NAME_MAX, probe);
+  const chan = cStringBytes(msg.channelName, 'channel_name', RELAYD_STREAM_NAME_LEN, probe);
+  const path = cStringBytes(msg.pathname, 'pathname', LTTNG_NAME_MAX, probe);
   const w = new Writer(ADD_STREAM_2_11_BASE + chan.length + 1 + path.length + 1, 'relayd-control', 'ADD_STREAM');
   w.u32(chan.length + 1, 'channel_name_len');
   w.u32(path.length + 1, 'pathname_len');

@@ -2,11 +2,11 @@
 // handshake, no reply. The piece decoder hands out the payload as it arrives, as views of
 // the received chunks (no copy, nothing buffered beyond one header), so ingest can write
 // straight to files; the packet decoder assembles whole packets, for small clients and tests.
-import { Reader, Writer } from './bytes.js';
+import { Reader } from './bytes.js';
 import { WireError } from './errors.js';
 import { RELAYD_DATA_HEADER, type RelayDataHeader } from './relayd-types.js';
 import { StreamDecoder } from './stream.js';
-import { readStruct, writeStruct } from './struct.js';
+import { encodeStruct, readStruct } from './struct.js';
 
 export const RELAYD_DATA_HEADER_SIZE = 32;
 /** Default cap of data_size + padding_size (one sub-buffer; LTTng's are far smaller). */
@@ -15,9 +15,7 @@ export const RELAYD_MAX_DATA_PACKET = 256 * 1024 * 1024;
 export const RELAYD_MAX_ASSEMBLED_PACKET = 64 * 1024 * 1024;
 
 export function encodeRelayDataHeader(h: RelayDataHeader): Buffer {
-  const w = new Writer(RELAYD_DATA_HEADER_SIZE, 'relayd-data', 'data header');
-  writeStruct(w, RELAYD_DATA_HEADER, h);
-  return w.done();
+  return encodeStruct('relayd-data', 'data header', RELAYD_DATA_HEADER, h);
 }
 
 export function decodeRelayDataHeader(bytes: Uint8Array, at = 0): RelayDataHeader {

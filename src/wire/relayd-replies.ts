@@ -3,10 +3,11 @@
 import { type ByteQueue, Reader, Writer, cStringBytes } from './bytes.js';
 import { WireError } from './errors.js';
 import {
-  CREATE_SESSION_REPLY_HEAD, RELAYD_FIXED_REPLIES, RelaydSizes as S,
+  CREATE_SESSION_REPLY_HEAD, RELAYD_FIXED_REPLIES, RELAYD_MAJOR,
   type RelayCommand, type RelayFixedReply, type RelayReply,
 } from './relayd-types.js';
-import { readStruct, structSize, writeStruct, type StructOf, type StructSpec } from './struct.js';
+import type { ReplyCodec } from './stream.js';
+import { LTTNG_PATH_MAX, encodeStruct, readStruct, structSize, writeStruct, type StructOf, type StructSpec } from './struct.js';
 
 /** The reply struct a command gets, or undefined for SEND_METADATA (the relay answers nothing). */
 export type RelayReplyKind = RelayReply['reply'];
@@ -29,7 +30,7 @@ export function replyKindOf(cmd: RelayCommand['cmd']): RelayReplyKind | undefine
 }
 
 /** Longest path in CREATE_SESSION / CLOSE_TRACE_CHUNK replies, NUL included (the sessiond refuses PATH_MAX). */
-export const RELAYD_MAX_REPLY_PATH = S.PATH_MAX - 1;
+export const RELAYD_MAX_REPLY_PATH = LTTNG_PATH_MAX - 1;
 
 function isFixed(kind: RelayReplyKind): kind is RelayFixedReply {
   return kind in RELAYD_FIXED_REPLIES;
@@ -45,39 +46,39 @@ function pathLengthAt(kind: RelayReplyKind, minor: number): number | undefined {
  * Size of the next reply of this kind, or undefined while the queued bytes do not tell yet.
  * Throws WireError on a path length beyond RELAYD_MAX_REPLY_PATH, before buffering it.
  */
-export function measureRelayReply(kind: RelayReplyKind, minor: number, q: ByteQueue): number | undefined {
+export function measureRelayReply(kind: RelayReplyKind, minor: number, q: ByteQueue, maxPath = RELAYD_MAX_REPLY_PATH): number | undefined {
   if (isFixed(kind)) return structSize(RELAYD_FIXED_REPLIES[kind]);
   if (kind === 'TRACE_CHUNK_EXISTS') return 5;
   const lenAt = pathLengthAt(kind, minor);
   if (lenAt === undefined) return structSize(CREATE_SESSION_REPLY_HEAD);
   if (q.length < lenAt + 4) return undefined;
   const len = q.u32At(lenAt);
-  if (len > RELAYD_MAX_REPLY_PATH) {
-    throw new WireError('relayd-reply', `${kind} reply`, kind === 'CREATE_SESSION' ? 'output_path_length' : 'path_length', q.consumed + lenAt, `${len} exceeds ${RELAYD_MAX_REPLY_PATH}`);
+  if (len > maxPath) {
+    throw new WireError('relayd-reply', `${kind} reply`, kind === 'CREATE_SESSION' ? 'output_path_length' : 'path_length', q.consumed + lenAt, `${len} exceeds ${maxPath}`);
   }
   return lenAt + 4 + len;
 }
 
-/** Decodes one whole reply of the given kind. */
-export function decodeRelayReply(kind: RelayReplyKind, minor: number, r: Reader): RelayReply {
-  r.command = `${kind} reply`;
-  let out: RelayReply;
-  if (isFixed(kind)) {
-    // the type is derived from the same description it is read with
-    out = { reply: kind, ...readStruct(r, RELAYD_FIXED_REPLIES[kind]) } as RelayReply;
-  } else if (kind === 'TRACE_CHUNK_EXISTS') {
+/** The struct of the replies that are one fixed struct. */
+export function relayReplySpec(kind: RelayReplyKind): StructSpec | undefined {
+  return isFixed(kind) ? RELAYD_FIXED_REPLIES[kind] : undefined;
+}
+
+/** Decodes one whole reply of the other kinds (those ending with a path, TRACE_CHUNK_EXISTS). */
+export function decodeRelayReplyTail(kind: RelayReplyKind, minor: number, r: Reader): RelayReply {
+  if (kind === 'TRACE_CHUNK_EXISTS') {
     const retCode = r.u32('ret_code');
-    out = { reply: kind, retCode, exists: r.u8('trace_chunk_exists') !== 0 };
-  } else if (kind === 'CREATE_SESSION') {
-    out = { reply: kind, ...readStruct(r, CREATE_SESSION_REPLY_HEAD) };
+    return { reply: kind, retCode, exists: r.u8('trace_chunk_exists') !== 0 };
+  }
+  if (kind === 'CREATE_SESSION') {
+    const out: RelayReply = { reply: kind, ...readStruct(r, CREATE_SESSION_REPLY_HEAD) };
     const path = minor >= 11 ? readPath(r, 'output_path') : undefined;
     if (path !== undefined) out.outputPath = path;
-  } else {
-    out = { reply: kind, retCode: r.u32('ret_code') };
-    const path = readPath(r, 'path');
-    if (path !== undefined) out.path = path;
+    return out;
   }
-  r.end();
+  const out: RelayReply = { reply: 'CLOSE_TRACE_CHUNK', retCode: r.u32('ret_code') };
+  const path = readPath(r, 'path');
+  if (path !== undefined) out.path = path;
   return out;
 }
 
@@ -86,15 +87,21 @@ function readPath(r: Reader, field: string): string | undefined {
   return len > 0 ? r.cString(len, field) : undefined;
 }
 
+/** The relayd control port's replies, for ReplyDecoder (the limit is the longest path). */
+export const RELAYD_REPLIES: ReplyCodec<RelayCommand, RelayReplyKind, RelayReply> = {
+  protocol: 'relayd-reply',
+  major: RELAYD_MAJOR,
+  kindOf: (command) => replyKindOf(command.cmd),
+  measure: (want, minor, q, limit) => measureRelayReply(want.kind, minor, q, limit),
+  fixedSpec: relayReplySpec,
+  decodeTail: decodeRelayReplyTail,
+  version: (m) => (('cmd' in m && m.cmd === 'VERSION') || ('reply' in m && m.reply === 'VERSION') ? m : undefined),
+};
+
 /** Encodes a reply (CREATE_SESSION's form by the negotiated minor). */
 export function encodeRelayReply(reply: RelayReply, minor: number): Buffer {
   const name = `${reply.reply} reply`;
-  if (isFixed(reply.reply)) {
-    const spec: StructSpec = RELAYD_FIXED_REPLIES[reply.reply];
-    const w = new Writer(structSize(spec), 'relayd-reply', name);
-    writeStruct(w, spec, reply as unknown as StructOf<StructSpec>);
-    return w.done();
-  }
+  if (isFixed(reply.reply)) return encodeStruct('relayd-reply', name, RELAYD_FIXED_REPLIES[reply.reply], reply as unknown as StructOf<StructSpec>);
   switch (reply.reply) {
     case 'TRACE_CHUNK_EXISTS': {
       const w = new Writer(5, 'relayd-reply', name);

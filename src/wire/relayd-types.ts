@@ -2,7 +2,8 @@
 // messages: LTTng's `lttcomm_relayd_*` structs (src/common/sessiond-comm/relayd.h), all
 // packed and big-endian. u64 fields are bigints, u32 fields numbers. The fixed-layout
 // structs are described once (struct.ts) and their types derived from that description.
-import { LTTNG_HOST_NAME_MAX, LTTNG_NAME_MAX, LTTNG_PATH_MAX, type StructOf } from './struct.js';
+import type { UnknownCommand } from './stream.js';
+import { COMMAND_HEADER_FIELDS, LTTNG_HOST_NAME_MAX, LTTNG_NAME_MAX, LTTNG_PATH_MAX, PACKET_INDEX_FIELDS, type StructOf } from './struct.js';
 
 /** `enum lttcomm_relayd_command` */
 export const RelayCmd = {
@@ -54,17 +55,8 @@ export const RELAYD_MINOR = 13;
 /** Oldest negotiated minor whose structs the codecs know (2.4: live; 2.1–2.3 are not spoken). */
 export const RELAYD_MIN_MINOR = 4;
 
-/** Field sizes of the fixed-size forms and the bounds of the variable ones. */
-export const RelaydSizes = {
-  HOST_NAME_MAX_2_4: LTTNG_HOST_NAME_MAX,
-  NAME_MAX_2_4: LTTNG_NAME_MAX,
-  PATH_MAX: LTTNG_PATH_MAX,
-  STREAM_NAME_LEN: 264,
-  /** LTTNG_NAME_MAX: 2.11 session names and ADD_STREAM path names (NUL included) */
-  NAME_MAX: LTTNG_NAME_MAX,
-  /** LTTNG_HOST_NAME_MAX (NUL included) */
-  HOST_NAME_MAX: LTTNG_HOST_NAME_MAX,
-} as const;
+/** char[] size of a channel name in ADD_STREAM (LTTNG_SYMBOL_NAME_LEN + 8), and its 2.11 bound */
+export const RELAYD_STREAM_NAME_LEN = 264;
 
 /**
  * The commands whose payload is one fixed struct, by command name. SEND_INDEX's is the
@@ -85,12 +77,7 @@ export const RELAYD_FIXED = {
   SEND_INDEX: {
     relayStreamId: ['relay_stream_id', 'u64'],
     netSeqNum: ['net_seq_num', 'u64'],
-    packetSize: ['packet_size', 'u64'],
-    contentSize: ['content_size', 'u64'],
-    timestampBegin: ['timestamp_begin', 'u64'],
-    timestampEnd: ['timestamp_end', 'u64'],
-    eventsDiscarded: ['events_discarded', 'u64'],
-    streamId: ['stream_id', 'u64'],
+    ...PACKET_INDEX_FIELDS,
     streamInstanceId: ['stream_instance_id', 'u64'],
     packetSeqNum: ['packet_seq_num', 'u64'],
   },
@@ -108,7 +95,7 @@ export const CREATE_SESSION_2_4 = {
 } as const;
 /** ADD_STREAM 2.2 (minor < 11) */
 export const ADD_STREAM_2_2 = {
-  channelName: ['channel_name', { chars: 264 }],
+  channelName: ['channel_name', { chars: RELAYD_STREAM_NAME_LEN }],
   pathname: ['pathname', { chars: LTTNG_PATH_MAX }],
   tracefileSize: ['tracefile_size', 'u64'],
   tracefileCount: ['tracefile_count', 'u64'],
@@ -116,14 +103,15 @@ export const ADD_STREAM_2_2 = {
 
 type Fixed<K extends RelayFixedCmd> = { cmd: K } & StructOf<(typeof RELAYD_FIXED)[K]>;
 
-/** `lttcomm_relayd_hdr` (24 B) without data_size, which the encoder computes */
-export interface RelayCommandHeader {
-  circuitId: bigint;
-  cmdVersion: number;
-}
+/** `lttcomm_relayd_hdr` (24 B) */
+export const RELAYD_HEADER = {
+  /** unused by LTTng: always 0 */
+  circuitId: ['circuit_id', 'u64'],
+  ...COMMAND_HEADER_FIELDS,
+} as const;
+/** the header fields a frame keeps (the others are implied by its command) */
+export type RelayCommandHeader = Pick<StructOf<typeof RELAYD_HEADER>, 'circuitId' | 'cmdVersion'>;
 
-export type VersionMsg = Fixed<'VERSION'>;
-export type GetConfigurationMsg = Fixed<'GET_CONFIGURATION'>;
 /**
  * CREATE_SESSION: the 2.11 form (negotiated minor >= 11, `lttcomm_relayd_create_session_2_11`,
  * + trace_format from 2.15) or the 2.4 form (4 <= minor < 11: name, hostname, live timer, snapshot).
@@ -159,7 +147,6 @@ export interface AddStreamMsg {
   /** 2.11+ */
   traceChunkId?: bigint | undefined;
 }
-export type StartDataMsg = Fixed<'START_DATA'>;
 /** metadata bytes appended to the stream's file, then padding_size zero bytes; no reply */
 export interface SendMetadataMsg {
   cmd: 'SEND_METADATA';
@@ -167,19 +154,12 @@ export interface SendMetadataMsg {
   paddingSize: number;
   data: Uint8Array;
 }
-export type CloseStreamMsg = Fixed<'CLOSE_STREAM'>;
-export type DataPendingMsg = Fixed<'DATA_PENDING'>;
-export type QuiescentControlMsg = Fixed<'QUIESCENT_CONTROL'>;
-export type BeginDataPendingMsg = Fixed<'BEGIN_DATA_PENDING'>;
-export type EndDataPendingMsg = Fixed<'END_DATA_PENDING'>;
 /**
  * `lttcomm_relayd_index`: 64 B, or 80 B when the negotiated minor is >= 8 (then a missing
  * stream_instance_id / packet_seq_num is sent as -1, as LTTng's relay stores for old peers).
  * Sizes in bits; stream_id is the CTF stream class; packet_size 0 = live beacon.
  */
 export type SendIndexMsg = Omit<Fixed<'SEND_INDEX'>, (typeof INDEX_2_8_FIELDS)[number]> & Partial<Pick<Fixed<'SEND_INDEX'>, (typeof INDEX_2_8_FIELDS)[number]>>;
-export type StreamsSentMsg = Fixed<'STREAMS_SENT'>;
-export type ResetMetadataMsg = Fixed<'RESET_METADATA'>;
 export interface RotationPosition {
   streamId: bigint;
   /** first packet sequence number of the new chunk (ignored for metadata streams) */
@@ -214,34 +194,20 @@ export interface CloseTraceChunkMsg {
   /** TraceChunkCommand; undefined = not set */
   closeCommand?: number | undefined;
 }
-export type TraceChunkExistsMsg = Fixed<'TRACE_CHUNK_EXISTS'>;
-/** A command id the relay does not implement (UPDATE_SYNC_INFO, ADD_INDEX, …): answered with LTTNG_ERR_UNK. */
-export interface UnknownRelayMsg {
-  cmd: 'UNKNOWN';
-  id: number;
-  payload: Uint8Array;
-}
 
+/** Every command: the fixed structs (SEND_INDEX with its 2.8 fields optional) and the variable ones. */
 export type RelayCommand =
-  | VersionMsg
-  | GetConfigurationMsg
+  | { [K in Exclude<RelayFixedCmd, 'SEND_INDEX'>]: Fixed<K> }[Exclude<RelayFixedCmd, 'SEND_INDEX'>]
+  | SendIndexMsg
   | CreateSessionMsg
   | AddStreamMsg
-  | StartDataMsg
   | SendMetadataMsg
-  | CloseStreamMsg
-  | DataPendingMsg
-  | QuiescentControlMsg
-  | BeginDataPendingMsg
-  | EndDataPendingMsg
-  | SendIndexMsg
-  | StreamsSentMsg
-  | ResetMetadataMsg
   | RotateStreamsMsg
   | CreateTraceChunkMsg
   | CloseTraceChunkMsg
-  | TraceChunkExistsMsg
-  | UnknownRelayMsg;
+  | UnknownCommand;
+/** the command named K, e.g. `RelayMsg<'VERSION'>` */
+export type RelayMsg<K extends RelayCommand['cmd']> = Extract<RelayCommand, { cmd: K }>;
 
 /** A decoded control frame: the command, its header fields and where it started in the stream. */
 export interface RelayControlFrame extends RelayCommandHeader {
@@ -270,10 +236,6 @@ export const CREATE_SESSION_REPLY_HEAD = { sessionId: ['session_id', 'u64'], ret
 export type RelayFixedReply = keyof typeof RELAYD_FIXED_REPLIES;
 type FixedReply<K extends RelayFixedReply> = { reply: K } & StructOf<(typeof RELAYD_FIXED_REPLIES)[K]>;
 
-export type GenericReply = FixedReply<'GENERIC'>;
-export type VersionReply = FixedReply<'VERSION'>;
-export type GetConfigurationReply = FixedReply<'GET_CONFIGURATION'>;
-export type AddStreamReply = FixedReply<'ADD_STREAM'>;
 /** 2.11: `create_session_reply_2_11`; before: `status_session` (no path) */
 export type CreateSessionReply = { reply: 'CREATE_SESSION' } & StructOf<typeof CREATE_SESSION_REPLY_HEAD> & {
   /** 2.11+: the session's output path relative to the relay's output (undefined = length 0) */
@@ -291,14 +253,10 @@ export interface TraceChunkExistsReply {
   exists: boolean;
 }
 
-export type RelayReply =
-  | GenericReply
-  | VersionReply
-  | CreateSessionReply
-  | AddStreamReply
-  | CloseTraceChunkReply
-  | TraceChunkExistsReply
-  | GetConfigurationReply;
+/** Every reply: the fixed structs (GENERIC is `lttcomm_relayd_generic_reply`) and those ending with a path. */
+export type RelayReply = { [K in RelayFixedReply]: FixedReply<K> }[RelayFixedReply] | CreateSessionReply | CloseTraceChunkReply | TraceChunkExistsReply;
+/** the reply named K, e.g. `RelayReplyOf<'ADD_STREAM'>` */
+export type RelayReplyOf<K extends RelayReply['reply']> = Extract<RelayReply, { reply: K }>;
 
 /** `lttcomm_relayd_data_hdr` (32 B); padding_size zero bytes follow the payload on disk but are not sent */
 export const RELAYD_DATA_HEADER = {

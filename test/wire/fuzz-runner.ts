@@ -4,19 +4,20 @@
 // the decoder only ever returns valid messages (they survive encode → decode unchanged) or
 // throws a WireError. Every iteration has its own PRNG, so one reproduces alone:
 //   node --import tsx test/wire/fuzz-runner.ts MODE SEED N [--only=I] [--show]
-// MODE: relay-command | relay-reply | relay-data | live-command | live-reply
+// MODE: relay-command | relay-reply | relay-data | relay-packets | live-command | live-reply
 // Output: `P I` every 100 iterations, `F {json}` per failure, `D {json}` at the end.
-import { isDeepStrictEqual } from 'node:util';
+import { inspect, isDeepStrictEqual } from 'node:util';
 import {
   LiveCommandDecoder, LiveReplyDecoder, RelayCommandDecoder, RelayDataDecoder, RelayDataPacketDecoder, RelayReplyDecoder, WireError,
-  encodeLiveCommand, encodeLiveFrame, encodeLiveReply, encodeRelayCommand, encodeRelayDataHeader, encodeRelayFrame, encodeRelayReply,
-  type LiveCommand, type LiveReply, type RelayCommand, type RelayReply,
+  decodeRelayDataHeader, encodeLiveCommand, encodeLiveFrame, encodeLiveReply, encodeRelayCommand, encodeRelayDataHeader, encodeRelayFrame, encodeRelayReply,
+  type LiveCommand, type LiveCommandFrame, type LiveReply, type RelayCommand, type RelayControlFrame, type RelayDataPacket, type RelayDataPiece, type RelayReply,
 } from '../../src/wire/index.js';
 import { prng, randInt } from '../helpers.js';
 import { LIVE_VIEWER, SESSIOND_RELAYD, conversations } from './captures.js';
 import { COMMANDS_2_13, LIVE_COMMANDS, LIVE_REPLIES, REPLIES_2_13 } from './samples.js';
 
 type Rnd = () => number;
+type Iteration = (rnd: Rnd, log: string[]) => number;
 
 /** a run of frames as sent, each with the command it answers (reply streams) */
 interface Unit {
@@ -113,8 +114,23 @@ function window(script: Script, rnd: Rnd, log: string[]): Unit[] {
   return script.slice(start, start + len);
 }
 
+/** overwrites the aligned field of this width around p with an edge value (or any byte) */
+function poke(b: Buffer, p: number, width: 1 | 4 | 8, rnd: Rnd, log: string[]): void {
+  const q = p - (p % width);
+  if (q + width > b.length) return;
+  const v = width === 1 ? BigInt(randInt(rnd, 256)) : width === 4 ? BigInt(U32_EDGES[randInt(rnd, U32_EDGES.length)]!) : U64_EDGES[randInt(rnd, U64_EDGES.length)]!;
+  log.push(`u${width * 8} at ${q} = ${v}`);
+  for (let k = width - 1, x = v; k >= 0; k--, x >>= 8n) b[q + k] = Number(x & 0xffn);
+}
+
+/** b with del bytes at p replaced by ins */
+function splice(b: Buffer, p: number, del: number, ins: Buffer, log: string[], what: string): Buffer {
+  log.push(`${what}: ${del} bytes at ${p} -> ${ins.toString('hex').slice(0, 64)}`);
+  return Buffer.concat([b.subarray(0, p), ins, b.subarray(p + del)]);
+}
+
 function mutate(units: Unit[], rnd: Rnd, log: string[], sizeField: number): Buffer {
-  let b = Buffer.from(Buffer.concat(units.map((u) => u.bytes)));
+  let b: Buffer = Buffer.from(Buffer.concat(units.map((u) => u.bytes)));
   const starts: number[] = [];
   let at = 0;
   for (const u of units) {
@@ -124,53 +140,26 @@ function mutate(units: Unit[], rnd: Rnd, log: string[], sizeField: number): Buff
   const n = 1 + randInt(rnd, 3);
   for (let k = 0; k < n && b.length > 0; k++) {
     const p = randInt(rnd, b.length);
-    switch (randInt(rnd, 10)) {
+    switch (randInt(rnd, 8)) {
       case 0:
         log.push(`flip bit ${p}.${p % 8}`);
         b[p] = b[p]! ^ (1 << randInt(rnd, 8));
         break;
-      case 1: {
-        const v = randInt(rnd, 256);
-        log.push(`byte ${p} = ${v}`);
-        b[p] = v;
+      case 1:
+        poke(b, p, ([1, 4, 8] as const)[randInt(rnd, 3)]!, rnd, log);
         break;
-      }
-      case 2: {
-        const q = p - (p % 4);
-        if (q + 4 > b.length) break;
-        const v = U32_EDGES[randInt(rnd, U32_EDGES.length)]!;
-        log.push(`u32 at ${q} = ${v}`);
-        b.writeUInt32BE(v, q);
+      case 2:
+        b = splice(b, p, b.length - p, Buffer.alloc(0), log, 'truncate');
         break;
-      }
-      case 3: {
-        const q = p - (p % 8);
-        if (q + 8 > b.length) break;
-        const v = U64_EDGES[randInt(rnd, U64_EDGES.length)]!;
-        log.push(`u64 at ${q} = ${v}`);
-        b.writeBigUInt64BE(v, q);
+      case 3:
+        b = splice(b, p, 1 + randInt(rnd, 16), Buffer.alloc(0), log, 'delete');
         break;
-      }
       case 4:
-        log.push(`truncate at ${p}`);
-        b = b.subarray(0, p);
+        b = splice(b, p, 0, Buffer.from(Array.from({ length: 1 + randInt(rnd, 16) }, () => randInt(rnd, 256))), log, 'insert');
         break;
       case 5: {
-        const len = 1 + randInt(rnd, 16);
-        log.push(`delete ${len} at ${p}`);
-        b = Buffer.concat([b.subarray(0, p), b.subarray(p + len)]);
-        break;
-      }
-      case 6: {
-        const ins = Buffer.from(Array.from({ length: 1 + randInt(rnd, 16) }, () => randInt(rnd, 256)));
-        log.push(`insert ${ins.toString('hex')} at ${p}`);
-        b = Buffer.concat([b.subarray(0, p), ins, b.subarray(p)]);
-        break;
-      }
-      case 7: {
         const len = 1 + randInt(rnd, 64);
-        log.push(`duplicate ${len} at ${p}`);
-        b = Buffer.concat([b.subarray(0, p + len), b.subarray(p, p + len), b.subarray(p + len)]);
+        b = splice(b, p + len, 0, b.subarray(p, p + len), log, 'duplicate');
         break;
       }
       default: {
@@ -204,7 +193,7 @@ function chunks(b: Buffer, rnd: Rnd): Buffer[] {
   return out;
 }
 
-/* ------------------------------- checkers ------------------------------- */
+/* --------------------------------- modes -------------------------------- */
 
 class Invalid extends Error {}
 
@@ -212,154 +201,158 @@ function same(a: unknown, b: unknown, what: string): void {
   if (!isDeepStrictEqual(a, b)) throw new Invalid(`${what} did not survive encode → decode`);
 }
 
-/** feeds the chunks; returns how many messages came out; throws what the decoder threw */
-function runDecoder(parts: Buffer[], push: (c: Buffer) => void, drain: () => number): number {
-  let n = 0;
-  for (const c of parts) {
-    push(c);
-    n += drain();
-  }
-  return n;
+/** one iteration's decoder, and the check of each message it hands out */
+interface Run<T> {
+  dec: { push(c: Uint8Array): void; next(): T | undefined; readonly minor?: number };
+  /** minor: the decoder's minor before it decoded m; k: index of m */
+  check(m: T, minor: number, k: number): void;
 }
 
-type Iteration = (rnd: Rnd, log: string[]) => number;
-
-function input(scripts: Script[], rnd: Rnd, log: string[], sizeField: number): { bytes: Buffer; units: Unit[] } {
-  const script = scripts[randInt(rnd, scripts.length)]!;
-  const units = window(script, rnd, log);
-  const r = rnd();
-  if (r < 0.1) return { bytes: Buffer.concat(units.map((u) => u.bytes)), units };
-  if (r < 0.25) return { bytes: noise(rnd, log), units };
-  return { bytes: mutate(units, rnd, log, sizeField), units };
+interface Mode<T> {
+  scripts: () => { script: Script; minor?: number }[];
+  /** offset of the size field in a frame, for the size mutations (-1: none) */
+  sizeField: number;
+  start(rnd: Rnd, units: Unit[], minor: number): Run<T>;
 }
 
-const iterations: Record<string, () => Iteration> = {
-  'relay-command': () => {
-    const scripts = relayCommandScripts();
-    return (rnd, log) => {
-      const { bytes } = input(scripts, rnd, log, 8);
-      const dec = new RelayCommandDecoder(rnd() < 0.2 ? { maxPayload: 64 + randInt(rnd, 20000) } : {});
-      return runDecoder(chunks(bytes, rnd), (c) => dec.push(c), () => {
-        let n = 0;
-        for (;;) {
-          const minor = dec.minor;
-          const f = dec.next();
-          if (!f) return n;
-          n++;
-          const again = encodeRelayFrame(f, minor);
-          if (again.length !== f.size) throw new Invalid(`${f.command.cmd}: ${f.size} bytes decoded, ${again.length} re-encoded`);
-          const [g] = new RelayCommandDecoder({ serverMinor: minor }).drain(again);
-          same(g?.command, f.command, f.command.cmd);
-        }
-      });
-    };
-  },
-  'relay-reply': () => {
-    const scripts = relayReplyScripts();
-    return (rnd, log) => {
-      const { bytes, units } = input(scripts, rnd, log, -1);
-      const dec = new RelayReplyDecoder();
-      const cmds = units.map((u) => u.cmd as RelayCommand);
-      if (rnd() < 0.2) cmds.reverse();
-      for (const c of cmds) dec.expect(c);
-      let k = 0;
-      return runDecoder(chunks(bytes, rnd), (c) => dec.push(c), () => {
-        let n = 0;
-        for (;;) {
-          const minor = dec.minor;
-          const r = dec.next();
-          if (!r) return n;
-          n++;
-          const again = new RelayReplyDecoder({ clientMinor: minor });
-          again.expect(cmds[k++]!);
-          same(again.drain(encodeRelayReply(r, minor))[0], r, r.reply);
-        }
-      });
-    };
-  },
-  'relay-data': () => {
-    const scripts = relayDataScripts();
-    return (rnd, log) => {
-      const { bytes } = input(scripts, rnd, log, -1);
-      const maxPacket = rnd() < 0.3 ? randInt(rnd, 40000) : undefined;
-      const pieces = new RelayDataDecoder(maxPacket === undefined ? {} : { maxPacket });
-      const packets = new RelayDataPacketDecoder(maxPacket === undefined ? {} : { maxPacket });
-      let expect = 0;
-      let header: unknown;
-      const parts = chunks(bytes, rnd);
-      let n = runDecoder(parts, (c) => pieces.push(c), () => {
-        let m = 0;
-        for (let p = pieces.next(); p; p = pieces.next()) {
-          m++;
-          if (p.offset !== expect) throw new Invalid(`piece at ${p.offset}, expected ${expect}`);
-          if (p.offset > 0 && p.header !== header) throw new Invalid('header changed within a packet');
-          header = p.header;
-          expect = p.end ? 0 : p.offset + p.bytes.length;
-          if (p.end && p.offset + p.bytes.length !== p.header.dataSize) throw new Invalid('packet ended short');
-          if (!p.end && p.bytes.length === 0) throw new Invalid('empty piece before the end');
-        }
-        return m;
-      });
-      n += runDecoder(parts, (c) => packets.push(c), () => {
-        let m = 0;
-        for (let p = packets.next(); p; p = packets.next()) {
-          m++;
-          if (p.payload.length !== p.header.dataSize) throw new Invalid('assembled payload size');
-        }
-        return m;
-      });
-      return n;
-    };
-  },
-  'live-command': () => {
-    const scripts = liveCommandScripts();
-    return (rnd, log) => {
-      const { bytes } = input(scripts, rnd, log, 0);
-      const dec = new LiveCommandDecoder({ serverMinor: rnd() < 0.5 ? 4 : 15 });
-      return runDecoder(chunks(bytes, rnd), (c) => dec.push(c), () => {
-        let n = 0;
-        for (let f = dec.next(); f; f = dec.next()) {
-          n++;
-          const again = encodeLiveFrame(f);
-          if (again.length !== f.size) throw new Invalid(`${f.command.cmd}: ${f.size} bytes decoded, ${again.length} re-encoded`);
-          same(new LiveCommandDecoder().drain(again)[0]?.command, f.command, f.command.cmd);
-        }
-        return n;
-      });
-    };
-  },
-  'live-reply': () => {
-    const scripts = liveReplyScripts();
-    return (rnd, log) => {
-      const pick = scripts[randInt(rnd, scripts.length)]!;
-      const { bytes, units } = input([pick.script], rnd, log, -1);
-      const dec = new LiveReplyDecoder({ clientMinor: pick.minor, ...(rnd() < 0.2 ? { maxReply: randInt(rnd, 30000) } : {}) });
-      const cmds = units.map((u) => u.cmd as LiveCommand);
-      if (rnd() < 0.2) cmds.reverse();
-      for (const c of cmds) dec.expect(c);
-      let k = 0;
-      return runDecoder(chunks(bytes, rnd), (c) => dec.push(c), () => {
-        let n = 0;
-        for (;;) {
-          const minor = dec.minor;
-          const r = dec.next();
-          if (!r) return n;
-          n++;
-          const again = new LiveReplyDecoder({ clientMinor: minor });
-          again.expect(cmds[k++]!);
-          same(again.drain(encodeLiveReply(r, minor))[0], r, r.reply);
-        }
-      });
+/** the commands a window of replies answers, sometimes in the wrong order */
+function expected<C>(units: Unit[], rnd: Rnd): C[] {
+  const cmds = units.map((u) => u.cmd as C);
+  return rnd() < 0.2 ? cmds.reverse() : cmds;
+}
+
+function iteration<T>(mode: Mode<T>): Iteration {
+  const scripts = mode.scripts();
+  return (rnd, log) => {
+    const pick = scripts[randInt(rnd, scripts.length)]!;
+    const units = window(pick.script, rnd, log);
+    const r = rnd();
+    const bytes = r < 0.1 ? Buffer.concat(units.map((u) => u.bytes)) : r < 0.25 ? noise(rnd, log) : mutate(units, rnd, log, mode.sizeField);
+    const { dec, check } = mode.start(rnd, units, pick.minor ?? 13);
+    let n = 0;
+    for (const c of chunks(bytes, rnd)) {
+      dec.push(c);
+      for (;;) {
+        const minor = dec.minor ?? 0;
+        const m = dec.next();
+        if (m === undefined) break;
+        check(m, minor, n++);
+      }
+    }
+    return n;
+  };
+}
+
+const relayCommand: Mode<RelayControlFrame> = {
+  scripts: () => relayCommandScripts().map((script) => ({ script })),
+  sizeField: 8,
+  start: (rnd) => ({
+    dec: new RelayCommandDecoder(rnd() < 0.2 ? { maxPayload: 64 + randInt(rnd, 20000) } : {}),
+    check(f, minor) {
+      const again = encodeRelayFrame(f, minor);
+      if (again.length !== f.size) throw new Invalid(`${f.command.cmd}: ${f.size} bytes decoded, ${again.length} re-encoded`);
+      same(new RelayCommandDecoder({ serverMinor: minor }).drain(again)[0]?.command, f.command, f.command.cmd);
+    },
+  }),
+};
+
+/** a reply decoder, as both ports have one */
+interface Replies<C, R> {
+  expect(c: C): unknown;
+  push(c: Uint8Array): void;
+  next(): R | undefined;
+  drain(b?: Uint8Array): R[];
+  readonly minor: number;
+}
+
+/** each reply must decode again, alone, from its encoding, by a decoder awaiting the same command */
+function replyRun<C, R extends { reply: string }>(dec: Replies<C, R>, cmds: C[], fresh: (minor: number) => Replies<C, R>, encode: (r: R, minor: number) => Buffer): Run<R> {
+  for (const c of cmds) dec.expect(c);
+  return {
+    dec,
+    check(r, minor, k) {
+      const again = fresh(minor);
+      again.expect(cmds[k]!);
+      same(again.drain(encode(r, minor))[0], r, r.reply);
+    },
+  };
+}
+
+const relayReply: Mode<RelayReply> = {
+  scripts: () => relayReplyScripts().map((script) => ({ script })),
+  sizeField: -1,
+  start: (rnd, units) => replyRun(new RelayReplyDecoder(), expected<RelayCommand>(units, rnd), (clientMinor) => new RelayReplyDecoder({ clientMinor }), encodeRelayReply),
+};
+
+const relayData: Mode<RelayDataPiece> = {
+  scripts: () => relayDataScripts().map((script) => ({ script })),
+  sizeField: -1,
+  start(rnd) {
+    let expect = 0;
+    let header: unknown;
+    return {
+      dec: new RelayDataDecoder(rnd() < 0.3 ? { maxPacket: randInt(rnd, 40000) } : {}),
+      check(p) {
+        if (p.offset !== expect) throw new Invalid(`piece at ${p.offset}, expected ${expect}`);
+        if (p.offset > 0 && p.header !== header) throw new Invalid('header changed within a packet');
+        header = p.header;
+        expect = p.end ? 0 : p.offset + p.bytes.length;
+        if (p.end && p.offset + p.bytes.length !== p.header.dataSize) throw new Invalid('packet ended short');
+        if (!p.end && p.bytes.length === 0) throw new Invalid('empty piece before the end');
+        same(decodeRelayDataHeader(encodeRelayDataHeader(p.header)), p.header, 'data header');
+      },
     };
   },
 };
 
+const relayPackets: Mode<RelayDataPacket> = {
+  ...relayData,
+  start: (rnd) => ({
+    dec: new RelayDataPacketDecoder(rnd() < 0.3 ? { maxPacket: randInt(rnd, 40000) } : {}),
+    check(p) {
+      if (p.payload.length !== p.header.dataSize) throw new Invalid('assembled payload size');
+    },
+  }),
+};
+
+const liveCommand: Mode<LiveCommandFrame> = {
+  scripts: () => liveCommandScripts().map((script) => ({ script })),
+  sizeField: 0,
+  start: (rnd) => ({
+    dec: new LiveCommandDecoder({ serverMinor: rnd() < 0.5 ? 4 : 15 }),
+    check(f) {
+      const again = encodeLiveFrame(f);
+      if (again.length !== f.size) throw new Invalid(`${f.command.cmd}: ${f.size} bytes decoded, ${again.length} re-encoded`);
+      same(new LiveCommandDecoder().drain(again)[0]?.command, f.command, f.command.cmd);
+    },
+  }),
+};
+
+const liveReply: Mode<LiveReply> = {
+  scripts: liveReplyScripts,
+  sizeField: -1,
+  start: (rnd, units, minor) =>
+    replyRun(
+      new LiveReplyDecoder({ clientMinor: minor, ...(rnd() < 0.2 ? { maxReply: randInt(rnd, 30000) } : {}) }),
+      expected<LiveCommand>(units, rnd),
+      (clientMinor) => new LiveReplyDecoder({ clientMinor }),
+      encodeLiveReply,
+    ),
+};
+
+const iterations: Record<string, () => Iteration> = {
+  'relay-command': () => iteration(relayCommand),
+  'relay-reply': () => iteration(relayReply),
+  'relay-data': () => iteration(relayData),
+  'relay-packets': () => iteration(relayPackets),
+  'live-command': () => iteration(liveCommand),
+  'live-reply': () => iteration(liveReply),
+};
+
 /* --------------------------------- main --------------------------------- */
 
-function describeError(e: unknown): string {
-  if (e instanceof Error) return `${e.constructor.name}: ${e.message}\n${(e.stack ?? '').split('\n').slice(1, 6).join('\n')}`;
-  return `non-Error thrown: ${String(e)}`;
-}
+/** the error and where it came from, for the failure report */
+const explain = (e: unknown): string => inspect(e, { depth: 2, breakLength: Infinity }).split('\n').slice(0, 6).join('\n');
 
 const make = iterations[mode];
 if (!make) {
@@ -377,7 +370,7 @@ for (let i = first; i < last; i++) {
   const rnd = prng((Math.imul(seed, 1000003) + i * 7919) >>> 0);
   const log: string[] = [];
   const fail = (what: string, e: unknown): void => {
-    const f: Failure = { i, what, error: describeError(e), mutations: log };
+    const f: Failure = { i, what, error: explain(e), mutations: log };
     process.stdout.write(`F ${JSON.stringify(f)}\n`);
   };
   done['iterations']!++;
@@ -389,7 +382,7 @@ for (let i = first; i < last; i++) {
     else if (!(e instanceof WireError)) fail('not a WireError', e);
     else if (e.detail.startsWith('internal error') || /\bundefined\b|\bNaN\b|\[object /.test(e.message)) fail('WireError hiding a bug', e);
     else done['rejected']!++;
-    if (show) console.error(describeError(e));
+    if (show) console.error(explain(e));
   }
   if (show) console.error(log.join('\n'));
 }

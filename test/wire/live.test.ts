@@ -3,27 +3,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  AttachStatus, LiveCommandDecoder, LiveFlag, LiveReplyDecoder, MetadataStatus, PacketStatus, WireError,
+  AttachStatus, LiveCommandDecoder, LiveFlag, LiveReplyDecoder, MetadataStatus, PacketStatus,
   encodeLiveCommand, encodeLiveReply,
   type LiveCommand, type LiveReply,
 } from '../../src/wire/index.js';
-import { LIVE_COMMANDS, LIVE_REPLIES, STREAM } from './samples.js';
+import { LIVE_COMMANDS, LIVE_REPLIES, STREAM, wireError } from './samples.js';
 
 
-
-
-function wireError(fn: () => unknown, field: RegExp | string): WireError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof WireError, `expected a WireError, got ${String(caught)}`);
-  if (typeof field === 'string') assert.equal(caught.field, field, caught.message);
-  else assert.match(caught.field, field, caught.message);
-  return caught;
-}
 
 function replyDecoder(cmds: LiveCommand[], opts?: ConstructorParameters<typeof LiveReplyDecoder>[0]): LiveReplyDecoder {
   const d = new LiveReplyDecoder(opts);

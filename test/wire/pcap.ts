@@ -267,23 +267,16 @@ function reassemble(segs: TcpSegment[], isn: number | undefined): TcpFlow {
 
 /** TCP conversations of a capture, in order of their first segment. */
 export function tcpConversations(packets: CapturedPacket[]): TcpConversation[] {
+  // a Map keeps its keys in insertion order: conversations come out in order of their first segment
   const byKey = new Map<string, TcpSegment[]>();
-  const order: string[] = [];
   for (const s of tcpSegments(packets)) {
     const a = `${s.src}:${s.srcPort}`;
     const b = `${s.dst}:${s.dstPort}`;
     const key = a < b ? `${a}|${b}` : `${b}|${a}`;
-    let list = byKey.get(key);
-    if (!list) {
-      list = [];
-      byKey.set(key, list);
-      order.push(key);
-    }
-    list.push(s);
+    (byKey.get(key) ?? byKey.set(key, []).get(key)!).push(s);
   }
   const out: TcpConversation[] = [];
-  for (const key of order) {
-    const segs = byKey.get(key)!;
+  for (const segs of byKey.values()) {
     // the client sent the SYN without ACK; without a handshake in the capture, the first sender
     const syn = segs.find((s) => s.syn && !s.ack);
     const first = syn ?? segs[0]!;

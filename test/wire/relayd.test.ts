@@ -2,27 +2,13 @@
 // by negotiated minor, the framing, and each validation naming its field.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { COMMANDS_2_13, REPLIES_2_13 } from './samples.js';
+import { COMMANDS_2_13, REPLIES_2_13, wireError } from './samples.js';
 import {
-  RelayCommandDecoder, RelayReplyDecoder, WireError,
+  RelayCommandDecoder, RelayReplyDecoder,
   encodeRelayCommand, encodeRelayReply,
   type RelayCommand, type RelayReply,
 } from '../../src/wire/index.js';
 
-
-function wireError(fn: () => unknown, field: RegExp | string, command?: string): WireError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof WireError, `expected a WireError, got ${String(caught)}`);
-  if (typeof field === 'string') assert.equal(caught.field, field, caught.message);
-  else assert.match(caught.field, field, caught.message);
-  if (command) assert.equal(caught.command, command);
-  return caught;
-}
 
 function decodeOne(bytes: Uint8Array, serverMinor = 13): RelayCommand {
   const frames = new RelayCommandDecoder({ serverMinor }).drain(bytes);
@@ -187,7 +173,6 @@ describe('wire relayd: command validation', () => {
     wireError(() => encodeRelayCommand({ cmd: 'CREATE_SESSION', sessionName: 's', hostname: 'h'.repeat(64), liveTimer: 0, snapshot: false }, { minor: 4 }), 'hostname');
   });
 });
-
 
 describe('wire relayd: replies', () => {
   test('every reply round-trips; SEND_METADATA expects none', () => {

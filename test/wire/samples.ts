@@ -1,8 +1,10 @@
 // Sample messages of both protocols, one of each command and reply, shared by the unit
-// tests and the fuzz runner (which must not import test files: they register tests).
+// tests and the fuzz runner (which must not import test files: they register tests);
+// and the unit tests' check of a WireError.
+import assert from 'node:assert/strict';
 import {
   AttachStatus, IndexStatus, LiveFlag, LttngErr, MetadataStatus, NewStreamsStatus, PacketStatus, Seek,
-  type LiveCommand, type LiveReply, type RelayCommand, type RelayReply, type ViewerStream,
+  WireError, type LiveCommand, type LiveReply, type RelayCommand, type RelayReply, type ViewerStream,
 } from '../../src/wire/index.js';
 
 export const UUID = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
@@ -85,3 +87,18 @@ export const LIVE_REPLIES: LiveReply[] = [
   { reply: 'DETACH_SESSION', status: 1 },
   { reply: 'UNKNOWN', retCode: 11 },
 ];
+
+/** runs fn, which must throw a WireError naming this field (and this command, when given) */
+export function wireError(fn: () => unknown, field: RegExp | string, command?: string): WireError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof WireError, `expected a WireError, got ${String(caught)}`);
+  if (typeof field === 'string') assert.equal(caught.field, field, caught.message);
+  else assert.match(caught.field, field, caught.message);
+  if (command !== undefined) assert.equal(caught.command, command);
+  return caught;
+}
