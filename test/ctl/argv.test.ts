@@ -44,66 +44,92 @@ describe('tokenize', () => {
   });
 });
 
+/** what a parser returns, or the message of what it throws */
+function outcome(parse: () => unknown): unknown {
+  try {
+    return parse();
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+const verb = (argv: string[]): unknown =>
+  outcome(() => {
+    const r = parseOptions('start', argv, [{ long: 'kernel', short: 'k' }, { long: 'channel', short: 'c', value: true }]);
+    return typeof r === 'string' ? r : { opts: Object.fromEntries(r.opts), positional: r.positional };
+  });
+const view = (argv: string[]): unknown =>
+  outcome(() => {
+    const r = parseViewArgs(argv);
+    return typeof r === 'string' ? r : { paths: r.paths, end: r.end, viewer: r.viewer, format: r.format, cycles: r.pretty.clock.cycles };
+  });
+const convert = (argv: string[]): unknown => outcome(() => parseConvertArgs(argv));
+
+const unrecognized = (o: string): string => `Unrecognized option ${o} used with 'start' command (see \`ttng start --help\`)`;
+const viewed = (paths: string[], o: { end?: string; viewer?: string; format?: string; cycles?: boolean }): unknown => ({
+  paths,
+  end: o.end,
+  viewer: o.viewer,
+  format: o.format ?? 'text',
+  cycles: o.cycles ?? false,
+});
+
+/** each parser: command lines and what comes of them */
+const PARSERS: [string, (argv: string[]) => unknown, [string[], unknown][]][] = [
+  [
+    'ttng verbs (popt)',
+    verb,
+    [
+      [['-kcX', 's', '--', '-k'], { opts: { kernel: [''], channel: ['X'] }, positional: ['s', '-k'] }],
+      [['--channel=', '-c', '-k'], { opts: { channel: ['', '-k'] }, positional: [] }],
+      [['-kz'], unrecognized('-z')],
+      [['--bogus=1'], unrecognized('--bogus')],
+      [['-k-'], unrecognized('--')],
+      [['--kernel=1'], 'Option --kernel takes no value'],
+      [['-k', '-c'], 'Option -c needs a value'],
+      [['--help', '--channel'], 'Option --channel needs a value'],
+      [['--channel', 'x', '-h'], 'help'],
+      [['--list-options'], 'list-options'],
+    ],
+  ],
+  [
+    'ttng view (babeltrace2: no groups, no attached short values)',
+    view,
+    [
+      [['-e', '12:00', 'a', '-', '--clock-cycles=no', '--', '-x'], viewed(['a', '-', '-x'], { end: '12:00', cycles: true })],
+      [['-e', 'babeltrace2', '--format=json'], viewed([], { viewer: 'babeltrace2', format: 'json' })],
+      [['--=x', '-y'], viewed(['-y'], {})],
+      [['-hx'], 'unknown option "-hx"'],
+      [['-ojson'], 'unknown option "-ojson"'],
+      [['--bogus=1'], 'unknown option "--bogus"'],
+      [['--e', 'x'], 'unknown option "--e"'],
+      [['--begin'], 'option --begin needs a value'],
+      [['-h', '--bogus'], 'help'],
+    ],
+  ],
+  [
+    'ttng convert (exact options, `--output=DIR`)',
+    convert,
+    [
+      [['a', '-o', 'd', 'b', '--packetized-metadata'], { inputs: ['a', 'b'], out: 'd', packetized: true }],
+      [['a', '--output=d'], { inputs: ['a'], out: 'd', packetized: false }],
+      [['a', '-o', ''], 'option -o needs a value'],
+      [['a', '--output'], 'option --output needs a value'],
+      [['a', '--output='], 'no output directory given (-o DIR)'],
+      [['-od'], 'unknown option "-od"'],
+      [['--help=1'], 'unknown option "--help=1"'],
+      [['--bogus=1'], 'unknown option "--bogus=1"'],
+      [['-'], 'unknown option "-"'],
+      [['--', 'a'], 'unknown option "--"'],
+      [['-h', '--bogus'], 'help'],
+    ],
+  ],
+];
+
 describe('the parsers on it keep their messages', () => {
-  const verb = (argv: string[]): unknown => {
-    try {
-      const r = parseOptions('start', argv, [{ long: 'kernel', short: 'k' }, { long: 'channel', short: 'c', value: true }]);
-      return typeof r === 'string' ? r : { opts: Object.fromEntries(r.opts), positional: r.positional };
-    } catch (e) {
-      return (e as Error).message;
-    }
-  };
-  test('ttng verbs (popt)', () => {
-    assert.deepEqual(verb(['-kcX', 's', '--', '-k']), { opts: { kernel: [''], channel: ['X'] }, positional: ['s', '-k'] });
-    assert.deepEqual(verb(['--channel=', '-c', '-k']), { opts: { channel: ['', '-k'] }, positional: [] });
-    assert.equal(verb(['-kz']), "Unrecognized option -z used with 'start' command (see `ttng start --help`)");
-    assert.equal(verb(['--bogus=1']), "Unrecognized option --bogus used with 'start' command (see `ttng start --help`)");
-    assert.equal(verb(['-k-']), "Unrecognized option -- used with 'start' command (see `ttng start --help`)");
-    assert.equal(verb(['--kernel=1']), 'Option --kernel takes no value');
-    assert.equal(verb(['-k', '-c']), 'Option -c needs a value');
-    assert.equal(verb(['--help', '--channel']), 'Option --channel needs a value');
-    assert.equal(verb(['--channel', 'x', '-h']), 'help');
-    assert.equal(verb(['--list-options']), 'list-options');
-  });
-
-  const view = (argv: string[]): unknown => {
-    try {
-      const r = parseViewArgs(argv);
-      return typeof r === 'string' ? r : { paths: r.paths, end: r.end, viewer: r.viewer, format: r.format, cycles: r.pretty.clock.cycles };
-    } catch (e) {
-      return (e as Error).message;
-    }
-  };
-  test('ttng view (babeltrace2: no groups, no attached short values)', () => {
-    assert.deepEqual(view(['-e', '12:00', 'a', '-', '--clock-cycles=no', '--', '-x']), { paths: ['a', '-', '-x'], end: '12:00', viewer: undefined, format: 'text', cycles: true });
-    assert.deepEqual(view(['-e', 'babeltrace2', '--format=json']), { paths: [], end: undefined, viewer: 'babeltrace2', format: 'json', cycles: false });
-    assert.deepEqual(view(['--=x', '-y']), { paths: ['-y'], end: undefined, viewer: undefined, format: 'text', cycles: false });
-    assert.equal(view(['-hx']), 'unknown option "-hx"');
-    assert.equal(view(['-ojson']), 'unknown option "-ojson"');
-    assert.equal(view(['--bogus=1']), 'unknown option "--bogus"');
-    assert.equal(view(['--e', 'x']), 'unknown option "--e"');
-    assert.equal(view(['--begin']), 'option --begin needs a value');
-    assert.equal(view(['-h', '--bogus']), 'help');
-  });
-
-  const convert = (argv: string[]): unknown => {
-    try {
-      return parseConvertArgs(argv);
-    } catch (e) {
-      return (e as Error).message;
-    }
-  };
-  test('ttng convert (exact options, `--output=DIR`)', () => {
-    assert.deepEqual(convert(['a', '-o', 'd', 'b', '--packetized-metadata']), { inputs: ['a', 'b'], out: 'd', packetized: true });
-    assert.deepEqual(convert(['a', '--output=d']), { inputs: ['a'], out: 'd', packetized: false });
-    assert.equal(convert(['a', '-o', '']), 'option -o needs a value');
-    assert.equal(convert(['a', '--output']), 'option --output needs a value');
-    assert.equal(convert(['a', '--output=']), 'no output directory given (-o DIR)');
-    assert.equal(convert(['-od']), 'unknown option "-od"');
-    assert.equal(convert(['--help=1']), 'unknown option "--help=1"');
-    assert.equal(convert(['--bogus=1']), 'unknown option "--bogus=1"');
-    assert.equal(convert(['-']), 'unknown option "-"');
-    assert.equal(convert(['--', 'a']), 'unknown option "--"');
-    assert.equal(convert(['-h', '--bogus']), 'help');
-  });
+  for (const [name, parse, cases] of PARSERS) {
+    test(name, () => {
+      for (const [argv, want] of cases) assert.deepEqual(parse(argv), want, JSON.stringify(argv));
+    });
+  }
 });
