@@ -49,7 +49,7 @@ export function parseConvertArgs(argv: string[]): ConvertArgs | 'help' {
     if (o.spec.long === 'help') return 'help';
     if (o.spec.long === 'packetized-metadata') a.packetized = true;
     else if (!o.inline && !o.value) throw new UsageError(`option ${o.rawName} needs a value`);
-    else a.out = o.value!;
+    else a.out = o.value ?? '';
   }
   if (!a.inputs.length) throw new UsageError('no input trace path given');
   if (!a.out) throw new UsageError('no output directory given (-o DIR)');
