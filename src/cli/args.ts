@@ -1,6 +1,8 @@
 // Option parsing for the session verbs, with popt's habits (as lttng uses
 // it): `--opt=VALUE` or `--opt VALUE`, `-o VALUE` or `-oVALUE`, bundled
 // short flags (`-ka`), `--` ends the options; `--list-options` lists them.
+// The tokens come from src/ctl/argv.ts; the messages are lttng's.
+import { optionValue, tokenize } from '../ctl/argv.js';
 import { UsageError } from './usage.js';
 
 export interface OptionSpec {
@@ -18,8 +20,6 @@ export interface ParsedArgs {
 
 export function parseOptions(verb: string, argv: string[], specs: OptionSpec[]): ParsedArgs | 'help' | 'list-options' {
   const all: OptionSpec[] = [...specs, { long: 'help', short: 'h' }, { long: 'list-options' }];
-  const byLong = new Map(all.map((s) => [s.long, s]));
-  const byShort = new Map(all.filter((s) => s.short).map((s) => [s.short!, s]));
   const opts = new Map<string, string[]>();
   const positional: string[] = [];
   const add = (s: OptionSpec, v: string): void => {
@@ -27,46 +27,17 @@ export function parseOptions(verb: string, argv: string[], specs: OptionSpec[]):
     if (l) l.push(v);
     else opts.set(s.long, [v]);
   };
-  const unknown = (o: string): never => {
-    throw new UsageError(`Unrecognized option ${o} used with '${verb}' command (see \`ttng ${verb} --help\`)`);
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-      const s = byLong.get(name);
-      if (!s) unknown(eq > 0 ? arg.slice(0, eq) : arg);
-      if (s!.value) {
-        let v: string | undefined = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-        if (v === undefined) throw new UsageError(`Option --${name} needs a value`);
-        add(s!, v);
-      } else {
-        if (eq > 0) throw new UsageError(`Option --${name} takes no value`);
-        add(s!, '');
-      }
+  for (const t of tokenize(argv, all)) {
+    if (t.kind === 'terminator') continue; // what follows comes as positional tokens
+    if (t.kind === 'positional') {
+      positional.push(t.value);
       continue;
     }
-    if (arg.startsWith('-') && arg.length > 1) {
-      for (let j = 1; j < arg.length; j++) {
-        const s = byShort.get(arg[j]!);
-        if (!s) unknown(`-${arg[j]}`);
-        if (s!.value) {
-          let v: string | undefined = arg.slice(j + 1);
-          if (v === '') v = argv[++i];
-          if (v === undefined) throw new UsageError(`Option -${arg[j]} needs a value`);
-          add(s!, v);
-          break;
-        }
-        add(s!, '');
-      }
-      continue;
-    }
-    positional.push(arg);
+    const s = t.spec;
+    if (!s) throw new UsageError(`Unrecognized option ${t.rawName} used with '${verb}' command (see \`ttng ${verb} --help\`)`);
+    if (s.value) add(s, optionValue(t, (n) => new UsageError(`Option ${n} needs a value`)));
+    else if (t.inline) throw new UsageError(`Option ${t.rawName} takes no value`);
+    else add(s, '');
   }
   if (opts.has('help')) return 'help';
   if (opts.has('list-options')) return 'list-options';

@@ -8,6 +8,8 @@ import type { Stream, CtfTrace } from '../ctf/trace.js';
 import { CtfWriter, lttngStreamClass } from '../ctf/writer.js';
 import type { StreamWriter } from '../ctf/writer.js';
 import type { FieldType, StreamClass, TraceClass } from '../ctf/model.js';
+import { tokenize } from '../ctl/argv.js';
+import type { OptionSpec } from '../ctl/argv.js';
 import { UsageError } from './usage.js';
 
 export const CONVERT_HELP = `Usage: ttng convert [OPTIONS] PATH... -o DIR
@@ -30,19 +32,24 @@ export interface ConvertArgs {
   packetized: boolean;
 }
 
+const CONVERT_OPTIONS: OptionSpec[] = [{ long: 'help', short: 'h' }, { long: 'output', short: 'o', value: true }, { long: 'packetized-metadata' }];
+
 export function parseConvertArgs(argv: string[]): ConvertArgs | 'help' {
   const a: ConvertArgs = { inputs: [], out: '', packetized: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h' || arg === '--help') return 'help';
-    else if (arg === '-o' || arg === '--output') {
-      const v = argv[++i];
-      if (!v) throw new UsageError(`option ${arg} needs a value`);
-      a.out = v;
-    } else if (arg.startsWith('--output=')) a.out = arg.slice(9);
-    else if (arg === '--packetized-metadata') a.packetized = true;
-    else if (arg.startsWith('-')) throw new UsageError(`unknown option "${arg}"`);
-    else a.inputs.push(arg);
+  for (const t of tokenize(argv, CONVERT_OPTIONS)) {
+    if (t.kind === 'positional' && t.value !== '-') {
+      a.inputs.push(t.value);
+      continue;
+    }
+    // no short groups, attached values but `--output=DIR`, `--` or `-`
+    const o = t.kind === 'option' ? t : undefined;
+    if (!o?.spec || o.bundled || (o.inline && o.spec.long !== 'output')) {
+      throw new UsageError(`unknown option "${o ? o.arg : t.kind === 'terminator' ? '--' : '-'}"`);
+    }
+    if (o.spec.long === 'help') return 'help';
+    if (o.spec.long === 'packetized-metadata') a.packetized = true;
+    else if (!o.inline && !o.value) throw new UsageError(`option ${o.rawName} needs a value`);
+    else a.out = o.value ?? '';
   }
   if (!a.inputs.length) throw new UsageError('no input trace path given');
   if (!a.out) throw new UsageError('no output directory given (-o DIR)');

@@ -15,6 +15,8 @@ import { withClient } from '../ctl/client.js';
 import { CtlError } from '../ctl/protocol.js';
 import type { SessionSummary } from '../ctl/protocol.js';
 import { readCurrentSession } from '../ctl/paths.js';
+import { optionValue, tokenize } from '../ctl/argv.js';
+import type { OptionSpec } from '../ctl/argv.js';
 
 export const VIEW_HELP = `Usage: ttng view [OPTIONS] [SESSION | PATH...]
        ttng view [OPTIONS] -t DIR
@@ -95,23 +97,29 @@ function applyList(list: string, kind: 'names' | 'fields', o: PrettyOptions): vo
   }
 }
 
+const VIEW_OPTIONS: OptionSpec[] = [
+  { long: 'help', short: 'h' }, { long: 'clock-cycles' }, { long: 'clock-date' }, { long: 'clock-gmt' }, { long: 'clock-seconds' },
+  { long: 'no-delta' }, { long: 'names', short: 'n', value: true }, { long: 'fields', short: 'f', value: true },
+  { long: 'begin', short: 'b', value: true }, { long: 'end', value: true }, { short: 'e', value: true }, { long: 'viewer', value: true },
+  { long: 'trace-path', short: 't', value: true }, { long: 'format', value: true }, { long: 'output-format', short: 'o', value: true },
+];
+
 export function parseViewArgs(argv: string[]): ViewArgs | 'help' {
   const a: ViewArgs = { paths: [], pretty: defaultPrettyOptions(), format: 'text' };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i]!;
-    let val: string | undefined;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    if (eq > 0) {
-      val = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
+  for (const t of tokenize(argv, VIEW_OPTIONS)) {
+    if (t.kind === 'positional') {
+      a.paths.push(t.value);
+      continue;
     }
-    const need = (): string => {
-      if (val !== undefined) return val;
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`option ${arg} needs a value`);
-      return v;
-    };
-    switch (arg) {
+    // (`--=…` has always read as `--`)
+    if (t.kind === 'terminator' || (t.rawName === '--' && !t.bundled)) {
+      a.paths.push(...argv.slice(t.index + 1));
+      break;
+    }
+    // no short groups or attached values; a flag ignores `=VALUE`
+    if (!t.spec || t.bundled) throw new UsageError(`unknown option "${t.typed}"`);
+    const need = (): string => optionValue(t, (n) => new UsageError(`option ${n} needs a value`));
+    switch (t.rawName) {
       case '-h':
       case '--help':
         return 'help';
@@ -145,10 +153,6 @@ export function parseViewArgs(argv: string[]): ViewArgs | 'help' {
         a.format = f;
         break;
       }
-      case '--': a.paths.push(...argv.slice(i + 1)); i = argv.length; break;
-      default:
-        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option "${arg}"`);
-        a.paths.push(arg);
     }
   }
   return a;

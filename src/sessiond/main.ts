@@ -12,6 +12,8 @@ import { kernelBackend } from './kernel-domain.js';
 import { countsText, startReaper } from './reaper.js';
 import { removeStaleShm } from '../ust-consumer/apps.js';
 import { VERSION } from '../ctl/version.js';
+import { optionValue, tokenize } from '../ctl/argv.js';
+import type { OptionSpec } from '../ctl/argv.js';
 
 export const SESSIOND_HELP = `Usage: ttng-sessiond [OPTIONS]
 
@@ -49,54 +51,49 @@ interface Args {
 
 class ArgError extends Error {}
 
+const OPTIONS: OptionSpec[] = [
+  { long: 'help', short: 'h' },
+  { long: 'version', short: 'V' },
+  { long: 'daemonize', short: 'd' },
+  { long: 'background', short: 'b' },
+  { long: 'group', short: 'g', value: true },
+  { long: 'quiet', short: 'q' },
+  { long: 'ready-fd', value: true },
+];
+
 function parseArgs(argv: string[]): Args | 'help' | 'version' {
   const a: Args = { daemonize: false, keepCwd: false, group: TRACING_GROUP, quiet: false };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i]!;
-    let val: string | undefined;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    if (eq > 0) {
-      val = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
+  for (const t of tokenize(argv, OPTIONS)) {
+    if (t.kind !== 'option') {
+      const w = t.kind === 'terminator' ? '--' : t.value;
+      throw new ArgError(w.startsWith('-') ? `Unknown option: ${w}` : `Unknown argument: ${w}`);
     }
-    const need = (): string => {
-      if (val !== undefined) return val;
-      const v = argv[++i];
-      if (v === undefined) throw new ArgError(`option ${arg} needs a value`);
-      return v;
-    };
-    switch (arg) {
-      case '-h':
-      case '--help':
+    // no short groups or attached values; a flag ignores `=VALUE`
+    if (!t.spec || t.bundled) throw new ArgError(`Unknown option: ${t.typed}`);
+    switch (t.spec.long) {
+      case 'help':
         return 'help';
-      case '-V':
-      case '--version':
+      case 'version':
         return 'version';
-      case '-d':
-      case '--daemonize':
-        a.daemonize = true;
-        break;
-      case '-b':
-      case '--background':
-        a.daemonize = true;
+      case 'background':
         a.keepCwd = true;
+        a.daemonize = true;
         break;
-      case '-g':
-      case '--group':
-        a.group = need();
+      case 'daemonize':
+        a.daemonize = true;
         break;
-      case '-q':
-      case '--quiet':
+      case 'quiet':
         a.quiet = true;
         break;
-      case '--ready-fd': {
-        const n = Number(need());
+      case 'group':
+        a.group = optionValue(t, (n) => new ArgError(`option ${n} needs a value`));
+        break;
+      case 'ready-fd': {
+        const n = Number(optionValue(t, (n) => new ArgError(`option ${n} needs a value`)));
         if (!Number.isInteger(n) || n < 3) throw new ArgError('--ready-fd needs a file descriptor number');
         a.readyFd = n;
         break;
       }
-      default:
-        throw new ArgError(arg.startsWith('-') ? `Unknown option: ${arg}` : `Unknown argument: ${arg}`);
     }
   }
   return a;

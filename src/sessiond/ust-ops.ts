@@ -10,8 +10,9 @@ import type { UstApps } from '../ust-consumer/apps.js';
 import { isGlob, globMatch } from '../filter/glob.js';
 import { makeRule, UstSession } from '../ust-consumer/session.js';
 import type { UstChannel } from '../ust-consumer/session.js';
+import { isPow2, u32, validateChannelName } from './checks.js';
 
-/** what ust-ops needs of a session (sessions.ts's Session) */
+/** what ust-ops needs of a session (session.ts's Session) */
 export interface UstHost {
   readonly name: string;
   readonly outputPath: string;
@@ -24,14 +25,6 @@ export interface UstHost {
 export interface UstOpsContext {
   apps: UstApps;
   log(msg: string): void;
-}
-
-function isPow2(n: number): boolean {
-  return Number.isSafeInteger(n) && n > 0 && Number.isInteger(Math.log2(n));
-}
-
-function u32(n: unknown): boolean {
-  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
 }
 
 export function ustChannelDefaults(buffers: UstBuffers): ChannelAttributes {
@@ -61,12 +54,6 @@ export function validateUstChannelAttributes(a: ChannelAttributes): void {
   if (a.tracefileSize === 0 && a.tracefileCount > 0) bad("Missing option --tracefile-size. A file count without a size won't do anything.");
   // a stream file holds whole packets, and a packet is a sub-buffer
   if (a.tracefileSize > 0 && a.tracefileSize < a.subbufSize) bad(`Invalid trace file size ${a.tracefileSize}: must be at least the sub-buffer size (${a.subbufSize} bytes)`);
-}
-
-function validateChannelName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name === '' || name.startsWith('.') || name.includes('/') || name.length >= 256) {
-    throw new CtlError('INVALID_CHANNEL_NAME', `Invalid channel name: "${String(name)}". Channel names may not start with '.', and may not contain '/'.`);
-  }
 }
 
 function domain(ctx: UstOpsContext, s: UstHost): UstSession {
