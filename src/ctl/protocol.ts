@@ -297,6 +297,9 @@ export const ERROR_MESSAGES = {
   ROTATION_SCHEDULE_SET: 'A rotation schedule of this type is already set',
   ROTATION_SCHEDULE_NOT_SET: 'No rotation schedule of this type is set',
   CLEAR_FAIL: 'Clear failed',
+  CREATE_DIR_FAIL: 'Create directory failed',
+  EPERM: 'Permission denied',
+  NOMEM: 'Not enough memory',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

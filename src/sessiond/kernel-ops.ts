@@ -8,7 +8,7 @@ import type { ChannelAttributes, ChannelInfo, DomainInfo, EventKind, EventRuleIn
 import { FilterError, filterReferences, parseFilter } from '../filter/filter.js';
 import { kernelBackend } from './kernel-domain.js';
 import type { KernelBackend, KernelChannelStats, KernelContextType, KernelEventRule, KernelSession } from './kernel-domain.js';
-import { oneLine, validateChannelAttributes, validateChannelName } from './checks.js';
+import { checkChannelMemory, oneLine, validateChannelAttributes, validateChannelName } from './checks.js';
 import { KernelChannel, KernelDomain, snapshotForced } from './session.js';
 import type { Session } from './session.js';
 
@@ -38,7 +38,7 @@ async function kernelDomain(ctx: KernelOpsContext, s: Session): Promise<KernelDo
   const b = await requireKernel(ctx.uid);
   let ks: KernelSession;
   try {
-    ks = b.createKernelSession({ outputDir: path.join(s.outputPath, 'kernel'), sessionName: s.name, daemonId: ctx.daemonId, snapshot: s.snapshotMode });
+    ks = b.createKernelSession({ outputDir: path.join(s.outputPath, 'kernel'), sessionName: s.name, daemonId: ctx.daemonId, snapshot: s.snapshotMode, fs: s.owner.fs });
   } catch (e) {
     throw new CtlError('KERN_CHAN_FAIL', oneLine(e));
   }
@@ -49,6 +49,7 @@ async function kernelDomain(ctx: KernelOpsContext, s: Session): Promise<KernelDo
 async function addKernelChannel(ctx: KernelOpsContext, s: Session, name: string, attrs: ChannelAttributes): Promise<KernelChannel> {
   validateChannelName(name);
   validateChannelAttributes(attrs);
+  checkChannelMemory(attrs);
   if (s.hasBeenStarted) throw new CtlError('TRACE_ALREADY_STARTED');
   const created = !s.kernel;
   const k = await kernelDomain(ctx, s);

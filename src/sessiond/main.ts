@@ -318,7 +318,7 @@ export async function main(argv: string[]): Promise<void> {
   if (staleShm > 0) log(`removed ${staleShm} user-space buffer(s) left by apps that died`);
 
   const manager = new SessionManager({ uid, daemonId, paths, log });
-  const server = new ControlServer(manager, log);
+  const server = new ControlServer(manager, log, paths);
   const oldMask = process.umask(0o077);
   try {
     await server.listen(paths.socket);

@@ -5,6 +5,8 @@
 // `<begin>-<index>/`, then moves the closed chunk to
 // `archives/<begin>-<end>-<index>/`, LTTng's names (ISO 8601 basic times with
 // the UTC offset). Each archive is a complete trace (metadata included).
+import { nodeFs } from '../output/fs.js';
+import type { OutputFs } from '../output/fs.js';
 import * as path from 'node:path';
 import { CtlError } from '../ctl/protocol.js';
 import { creationDatetime } from '../ctl/time.js';
@@ -13,8 +15,8 @@ import { treeBytes } from '../output/local.js';
 import type { DomainRecorder } from './snapshot.js';
 
 /** bytes of the trace data under `dir`: regular files but the metadata (0 if missing) */
-export function dirBytes(dir: string): number {
-  return treeBytes(dir, { withoutMetadata: true });
+export function dirBytes(dir: string, fs: OutputFs = nodeFs): number {
+  return treeBytes(dir, { withoutMetadata: true }, fs);
 }
 
 /** One session's trace chunks and rotation schedules. */
@@ -32,7 +34,11 @@ export class RotationState {
   /** an automatic rotation is running */
   private busy = false;
 
-  constructor(readonly outputPath: string) {}
+  constructor(
+    readonly outputPath: string,
+    /** the session owner's identity */
+    private readonly fs: OutputFs = nodeFs,
+  ) {}
 
   /** the directory the current chunk's domains write into */
   chunkDir(): string {
@@ -63,7 +69,7 @@ export class RotationState {
     }
     const archive = path.join(this.outputPath, 'archives', `${creationDatetime(oldBegin)}-${creationDatetime(end)}-${oldIndex}`);
     // the first chunk is the top of the output: only its domain directories move
-    archiveChunk(oldDir, archive, oldIndex === 0 ? recorders.map((r) => r.subdir) : undefined);
+    archiveChunk(oldDir, archive, oldIndex === 0 ? recorders.map((r) => r.subdir) : undefined, this.fs);
     return archive;
   }
 
@@ -71,14 +77,14 @@ export class RotationState {
   archiveLast(): string | undefined {
     if (this.index === 0 || !this.begin) return undefined;
     const dir = this.chunkDir();
-    if (!chunkExists(dir)) return undefined;
+    if (!chunkExists(dir, this.fs)) return undefined;
     if (this.rotatedWhileStopped) {
       // rotated after the last stop: this chunk never received an event
-      deleteChunk(dir);
+      deleteChunk(dir, this.fs);
       return undefined;
     }
     const archive = path.join(this.outputPath, 'archives', `${creationDatetime(this.begin)}-${creationDatetime(new Date())}-${this.index}`);
-    archiveChunk(dir, archive);
+    archiveChunk(dir, archive, undefined, this.fs);
     return archive;
   }
 
@@ -105,7 +111,7 @@ export class RotationState {
       this.sizeTimer = setInterval(() => {
         if (this.busy) return;
         const dir = this.chunkDir();
-        if (subdirs.reduce((n, d) => n + dirBytes(path.join(dir, d)), 0) >= this.sizeBytes) fire();
+        if (subdirs.reduce((n, d) => n + dirBytes(path.join(dir, d), this.fs), 0) >= this.sizeBytes) fire();
       }, 250);
       this.sizeTimer.unref();
     }

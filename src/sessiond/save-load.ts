@@ -2,7 +2,8 @@
 // configuration (session-xml.ts holds the format), the files written and
 // read, and a loaded session rebuilt through the daemon's own queued
 // operations, so a loaded session is checked as one made by hand.
-import * as fs from 'node:fs';
+import type { Client } from './client.js';
+import type { OwnerFs } from './owner-fs.js';
 import * as path from 'node:path';
 import { CtlError } from '../ctl/protocol.js';
 import type { ChannelAttributes, EventKind, LoglevelCriterion, Params, Result, SessionSummary, UstBuffers } from '../ctl/protocol.js';
@@ -47,18 +48,18 @@ export function savedSession(s: Session): SavedSession {
 }
 
 /** Writes `DIR/NAME.lttng` for each session; returns the files. */
-export function writeSessionFiles(sessions: Session[], dir: string, force: boolean): string[] {
+export function writeSessionFiles(sessions: Session[], dir: string, force: boolean, ofs: OwnerFs): string[] {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    ofs.mkdir(dir);
   } catch (e) {
     throw new CtlError('SAVE_IO_FAIL', `Cannot create ${dir}: ${oneLine(e)}`);
   }
   const files: string[] = [];
   for (const s of sessions) {
     const f = path.join(dir, `${s.name}.lttng`);
-    if (!force && fs.existsSync(f)) throw new CtlError('SAVE_FILE_EXIST', `Session file already exists: ${f}`);
+    if (!force && ofs.exists(f)) throw new CtlError('SAVE_FILE_EXIST', `Session file already exists: ${f}`);
     try {
-      fs.writeFileSync(f, sessionToXml(savedSession(s)));
+      ofs.writeFileAtomic(f, sessionToXml(savedSession(s)));
     } catch (e) {
       throw new CtlError('SAVE_IO_FAIL', `Cannot write ${f}: ${oneLine(e)}`);
     }
@@ -68,21 +69,24 @@ export function writeSessionFiles(sessions: Session[], dir: string, force: boole
 }
 
 /** The sessions saved in a file, or in the `*.lttng` files of a directory (all, or the one named). */
-export function readSessionFiles(input: string, name: string | undefined): SavedSession[] {
+export function readSessionFiles(input: string, name: string | undefined, ofs: OwnerFs): SavedSession[] {
   let files: string[];
   try {
-    const st = fs.statSync(input);
+    const st = ofs.stat(input);
+    if (!st) throw new CtlError('LOAD_SESSION_NOENT', `Session configuration not found: ${input}`);
     files = st.isDirectory()
-      ? fs.readdirSync(input).filter((f) => f.endsWith('.lttng')).sort().map((f) => path.join(input, f))
+      ? ofs.readdir(input).filter((f) => f.endsWith('.lttng')).sort().map((f) => path.join(input, f))
       : [input];
-  } catch {
-    throw new CtlError('LOAD_SESSION_NOENT', `Session configuration not found: ${input}`);
+  } catch (e) {
+    if (e instanceof CtlError) throw e;
+    // the client may not read it: say so (the daemon reads with the client's rights)
+    throw new CtlError('EPERM', `Cannot read the session configuration ${input}: ${oneLine(e)}`);
   }
   const found: SavedSession[] = [];
   for (const f of files) {
     let list: SavedSession[];
     try {
-      list = parseSessionsXml(fs.readFileSync(f, 'utf8'));
+      list = parseSessionsXml(ofs.readFile(f).toString('utf8'));
     } catch (e) {
       if (e instanceof SessionXmlError) throw new CtlError('LOAD_INVALID_CONFIG', `Invalid session configuration ${f}: ${e.message}`);
       throw new CtlError('LOAD_IO_FAIL', `Cannot read ${f}: ${oneLine(e)}`);
@@ -96,10 +100,10 @@ export function readSessionFiles(input: string, name: string | undefined): Saved
 }
 
 /** A new session with a saved one's name, output, snapshot outputs and rotation schedules (no domain yet). */
-export function sessionFromSaved(saved: SavedSession, tracesDir: string): Session {
+export function sessionFromSaved(saved: SavedSession, owner: Client): Session {
   validateSessionName(saved.name);
   const now = new Date();
-  const s = new Session(saved.name, saved.outputPath ?? defaultOutputPath(tracesDir, saved.name, now, false), now);
+  const s = new Session(saved.name, saved.outputPath ?? defaultOutputPath(owner.tracesDir, saved.name, now, false), now, owner);
   if (saved.snapshot) {
     s.snapshotMode = true;
     for (const o of saved.snapshot.outputs) s.snap.add(o.path, o.name, o.maxSize);

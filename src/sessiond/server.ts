@@ -4,43 +4,46 @@ import * as net from 'node:net';
 import { CtlError, isErrorCode } from '../ctl/protocol.js';
 import type { Method, Params, Request } from '../ctl/protocol.js';
 import type { SessionManager } from './sessions.js';
+import { clientOf } from './client.js';
+import type { Client } from './client.js';
+import type { TtngPaths } from '../ctl/paths.js';
 import { isUstAppMethod } from '../ust-consumer/apps.js';
 
 /** one request line may not exceed this */
 const MAX_LINE = 4 << 20;
 
-type Handler = (m: SessionManager, p: never) => unknown;
+type Handler = (m: SessionManager, p: never, c: Client) => unknown;
 
-function h<M extends Method>(fn: (m: SessionManager, p: Params<M>) => unknown): Handler {
+function h<M extends Method>(fn: (m: SessionManager, p: Params<M>, c: Client) => unknown): Handler {
   return fn as Handler;
 }
 
 const HANDLERS: { [M in Method]: Handler } = {
   'daemon.info': h<'daemon.info'>((m) => m.info()),
-  'session.create': h<'session.create'>((m, p) => m.create(p)),
-  'session.destroy': h<'session.destroy'>((m, p) => m.destroy(p)),
-  'session.start': h<'session.start'>((m, p) => m.start(p)),
-  'session.stop': h<'session.stop'>((m, p) => m.stop(p)),
-  'session.dataPending': h<'session.dataPending'>((m, p) => m.dataPending(p)),
-  'session.list': h<'session.list'>((m) => m.list()),
-  'session.get': h<'session.get'>((m, p) => m.detail(p)),
-  'channel.enable': h<'channel.enable'>((m, p) => m.enableChannel(p)),
-  'event.enable': h<'event.enable'>((m, p) => m.enableEvent(p)),
-  'event.disable': h<'event.disable'>((m, p) => m.disableEvent(p)),
-  'context.add': h<'context.add'>((m, p) => m.addContext(p)),
+  'session.create': h<'session.create'>((m, p, c) => m.create(p, c)),
+  'session.destroy': h<'session.destroy'>((m, p, c) => m.destroy(p, c)),
+  'session.start': h<'session.start'>((m, p, c) => m.start(p, c)),
+  'session.stop': h<'session.stop'>((m, p, c) => m.stop(p, c)),
+  'session.dataPending': h<'session.dataPending'>((m, p, c) => m.dataPending(p, c)),
+  'session.list': h<'session.list'>((m, _p, c) => m.list(c)),
+  'session.get': h<'session.get'>((m, p, c) => m.detail(p, c)),
+  'channel.enable': h<'channel.enable'>((m, p, c) => m.enableChannel(p, c)),
+  'event.enable': h<'event.enable'>((m, p, c) => m.enableEvent(p, c)),
+  'event.disable': h<'event.disable'>((m, p, c) => m.disableEvent(p, c)),
+  'context.add': h<'context.add'>((m, p, c) => m.addContext(p, c)),
   'kernel.listTracepoints': h<'kernel.listTracepoints'>((m) => m.listTracepoints()),
   'kernel.listSyscalls': h<'kernel.listSyscalls'>((m) => m.listSyscalls()),
   'ust.listTracepoints': h<'ust.listTracepoints'>((m) => m.listUstTracepoints()),
-  'session.save': h<'session.save'>((m, p) => m.save(p)),
-  'session.load': h<'session.load'>((m, p) => m.load(p)),
-  'snapshot.record': h<'snapshot.record'>((m, p) => m.snapshotRecord(p)),
-  'snapshot.addOutput': h<'snapshot.addOutput'>((m, p) => m.snapshotAddOutput(p)),
-  'snapshot.listOutputs': h<'snapshot.listOutputs'>((m, p) => m.snapshotListOutputs(p)),
-  'snapshot.delOutput': h<'snapshot.delOutput'>((m, p) => m.snapshotDelOutput(p)),
-  'session.rotate': h<'session.rotate'>((m, p) => m.rotate(p)),
-  'rotation.enable': h<'rotation.enable'>((m, p) => m.enableRotation(p)),
-  'rotation.disable': h<'rotation.disable'>((m, p) => m.disableRotation(p)),
-  'session.clear': h<'session.clear'>((m, p) => m.clear(p)),
+  'session.save': h<'session.save'>((m, p, c) => m.save(p, c)),
+  'session.load': h<'session.load'>((m, p, c) => m.load(p, c)),
+  'snapshot.record': h<'snapshot.record'>((m, p, c) => m.snapshotRecord(p, c)),
+  'snapshot.addOutput': h<'snapshot.addOutput'>((m, p, c) => m.snapshotAddOutput(p, c)),
+  'snapshot.listOutputs': h<'snapshot.listOutputs'>((m, p, c) => m.snapshotListOutputs(p, c)),
+  'snapshot.delOutput': h<'snapshot.delOutput'>((m, p, c) => m.snapshotDelOutput(p, c)),
+  'session.rotate': h<'session.rotate'>((m, p, c) => m.rotate(p, c)),
+  'rotation.enable': h<'rotation.enable'>((m, p, c) => m.enableRotation(p, c)),
+  'rotation.disable': h<'rotation.disable'>((m, p, c) => m.disableRotation(p, c)),
+  'session.clear': h<'session.clear'>((m, p, c) => m.clear(p, c)),
 };
 
 export class ControlServer {
@@ -50,6 +53,7 @@ export class ControlServer {
   constructor(
     private readonly manager: SessionManager,
     private readonly log: (msg: string) => void,
+    private readonly paths: TtngPaths,
   ) {
     this.server = net.createServer((sock) => this.onConnection(sock));
   }
@@ -71,6 +75,9 @@ export class ControlServer {
 
   private onConnection(sock: net.Socket): void {
     this.conns.add(sock);
+    // who this connection speaks for, from the kernel (SO_PEERCRED), once
+    let client: Client | undefined;
+    const who = (): Client => (client ??= clientOf(sock, this.paths));
     sock.setEncoding('utf8');
     let buf = '';
     let chain: Promise<void> = Promise.resolve();
@@ -85,7 +92,7 @@ export class ControlServer {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         if (!line.trim()) continue;
-        chain = chain.then(() => this.handleLine(sock, line));
+        chain = chain.then(() => this.handleLine(sock, line, who));
       }
     });
     sock.on('error', () => undefined);
@@ -95,7 +102,7 @@ export class ControlServer {
     });
   }
 
-  private async handleLine(sock: net.Socket, line: string): Promise<void> {
+  private async handleLine(sock: net.Socket, line: string, who: () => Client): Promise<void> {
     let id = 0;
     let reply: string;
     try {
@@ -120,7 +127,7 @@ export class ControlServer {
       const handler = Object.prototype.hasOwnProperty.call(HANDLERS, req.method) ? HANDLERS[req.method] : undefined;
       if (!handler) throw new CtlError('UNKNOWN_METHOD', `Unknown command ${req.method}`);
       const params = (typeof req.params === 'object' && req.params !== null ? req.params : {}) as never;
-      const result = await handler(this.manager, params);
+      const result = await handler(this.manager, params, who());
       reply = JSON.stringify({ id, result: result ?? {} });
     } catch (e) {
       let err: CtlError;

@@ -1,7 +1,7 @@
 // One recording session's state in the daemon: its tracing domains (kernel
 // channels and rules here; user space in src/ust-consumer/), its snapshot
 // outputs and its trace chunks, and how it starts, stops and ends.
-import * as fs from 'node:fs';
+import type { Client } from './client.js';
 import * as path from 'node:path';
 import { CtlError } from '../ctl/protocol.js';
 import type { ChannelAttributes } from '../ctl/protocol.js';
@@ -61,9 +61,11 @@ export class Session {
     readonly name: string,
     readonly outputPath: string,
     readonly createdAt: Date,
+    /** who created it: the only one (with root) who sees it; its files are made with this identity */
+    readonly owner: Client,
   ) {}
   get rot(): RotationState {
-    this.rotState ??= new RotationState(this.outputPath);
+    this.rotState ??= new RotationState(this.outputPath, this.owner.fs);
     return this.rotState;
   }
   /** each tracing domain, for snapshots, rotation and clear */
@@ -79,7 +81,7 @@ export class Session {
   /** starts each domain, in the output directory */
   async start(): Promise<void> {
     try {
-      fs.mkdirSync(this.outputPath, { recursive: true });
+      this.owner.fs.mkdir(this.outputPath);
     } catch (e) {
       throw new CtlError('KERN_START_FAIL', `Cannot create the output directory ${this.outputPath}: ${oneLine(e)}`);
     }

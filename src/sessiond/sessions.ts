@@ -19,6 +19,9 @@ import { applySaved, readSessionFiles, sessionFromSaved, writeSessionFiles } fro
 import type { LoadTarget } from './save-load.js';
 import type { SavedSession } from './session-xml.js';
 import { Session } from './session.js';
+import { daemonClient } from './client.js';
+import type { Client } from './client.js';
+import { OwnerFsError } from './owner-fs.js';
 import { recordSnapshot, snapshotUrlToDir } from './snapshot.js';
 
 export interface DaemonContext {
@@ -43,7 +46,11 @@ export class SessionManager implements LoadTarget {
   private readonly ustCtx: UstOpsContext;
   private readonly kernelCtx: KernelOpsContext;
 
+  /** the daemon's own user: internal callers (shutdown, tests) act as it */
+  private readonly self: Client;
+
   constructor(private readonly ctx: DaemonContext) {
+    this.self = daemonClient(ctx.paths);
     this.ustApps = new UstApps(ctx.log);
     this.ustCtx = { apps: this.ustApps, log: ctx.log };
     this.kernelCtx = { uid: ctx.uid, daemonId: ctx.daemonId };
@@ -53,10 +60,11 @@ export class SessionManager implements LoadTarget {
     return this.queue.run(fn);
   }
 
-  private get(name: unknown): Session {
+  /** a session the client may see (its own; root sees all, as lttng-sessiond) */
+  private get(name: unknown, client: Client): Session {
     if (typeof name !== 'string') throw new CtlError('INVALID', 'Missing session name');
     const s = this.sessions.get(name);
-    if (!s) throw new CtlError('SESS_NOT_FOUND');
+    if (!s || !visible(s, client)) throw new CtlError('SESS_NOT_FOUND');
     return s;
   }
 
@@ -81,17 +89,18 @@ export class SessionManager implements LoadTarget {
 
   /* ------------------------------ sessions ------------------------------ */
 
-  create(p: Params<'session.create'>): Promise<SessionSummary> {
+  create(p: Params<'session.create'>, client = this.self): Promise<SessionSummary> {
     return this.serial(() => {
       const now = new Date();
       const name = newSessionName(p.name, now);
       if (this.sessions.has(name)) throw new CtlError('EXIST_SESS');
       let out: string;
       if (p.outputDir !== undefined) {
-        if (typeof p.outputDir !== 'string' || !path.isAbsolute(p.outputDir)) throw new CtlError('INVALID', 'The output path must be absolute');
+        if (typeof p.outputDir !== 'string' || !path.isAbsolute(p.outputDir) || p.outputDir.includes('\0')) throw new CtlError('INVALID', 'The output path must be absolute');
         out = path.normalize(p.outputDir);
-      } else out = defaultOutputPath(this.ctx.paths.tracesDir, name, now, p.name === undefined);
-      const s = new Session(name, out, now);
+      } else out = defaultOutputPath(client.tracesDir, name, now, p.name === undefined);
+      checkOutput(client, out);
+      const s = new Session(name, out, now, client);
       if (p.snapshot === true) {
         s.snapshotMode = true;
         if (p.noOutput !== true) s.snap.add(out, undefined, 0);
@@ -113,21 +122,21 @@ export class SessionManager implements LoadTarget {
     };
   }
 
-  list(): SessionSummary[] {
-    return [...this.sessions.values()].map((s) => this.summary(s));
+  list(client = this.self): SessionSummary[] {
+    return [...this.sessions.values()].filter((s) => visible(s, client)).map((s) => this.summary(s));
   }
 
-  detail(p: Params<'session.get'>): SessionDetail {
-    const s = this.get(p.name);
+  detail(p: Params<'session.get'>, client = this.self): SessionDetail {
+    const s = this.get(p.name, client);
     const domains: DomainInfo[] = [];
     if (s.kernel) domains.push(kernelDomainInfo(s, s.kernel));
     if (s.ust) domains.push(s.ust.domainInfo());
     return { ...this.summary(s), domains };
   }
 
-  start(p: Params<'session.start'>): Promise<Result<'session.start'>> {
+  start(p: Params<'session.start'>, client = this.self): Promise<Result<'session.start'>> {
     return this.serial(async () => {
-      const s = this.get(p.name);
+      const s = this.get(p.name, client);
       if (s.stopping) await s.stopping;
       if (s.active) throw new CtlError('TRACE_ALREADY_STARTED');
       if (s.channelCount() === 0) throw new CtlError('NO_CHANNEL');
@@ -138,9 +147,9 @@ export class SessionManager implements LoadTarget {
     });
   }
 
-  async stop(p: Params<'session.stop'>): Promise<Result<'session.stop'>> {
+  async stop(p: Params<'session.stop'>, client = this.self): Promise<Result<'session.stop'>> {
     const done = await this.serial(() => {
-      const s = this.get(p.name);
+      const s = this.get(p.name, client);
       if (!s.active) throw new CtlError('TRACE_ALREADY_STOPPED');
       return { s, done: s.beginStop(this.ctx.log) };
     });
@@ -151,15 +160,15 @@ export class SessionManager implements LoadTarget {
     return {};
   }
 
-  dataPending(p: Params<'session.dataPending'>): Result<'session.dataPending'> {
-    const s = this.get(p.name);
+  dataPending(p: Params<'session.dataPending'>, client = this.self): Result<'session.dataPending'> {
+    const s = this.get(p.name, client);
     if (s.stopping !== undefined) return { pending: true };
     return s.stopError ? { pending: false, error: oneLine(s.stopError) } : { pending: false };
   }
 
-  destroy(p: Params<'session.destroy'>): Promise<Result<'session.destroy'>> {
+  destroy(p: Params<'session.destroy'>, client = this.self): Promise<Result<'session.destroy'>> {
     return this.serial(async () => {
-      const s = this.get(p.name);
+      const s = this.get(p.name, client);
       const wasActive = s.active;
       const archive = await this.destroySession(s);
       return archive !== undefined ? { wasActive, archive } : { wasActive };
@@ -183,73 +192,73 @@ export class SessionManager implements LoadTarget {
 
   /* ------------------- channels, events, contexts (per domain) ------------------- */
 
-  enableChannel(p: Params<'channel.enable'>): Promise<ChannelInfo> {
+  enableChannel(p: Params<'channel.enable'>, client = this.self): Promise<ChannelInfo> {
     return this.serial(() => {
-      const s = this.get(p.session);
+      const s = this.get(p.session, client);
       return domainOf(p.domain) === 'ust' ? ustEnableChannel(this.ustCtx, s, p) : kernelEnableChannel(this.kernelCtx, s, p);
     });
   }
 
-  enableEvent(p: Params<'event.enable'>): Promise<Result<'event.enable'>> {
+  enableEvent(p: Params<'event.enable'>, client = this.self): Promise<Result<'event.enable'>> {
     return this.serial(() => {
-      const s = this.get(p.session);
+      const s = this.get(p.session, client);
       return domainOf(p.domain) === 'ust' ? ustEnableEvent(this.ustCtx, s, p) : kernelEnableEvent(this.kernelCtx, s, p);
     });
   }
 
-  disableEvent(p: Params<'event.disable'>): Promise<Result<'event.disable'>> {
+  disableEvent(p: Params<'event.disable'>, client = this.self): Promise<Result<'event.disable'>> {
     return this.serial(() => {
-      const s = this.get(p.session);
+      const s = this.get(p.session, client);
       return domainOf(p.domain) === 'ust' ? ustDisableEvent(s, p) : kernelDisableEvent(this.kernelCtx, s, p);
     });
   }
 
-  addContext(p: Params<'context.add'>): Promise<Result<'context.add'>> {
+  addContext(p: Params<'context.add'>, client = this.self): Promise<Result<'context.add'>> {
     return this.serial(() => {
-      const s = this.get(p.session);
+      const s = this.get(p.session, client);
       return domainOf(p.domain) === 'ust' ? ustAddContext(this.ustCtx, s, p) : kernelAddContext(this.kernelCtx, s, p);
     });
   }
 
   /* ------------------------- snapshots, rotation, clear ------------------------- */
 
-  private snapshotSession(name: unknown): Session {
-    const s = this.get(name);
+  private snapshotSession(name: unknown, client: Client): Session {
+    const s = this.get(name, client);
     if (!s.snapshotMode) throw new CtlError('NOT_SNAPSHOT_SESSION');
     return s;
   }
 
-  snapshotRecord(p: Params<'snapshot.record'>): Promise<Result<'snapshot.record'>> {
+  snapshotRecord(p: Params<'snapshot.record'>, client = this.self): Promise<Result<'snapshot.record'>> {
     return this.serial(async () => {
-      const s = this.snapshotSession(p.session);
+      const s = this.snapshotSession(p.session, client);
       if (!s.hasBeenStarted) throw new CtlError('SNAPSHOT_NODATA');
       const outputDir = p.outputDir !== undefined ? snapshotUrlToDir(p.outputDir) : undefined;
-      const dir = await recordSnapshot({ recorders: s.recorders(), state: s.snap, outputDir, name: p.name, maxSize: p.maxSize });
+      const dir = await recordSnapshot({ recorders: s.recorders(), state: s.snap, outputDir, name: p.name, maxSize: p.maxSize, fs: s.owner.fs });
       this.ctx.log(`session ${s.name}: snapshot recorded in ${dir}`);
       return { path: dir };
     });
   }
 
-  snapshotAddOutput(p: Params<'snapshot.addOutput'>): Promise<Result<'snapshot.addOutput'>> {
+  snapshotAddOutput(p: Params<'snapshot.addOutput'>, client = this.self): Promise<Result<'snapshot.addOutput'>> {
     return this.serial(() => {
-      const s = this.snapshotSession(p.session);
+      const s = this.snapshotSession(p.session, client);
       const max = p.maxSize ?? 0;
       if (!Number.isSafeInteger(max) || max < 0) throw new CtlError('SNAPSHOT_INVALID_SIZE');
       return s.snap.add(snapshotUrlToDir(p.outputDir), p.name, max);
     });
   }
 
-  snapshotListOutputs(p: Params<'snapshot.listOutputs'>): Result<'snapshot.listOutputs'> {
-    return this.snapshotSession(p.session).snap.outputs.map((o) => ({ ...o }));
+  snapshotListOutputs(p: Params<'snapshot.listOutputs'>, client = this.self): Result<'snapshot.listOutputs'> {
+    return this.snapshotSession(p.session, client).snap.outputs.map((o) => ({ ...o }));
   }
 
-  snapshotDelOutput(p: Params<'snapshot.delOutput'>): Promise<Result<'snapshot.delOutput'>> {
-    return this.serial(() => this.snapshotSession(p.session).snap.del(p.id, p.name));
+  snapshotDelOutput(p: Params<'snapshot.delOutput'>, client = this.self): Promise<Result<'snapshot.delOutput'>> {
+    return this.serial(() => this.snapshotSession(p.session, client).snap.del(p.id, p.name));
   }
 
-  rotate(p: Params<'session.rotate'>): Promise<Result<'session.rotate'>> {
+  rotate(p: Params<'session.rotate'>, client = this.self): Promise<Result<'session.rotate'>> {
     return this.serial(async () => {
-      const s = this.get(p.name);
+      const s = this.get(p.name, client);
       if (s.snapshotMode) throw new CtlError('ROTATION_NOT_AVAILABLE');
       if (s.stopping) await s.stopping;
       const archive = await s.rot.rotate(s.recorders(), s.active);
@@ -271,9 +280,9 @@ export class SessionManager implements LoadTarget {
     );
   }
 
-  enableRotation(p: Params<'rotation.enable'>): Promise<Result<'rotation.enable'>> {
+  enableRotation(p: Params<'rotation.enable'>, client = this.self): Promise<Result<'rotation.enable'>> {
     return this.serial(() => {
-      const s = this.get(p.session);
+      const s = this.get(p.session, client);
       if (s.snapshotMode) throw new CtlError('ROTATION_NOT_AVAILABLE');
       const t = p.timerUs ?? 0;
       const z = p.sizeBytes ?? 0;
@@ -286,9 +295,9 @@ export class SessionManager implements LoadTarget {
     });
   }
 
-  disableRotation(p: Params<'rotation.disable'>): Promise<Result<'rotation.disable'>> {
+  disableRotation(p: Params<'rotation.disable'>, client = this.self): Promise<Result<'rotation.disable'>> {
     return this.serial(() => {
-      const s = this.get(p.session);
+      const s = this.get(p.session, client);
       const both = !p.timer && !p.size;
       if ((p.timer || both) && s.rot.timerUs === 0 && !both) throw new CtlError('ROTATION_SCHEDULE_NOT_SET');
       if ((p.size || both) && s.rot.sizeBytes === 0 && !both) throw new CtlError('ROTATION_SCHEDULE_NOT_SET');
@@ -301,9 +310,9 @@ export class SessionManager implements LoadTarget {
     });
   }
 
-  clear(p: Params<'session.clear'>): Promise<Result<'session.clear'>> {
+  clear(p: Params<'session.clear'>, client = this.self): Promise<Result<'session.clear'>> {
     return this.serial(async () => {
-      const s = this.get(p.name);
+      const s = this.get(p.name, client);
       if (s.stopping) await s.stopping;
       try {
         for (const r of s.recorders()) await r.clear();
@@ -331,23 +340,23 @@ export class SessionManager implements LoadTarget {
 
   /* ------------------------------ save / load ------------------------------ */
 
-  save(p: Params<'session.save'>): Promise<Result<'session.save'>> {
+  save(p: Params<'session.save'>, client = this.self): Promise<Result<'session.save'>> {
     return this.serial(() => {
-      const dir = p.outputDir ?? this.ctx.paths.sessionsDir;
+      const dir = p.outputDir ?? client.sessionsDir;
       if (!path.isAbsolute(dir)) throw new CtlError('INVALID', 'The output path must be absolute');
-      const targets = p.name !== undefined ? [this.get(p.name)] : [...this.sessions.values()];
+      const targets = p.name !== undefined ? [this.get(p.name, client)] : [...this.sessions.values()].filter((s) => visible(s, client));
       if (p.name === undefined && targets.length === 0) throw new CtlError('NO_SESSION');
-      return { files: writeSessionFiles(targets, dir, p.force === true) };
+      return { files: writeSessionFiles(targets, dir, p.force === true, client.fs) };
     });
   }
 
-  load(p: Params<'session.load'>): Promise<Result<'session.load'>> {
-    // reading happens outside the queue; applying goes through the queued operations
-    const input = p.inputPath ?? this.ctx.paths.sessionsDir;
+  load(p: Params<'session.load'>, client = this.self): Promise<Result<'session.load'>> {
+    // reading happens outside the queue (with the client's rights); applying goes through the queued operations
+    const input = p.inputPath ?? client.sessionsDir;
     if (!path.isAbsolute(input)) return Promise.reject(new CtlError('INVALID', 'The input path must be absolute'));
     let found: SavedSession[];
     try {
-      found = readSessionFiles(input, p.name);
+      found = readSessionFiles(input, p.name, client.fs);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -356,9 +365,9 @@ export class SessionManager implements LoadTarget {
       for (const s of found) {
         if (this.sessions.has(s.name)) {
           if (!p.force) throw new CtlError('EXIST_SESS', `Session name already exists: ${s.name}`);
-          await this.destroy({ name: s.name });
+          await this.destroy({ name: s.name }, client);
         }
-        await applySaved(this, s);
+        await applySaved(this.asClient(client), s);
         loaded.push(s.name);
       }
       return { sessions: loaded };
@@ -366,12 +375,44 @@ export class SessionManager implements LoadTarget {
   }
 
   /** load: adds a saved session, its domains still empty (save-load.ts fills them) */
-  restore(saved: SavedSession): Promise<SessionSummary> {
+  restore(saved: SavedSession, client = this.self): Promise<SessionSummary> {
     return this.serial(() => {
       if (this.sessions.has(saved.name)) throw new CtlError('EXIST_SESS');
-      const s = sessionFromSaved(saved, this.ctx.paths.tracesDir);
+      const s = sessionFromSaved(saved, client);
+      checkOutput(client, s.outputPath);
       this.sessions.set(saved.name, s);
       return this.summary(s);
     });
+  }
+
+  /** the operations a load goes through, as `client` */
+  private asClient(client: Client): LoadTarget {
+    return {
+      restore: (saved) => this.restore(saved, client),
+      enableChannel: (p) => this.enableChannel(p, client),
+      enableEvent: (p) => this.enableEvent(p, client),
+      disableEvent: (p) => this.disableEvent(p, client),
+      addContext: (p) => this.addContext(p, client),
+      start: (p) => this.start(p, client),
+      destroy: (p) => this.destroy(p, client),
+    };
+  }
+}
+
+function visible(s: Session, client: Client): boolean {
+  return client.root || s.owner.uid === client.uid;
+}
+
+/**
+ * The output folder is made now, as the client (it must be able to), so that
+ * a path it may not write, an existing file or a planted link fails at
+ * `create`, not at `start`.
+ */
+function checkOutput(client: Client, out: string): void {
+  try {
+    client.fs.checkOutputDir(out);
+  } catch (e) {
+    const why = e instanceof OwnerFsError ? e.message : oneLine(e);
+    throw new CtlError('CREATE_DIR_FAIL', `Cannot create the output directory ${out}: ${why}`);
   }
 }

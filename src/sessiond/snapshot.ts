@@ -2,6 +2,8 @@
 // outputs, directory naming, and the record itself, which asks each tracing
 // domain of the session to write its part of the trace. A domain plugs in by
 // implementing DomainRecorder (kernel, user space).
+import type { OutputFs } from '../output/fs.js';
+import { validatePathName } from './checks.js';
 import * as path from 'node:path';
 import { CtlError } from '../ctl/protocol.js';
 import type { SnapshotOutputInfo } from '../ctl/protocol.js';
@@ -66,6 +68,8 @@ export interface RecordRequest {
   outputDir?: string;
   name?: string;
   maxSize?: number;
+  /** the session owner's identity */
+  fs: OutputFs;
 }
 
 /** Records one snapshot; returns its directory. */
@@ -77,19 +81,20 @@ export async function recordSnapshot(req: RecordRequest): Promise<string> {
   const maxSize = req.maxSize ?? out?.maxSize ?? 0;
   if (!Number.isSafeInteger(maxSize) || maxSize < 0) throw new CtlError('SNAPSHOT_INVALID_SIZE');
   const name = req.name ?? (req.outputDir !== undefined ? 'snapshot' : out!.name);
+  validatePathName('snapshot', name);
   const dir = path.join(base, snapshotDirName(name, new Date(), req.state.count));
   // each domain shares the size limit equally (as LTTng shares it over streams)
   const share = maxSize > 0 ? Math.floor(maxSize / req.recorders.length) : 0;
   try {
     for (const r of req.recorders) await r.snapshot(path.join(dir, r.subdir), share);
   } catch (e) {
-    deleteChunk(dir);
+    deleteChunk(dir, req.fs);
     const m = e instanceof Error ? e.message.split('\n')[0]! : String(e);
     if (/Invalid snapshot size/.test(m)) throw new CtlError('SNAPSHOT_INVALID_SIZE', m);
     throw new CtlError('SNAPSHOT_FAIL', `Snapshot record failed: ${m}`);
   }
   req.state.count++;
-  if (!chunkExists(dir)) throw new CtlError('SNAPSHOT_NODATA');
+  if (!chunkExists(dir, req.fs)) throw new CtlError('SNAPSHOT_NODATA');
   return dir;
 }
 

@@ -1,6 +1,7 @@
 // The control-protocol operations of the user-space domain (`-u`), with
 // LTTng 2.13's checks and error codes. sessions.ts calls these for
 // `domain: 'ust'`, inside its operation queue.
+import type { OutputFs } from '../output/fs.js';
 import { CtlError, DEFAULT_CHANNEL_NAME, UST_PID_CHANNEL_DEFAULTS, UST_UID_CHANNEL_DEFAULTS } from '../ctl/protocol.js';
 import type { ChannelAttributes, ChannelInfo, Params, Result, UstBuffers } from '../ctl/protocol.js';
 import { UST_CONTEXTS } from '../ust/protocol.js';
@@ -10,7 +11,7 @@ import type { UstApps } from '../ust-consumer/apps.js';
 import { isGlob, globMatch } from '../filter/glob.js';
 import { makeRule, UstSession } from '../ust-consumer/session.js';
 import type { UstChannel } from '../ust-consumer/session.js';
-import { isPow2, u32, validateChannelName } from './checks.js';
+import { isPow2, u32, validateChannelName, checkChannelMemory } from './checks.js';
 
 /** what ust-ops needs of a session (session.ts's Session) */
 export interface UstHost {
@@ -20,6 +21,8 @@ export interface UstHost {
   /** flight recorder (`create --snapshot`): channels in overwrite mode, read by snapshots only */
   readonly snapshotMode: boolean;
   ust: UstSession | undefined;
+  /** the session owner: its files are made with this identity */
+  readonly owner: { readonly fs: OutputFs };
 }
 
 export interface UstOpsContext {
@@ -57,7 +60,7 @@ export function validateUstChannelAttributes(a: ChannelAttributes): void {
 }
 
 function domain(ctx: UstOpsContext, s: UstHost): UstSession {
-  s.ust ??= new UstSession(s.name, s.outputPath, ctx.apps, ctx.log, s.snapshotMode);
+  s.ust ??= new UstSession(s.name, s.outputPath, ctx.apps, ctx.log, s.snapshotMode, s.owner.fs);
   return s.ust;
 }
 
@@ -66,6 +69,7 @@ function addChannel(ctx: UstOpsContext, s: UstHost, name: string, given: Channel
   // as LTTng: a snapshot session's channels overwrite their oldest data
   const attrs: ChannelAttributes = s.snapshotMode ? { ...given, overwrite: true } : given;
   validateUstChannelAttributes(attrs);
+  checkChannelMemory(attrs);
   if (s.ust?.channel(name)) throw new CtlError('UST_CHAN_EXIST');
   if (s.ust && s.ust.channels.length > 0 && s.ust.buffers !== buffers) throw new CtlError('BUFFER_TYPE_MISMATCH');
   if (s.hasBeenStarted) throw new CtlError('TRACE_ALREADY_STARTED');
