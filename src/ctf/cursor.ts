@@ -22,16 +22,6 @@ export interface DiscardedItem {
   end?: bigint;
 }
 
-/**
- * A stream waiting for its next packet, with nothing before `cursor.time`
- * (the end of its last packet): babeltrace2's message iterator inactivity.
- * The muxer keeps it in order so that other streams need not wait for it.
- */
-export interface Inactivity {
-  kind: 'inactivity';
-  cursor: Cursor;
-}
-
 /** Statuses of Cursor.next() */
 export const ITEM = 0;
 export const AGAIN = 1;
@@ -65,8 +55,14 @@ export class Cursor {
   private entry: PacketEntry | undefined;
   private inPacket = false;
   private pending: Item[] = [];
-  /** the current message */
-  item: Item | Inactivity | undefined;
+  /** the current message (undefined after AGAIN or END) */
+  item: Item | undefined;
+  /**
+   * After AGAIN: nothing of this stream can come before `time` (the end of its
+   * last packet), babeltrace2's message iterator inactivity. The muxer keeps
+   * such a stream in order so that the others need not wait for it.
+   */
+  idle = false;
   /**
    * Time of the current item: ns relative to the base, the nearest double, and
    * `timeRem` the exact rest (0 within 2^53 ns of the base); -Infinity without clock.
@@ -93,7 +89,6 @@ export class Cursor {
   /** babeltrace2 gives discarded-item messages a time range only with both packet times */
   private packetsHaveTimes = false;
   private readonly eventItem: Item = { kind: 'event', cursor: this };
-  private readonly inactive: Inactivity = { kind: 'inactivity', cursor: this };
 
   constructor(
     readonly stream: Stream,
@@ -299,6 +294,7 @@ export class Cursor {
   private loadPacket(): NextStatus {
     const got = this.source.nextPacket();
     if (got === 'again') return this.waiting();
+    this.idle = false;
     if (got === 'end') {
       this.item = undefined;
       return END;
@@ -331,13 +327,9 @@ export class Cursor {
 
   /** AGAIN: with a clock and a packet read, nothing can come before the clock's value */
   private waiting(): NextStatus {
-    if (this.clock && this.entry) {
-      this.item = this.inactive;
-      this.time = this.eventTime();
-    } else {
-      this.item = undefined;
-      this.time = -Infinity;
-    }
+    this.item = undefined;
+    this.idle = !!this.clock && this.entry !== undefined;
+    this.time = this.idle ? this.eventTime() : -Infinity;
     return AGAIN;
   }
 

@@ -88,7 +88,7 @@ export class GrowingTraces implements StreamSet {
   finished = false;
   blocked = false;
   private polledAfterFinish = false;
-  private readonly traces = new Map<string, LiveTrace>();
+  private readonly byDir = new Map<string, LiveTrace>();
   /** directories whose metadata does not parse yet */
   private readonly pendingDirs = new Set<string>();
 
@@ -110,7 +110,7 @@ export class GrowingTraces implements StreamSet {
     for (const input of this.inputs) {
       if (!fs.existsSync(input)) continue;
       for (const dir of isTraceDir(input) ? [input] : findTraceDirs(input)) {
-        const lt = this.traces.get(dir) ?? this.openDir(input, dir);
+        const lt = this.byDir.get(dir) ?? this.openDir(input, dir);
         if (lt) this.pollFiles(lt, out);
       }
     }
@@ -135,7 +135,7 @@ export class GrowingTraces implements StreamSet {
     this.pendingDirs.delete(dir);
     trace.name = traceName(input, trace);
     const lt: LiveTrace = { trace, metadataSize: size, files: new Map(), nextId: new Map() };
-    this.traces.set(dir, lt);
+    this.byDir.set(dir, lt);
     return lt;
   }
 

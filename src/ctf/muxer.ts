@@ -3,12 +3,12 @@
 // that could hold an older one says AGAIN (lttng-live semantics), and time
 // going backwards is an error, as in babeltrace2.
 import { AGAIN, END, ITEM } from './cursor.js';
-import type { Cursor, Inactivity, Item, TimeBase } from './cursor.js';
+import type { Cursor, Item, TimeBase } from './cursor.js';
 import type { CtfTrace, Stream } from './trace.js';
 import { TraceError } from './trace.js';
 
-/** babeltrace2's order of message types at equal times (inactivity: see Muxer) */
-const TYPE_WEIGHT: Record<(Item | Inactivity)['kind'], number> = { inactivity: 6, event: 5, 'discarded-events': 4, 'discarded-packets': 1 };
+/** babeltrace2's order of message types at equal times (an idle stream: see Cursor.idle) */
+const TYPE_WEIGHT: Record<Item['kind'] | 'inactivity', number> = { inactivity: 6, event: 5, 'discarded-events': 4, 'discarded-packets': 1 };
 
 function strcmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -34,8 +34,8 @@ export function compareCursors(a: Cursor, b: Cursor): number {
   if (r) return r;
   if (a.stream.sc.id !== b.stream.sc.id) return a.stream.sc.id < b.stream.sc.id ? -1 : 1;
   if (a.stream.id !== b.stream.id) return a.stream.id < b.stream.id ? -1 : 1;
-  const ka = a.item!.kind;
-  const kb = b.item!.kind;
+  const ka = a.idle ? 'inactivity' : a.item!.kind;
+  const kb = b.idle ? 'inactivity' : b.item!.kind;
   if (ka !== kb) return TYPE_WEIGHT[kb] - TYPE_WEIGHT[ka];
   if (ka === 'event') {
     const ea = a.ec!;
@@ -140,7 +140,7 @@ export class Muxer {
     if (c !== undefined) {
       this.last = undefined;
       const s = c.next();
-      if (s === ITEM || (s === AGAIN && c.item !== undefined)) this.heap.replaceTop(); // an inactivity stays in order
+      if (s === ITEM || (s === AGAIN && c.idle)) this.heap.replaceTop(); // an idle stream stays in order
       else {
         this.heap.pop();
         if (s === AGAIN) this.waiting.push(c);
@@ -158,16 +158,15 @@ export class Muxer {
       const top = this.heap.peek();
       if (top === undefined) {
         if (this.set.done) return 'end';
-        if (this.take()) continue;
+        if (this.take() || this.set.done) continue;
         return 'again';
       }
-      const it = top.item!;
-      if (it.kind === 'inactivity') {
+      if (top.idle) {
         // the oldest possible message is that stream's next one: ask it again
         const t = top.time;
         const s = top.next();
         if (s === END) this.heap.pop();
-        else if (s === AGAIN && top.item === undefined) {
+        else if (s === AGAIN && !top.idle) {
           this.heap.pop();
           this.waiting.push(top);
         } else if (s === AGAIN && top.time === t) {
@@ -178,7 +177,7 @@ export class Muxer {
       }
       this.check(top);
       this.last = top;
-      return it;
+      return top.item!;
     }
   }
 
@@ -211,7 +210,7 @@ export class Muxer {
     for (let i = 0; i < w.length; ) {
       const c = w[i]!;
       const s = c.next();
-      if (s === AGAIN && c.item === undefined) {
+      if (s === AGAIN && !c.idle) {
         i++;
         continue;
       }

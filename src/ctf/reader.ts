@@ -38,7 +38,7 @@ export interface MessageIterator {
 }
 
 function isOpened(src: OpenedTraces | StreamSet): src is OpenedTraces {
-  return 'traces' in src;
+  return typeof (src as Partial<StreamSet>).poll !== 'function';
 }
 
 function noClock(s: Stream): Error {
