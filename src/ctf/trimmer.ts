@@ -59,6 +59,10 @@ export class Trimmer {
       this.endNs = parseTimeBound(end, first, gmt);
       this.end = split(this.endNs - base);
     }
+    if (this.begin && this.end && this.beginNs > this.endNs) {
+      // babeltrace2: "Trimming time range's beginning time is greater than end time"
+      throw new Error(`--begin is after --end (${this.beginNs} > ${this.endNs} ns from origin)`);
+    }
   }
 
   next(): Item | 'again' | 'end' {

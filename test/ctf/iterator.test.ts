@@ -314,6 +314,10 @@ describe('reader graph: trimmer', () => {
     assert.ok(!readWhole(dir, { begin: ns(495n) }).some((l) => l.startsWith('discarded')));
   });
 
+  test('--begin after --end is an error, as in babeltrace2', () => {
+    assert.throws(() => readWhole(dir, { begin: ns(180n), end: ns(120n) }), /--begin is after --end/);
+  });
+
   test('a time of day takes the date of the first message', () => {
     const d = new Date(Number(clock.offsetSeconds) * 1000);
     const tod = `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}:${String(d.getUTCSeconds()).padStart(2, '0')}`;
