@@ -1,9 +1,12 @@
-// Shared helpers of the test suite: paths, building dist/ for the CLI, running
-// processes with a bounded concurrency, temporary copies of traces.
+// Shared helpers of the test suite: paths, building dist/ for the CLI, the one
+// way tests run a process (run/runSync, in a hermetic environment), what a test
+// needs of the machine (needs), temporary copies of traces.
 import { spawn, spawnSync } from 'node:child_process';
+import type { SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -14,9 +17,68 @@ export const CONFORMANCE = path.join(SHARED, 'ctf-conformance');
 export const BIN = path.join(REPO, 'bin', 'ttng.js');
 export const BABELTRACE2 = '/usr/bin/babeltrace2';
 
-/** environment of every child process: babeltrace2 prints local times */
-export const CHILD_ENV: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC', LANG: 'C.UTF-8' };
-delete CHILD_ENV['TTNG_DEBUG'];
+/** this test process's HOME and TTNG_HOME for its children, made on first use, removed at exit */
+let ownHome: string | undefined;
+function testHome(): string {
+  if (ownHome === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ttng-test-home-'));
+    ownHome = dir;
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return ownHome;
+}
+
+/**
+ * The environment of every child process, hermetic: no TTNG_* variable of the
+ * caller, and HOME and TTNG_HOME in a temporary directory, so neither the
+ * machine's ~/.ttngrc, ~/.ttng and ~/ttng-traces nor a running root daemon
+ * (/run/ttng) reach a test. TZ=UTC: babeltrace2 prints local times.
+ * `extra` goes on top (a variable set to undefined is removed).
+ */
+export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TTNG_')) env[k] = v;
+  const home = testHome();
+  Object.assign(env, { TZ: 'UTC', LANG: 'C.UTF-8', HOME: home, TTNG_HOME: home });
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** childEnv() for the children tests spawn themselves (long-running, interactive) */
+export const CHILD_ENV: NodeJS.ProcessEnv = childEnv();
+
+/** true under CI (CI=true, as CI services set it): every test must run there */
+export const IN_CI = !['', '0', 'false'].includes((process.env['CI'] ?? '').toLowerCase());
+
+/**
+ * The `skip` option of a test that needs something of the machine: root,
+ * tracefs, a peer tool (babeltrace2, lttng-analyses, setpriv…), reference data.
+ * `reason` says what is missing, or is false when nothing is. Outside CI the
+ * test is skipped with that reason; under CI it is skipped too but a test named
+ * after the reason fails in its place, so a missing need never passes silently.
+ */
+export function needs(reason: string | false): string | false {
+  if (reason === false) return false;
+  if (IN_CI) {
+    test(`needs: ${reason}`, () => {
+      throw new Error(`CI=true and this machine lacks what a test needs: ${reason}`);
+    });
+  }
+  return reason;
+}
+
+/**
+ * needs() for an optional part of a running test: true when `reason` is false;
+ * else false outside CI (the part is left out), and under CI it throws.
+ */
+export function has(reason: string | false): boolean {
+  if (reason === false) return true;
+  if (IN_CI) throw new Error(`CI=true and this machine lacks what a test needs: ${reason}`);
+  return false;
+}
 
 function sourcesOf(dir: string): string[] {
   const out: string[] = [];
@@ -82,18 +144,43 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-  ms: number;
 }
 
-/** Runs a command to completion, killing it after `timeoutMs`. */
-export function run(cmd: string, args: string[], opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export interface RunOptions {
+  /** killed with SIGKILL after this long (default 60 s) */
+  timeoutMs?: number;
+  /** default: the repository */
+  cwd?: string;
+  /** variables on top of childEnv() (undefined removes one) */
+  env?: NodeJS.ProcessEnv;
+  /** run as `nobody` through setpriv (an array: the setpriv arguments to use instead) */
+  asNobody?: boolean | string[];
+  /** written to stdin (else stdin is /dev/null) */
+  input?: string | Buffer;
+}
+
+export const NOBODY = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
+
+/** what run() and runSync() hand to spawn */
+function spawnArgs(cmd: string, args: string[], opts: RunOptions): { file: string; argv: string[]; options: SpawnOptions } {
+  const nobody = opts.asNobody === true ? NOBODY : opts.asNobody || undefined;
+  return {
+    file: nobody ? '/usr/bin/setpriv' : cmd,
+    argv: nobody ? [...nobody, cmd, ...args] : args,
+    options: { cwd: opts.cwd ?? REPO, env: childEnv(opts.env), stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] },
+  };
+}
+
+/** Runs a command to completion (the one way tests do), killing it after `timeoutMs`. */
+export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const { file, argv, options } = spawnArgs(cmd, args, opts);
   return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? REPO, env: { ...CHILD_ENV, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, argv, options);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('error', (e) => {
       clearTimeout(timer);
@@ -101,13 +188,21 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; cwd
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({
-        code, signal, ms: Date.now() - t0,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
+      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
   });
+}
+
+/** run() for synchronous code: same environment, options and result */
+export function runSync(cmd: string, args: string[], opts: RunOptions = {}): RunResult {
+  const { file, argv, options } = spawnArgs(cmd, args, opts);
+  const r = spawnSync(file, argv, {
+    ...options, encoding: 'utf8', maxBuffer: 1 << 30, timeout: opts.timeoutMs ?? 60_000, killSignal: 'SIGKILL',
+    ...(opts.input === undefined ? {} : { input: opts.input }),
+  });
+  // a timeout ends as run()'s does: killed, not thrown
+  if (r.error && (r.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') throw r.error;
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** `node bin/ttng.js ARGS...` */
@@ -123,6 +218,9 @@ export function babeltrace2(args: string[], timeoutMs = 60_000, env?: NodeJS.Pro
 export function hasBabeltrace2(): boolean {
   return fs.existsSync(BABELTRACE2);
 }
+
+/** why a test that compares with babeltrace2 cannot run here, or false (for needs() and has()) */
+export const NO_BABELTRACE2: string | false = hasBabeltrace2() ? false : `babeltrace2 is not installed (${BABELTRACE2})`;
 
 /** a stack-trace line, as check-conformance.sh detects them */
 export const STACK_LINE = /^\s+at .+:[0-9]+:[0-9]+\)?$/m;

@@ -1,6 +1,6 @@
-// Writing CTF 1.8 traces: LTTng-style stream classes, packets in per-stream
-// files, `index/*.idx` (v1.1) and text or packetized metadata.
-import * as fs from 'node:fs';
+// Writing CTF 1.8 traces: LTTng-style stream classes, packets encoded from
+// values, text or packetized metadata. The files (per-stream packets,
+// `index/*.idx`, `metadata`) are written by the trace output (../output/).
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Value, VariantValue } from './decoder.js';
@@ -9,6 +9,8 @@ import { uuidFromString } from './model.js';
 import { generateTsdl } from './tsdl-writer.js';
 import { METADATA_HEADER_SIZE, METADATA_MAGIC } from './metadata-file.js';
 import { PACKET_MAGIC } from './trace.js';
+import { LocalTraceOutput, localStream } from '../output/local.js';
+import type { StreamOutput } from '../output/sink.js';
 
 /* ------------------------------ bit encoder ------------------------------ */
 
@@ -231,13 +233,15 @@ export interface PacketInfo {
 export class CtfWriter {
   readonly tc: TraceClass;
   private readonly streams: StreamWriter[] = [];
+  private readonly out: LocalTraceOutput;
   constructor(
     readonly dir: string,
     tc: Omit<TraceClass, 'packetHeader' | 'uuid' | 'major' | 'minor'> & { uuid?: Uint8Array },
     readonly opts: WriterOptions = {},
   ) {
     this.tc = { ...tc, major: 1, minor: 8, uuid: tc.uuid ?? uuidFromString(randomUUID())!, packetHeader: lttngPacketHeader() };
-    fs.mkdirSync(path.join(dir, 'index'), { recursive: true });
+    this.out = new LocalTraceOutput(dir);
+    this.out.mkdirs();
   }
 
   /** A data stream file `NAME` (LTTng: `CHANNEL_CPU`) of stream class `scId`. */
@@ -256,9 +260,7 @@ export class CtfWriter {
   close(): void {
     for (const s of this.streams) s.close();
     const text = Buffer.from(this.metadataText(), 'utf8');
-    const file = path.join(this.dir, 'metadata');
-    if (!this.opts.packetizedMetadata) fs.writeFileSync(file, text);
-    else fs.writeFileSync(file, packetizeMetadata(text, this.tc.uuid!));
+    this.out.writeMetadata(this.opts.packetizedMetadata ? packetizeMetadata(text, this.tc.uuid!) : text);
   }
 }
 
@@ -284,9 +286,7 @@ export function packetizeMetadata(text: Uint8Array, uuid: Uint8Array, packetByte
 }
 
 export class StreamWriter {
-  private readonly fd: number;
-  private readonly index: Buffer[] = [];
-  private fileOffset = 0;
+  private readonly out: StreamOutput;
   private seq = 0n;
   private w: BitWriter | undefined;
   private packet: PacketInfo = {};
@@ -305,7 +305,7 @@ export class StreamWriter {
     readonly file: string,
     readonly instanceId: bigint,
   ) {
-    this.fd = fs.openSync(file, 'w');
+    this.out = localStream(file);
     const idType = (sc.eventHeader!.fields[0]!.type as EnumType).container;
     this.compactIds = 2 ** idType.size - 1;
     this.compactTsBits = idType.size === 5 ? 27 : 32;
@@ -395,25 +395,21 @@ export class StreamWriter {
     const head = new BitWriter();
     head.buf = w.buf;
     this.writeHead(head, begin, end, BigInt(contentBits), BigInt(bytes * 8));
-    const data = w.buf.subarray(0, bytes);
-    let off = 0;
-    while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off, this.fileOffset + off);
-    const e = Buffer.alloc(72);
-    const vals = [this.fileOffset, bytes * 8, contentBits, begin, end, this.packet.eventsDiscarded ?? 0n, this.sc.id, this.instanceId, this.seq];
-    vals.forEach((v, i) => e.writeBigUInt64BE(BigInt(v), i * 8));
-    this.index.push(e);
-    this.fileOffset += bytes;
+    this.out.appendPacket(w.buf.subarray(0, bytes), {
+      packetSize: BigInt(bytes * 8),
+      contentSize: BigInt(contentBits),
+      timestampBegin: begin,
+      timestampEnd: end,
+      eventsDiscarded: this.packet.eventsDiscarded ?? 0n,
+      streamId: BigInt(this.sc.id),
+      streamInstanceId: this.instanceId,
+      packetSeqNum: this.seq,
+    });
     this.seq++;
   }
 
   close(): void {
     this.endPacket();
-    fs.closeSync(this.fd);
-    const hdr = Buffer.alloc(16);
-    hdr.writeUInt32BE(0xc1f1dcc1, 0);
-    hdr.writeUInt32BE(1, 4);
-    hdr.writeUInt32BE(1, 8);
-    hdr.writeUInt32BE(72, 12);
-    fs.writeFileSync(path.join(path.dirname(this.file), 'index', path.basename(this.file) + '.idx'), Buffer.concat([hdr, ...this.index]));
+    this.out.close();
   }
 }

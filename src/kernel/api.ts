@@ -2,6 +2,7 @@
 // tracer (src/kernel). The daemon owns sessions and their configuration; the
 // kernel tracer turns one session's kernel domain into ftrace instances and a
 // CTF trace under `<session output>/kernel/`.
+import type { OutputFs } from '../output/fs.js';
 
 /** `lttng enable-channel -k` settings (LTTng's defaults in comments) */
 export interface KernelChannelConfig {
@@ -91,6 +92,8 @@ export interface KernelSessionOptions {
   daemonId: string;
   /** flight recorder: nothing is read while tracing, only by snapshot() (outputDir is not written) */
   snapshot?: boolean;
+  /** how trace files and folders are made (the session owner's identity); default node:fs */
+  fs?: OutputFs;
 }
 
 /** prefix of every ftrace instance ttng creates (stale ones are removed at daemon start) */

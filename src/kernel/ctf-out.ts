@@ -7,14 +7,17 @@
 //
 // Every event record starts 8-byte aligned, so records are position
 // independent and can be assembled with word copies. Packets are filled in
-// memory and written with one write() each; index entries follow each packet;
+// memory and handed to the trace output (../output/) with their index fields;
 // metadata is append-only (new event classes are appended as they appear).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ClockClass, EnvValue, EventClass, FieldType, IntegerType, StreamClass, StructType, TraceClass } from '../ctf/model.js';
 import { uuidToString } from '../ctf/model.js';
 import { generateTsdl, structSpec } from '../ctf/tsdl-writer.js';
 import { lttngPacketContext, lttngPacketHeader } from '../ctf/writer.js';
+import { LocalTraceOutput, localStream } from '../output/local.js';
+import { nodeFs } from '../output/fs.js';
+import type { OutputFs } from '../output/fs.js';
+import type { StreamOutput } from '../output/sink.js';
 
 export const CTF_MAGIC = 0xc1fc1fc1;
 /** packet header (32) + LTTng kernel packet context (52) */
@@ -72,13 +75,19 @@ export function eventTsdl(ec: EventClass): string {
  * classes appended as the tracer learns them.
  */
 export class MetadataWriter {
-  private file: string;
+  private readonly out: LocalTraceOutput;
   private readonly known = new Set<string>();
   private started = false;
   private streams: StreamClass[] = [];
+  /** everything written so far (copied into snapshots and new chunks) */
+  private text = '';
 
-  constructor(dir: string, private readonly info: TraceInfo) {
-    this.file = path.join(dir, 'metadata');
+  constructor(
+    dir: string,
+    private readonly info: TraceInfo,
+    private readonly fs: OutputFs = nodeFs,
+  ) {
+    this.out = new LocalTraceOutput(dir, { fs });
   }
 
   /** writes the head; must come before any event class */
@@ -89,7 +98,8 @@ export class MetadataWriter {
       env: this.info.env, clocks: new Map([[this.info.clock.name, this.info.clock]]),
       streams: new Map(streams.map((s) => [s.id, { ...s, events: new Map() }])),
     };
-    fs.writeFileSync(this.file, generateTsdl(tc));
+    this.text = generateTsdl(tc);
+    this.out.writeMetadata(this.text);
     this.started = true;
   }
 
@@ -104,7 +114,9 @@ export class MetadataWriter {
       this.streams.find((s) => s.id === ec.streamId)?.events.set(ec.id, ec);
       text += eventTsdl(ec);
     }
-    if (text) fs.appendFileSync(this.file, text);
+    if (!text) return;
+    this.out.appendMetadata(text);
+    this.text += text;
   }
 
   has(streamId: number, id: number): boolean {
@@ -115,20 +127,15 @@ export class MetadataWriter {
    * The metadata written so far, complete, into `dir` (a snapshot: this
    * writer stays); with `uuid`, as the metadata of another trace.
    */
-  copyTo(dir: string, uuid?: Uint8Array): void {
-    fs.mkdirSync(dir, { recursive: true });
-    if (!uuid) {
-      fs.copyFileSync(this.file, path.join(dir, 'metadata'));
-      return;
-    }
-    const text = fs.readFileSync(this.file, 'utf8').replace(`uuid = "${uuidToString(this.info.uuid)}";`, `uuid = "${uuidToString(uuid)}";`);
-    fs.writeFileSync(path.join(dir, 'metadata'), text);
+  copyTo(dir: string, uuid?: Uint8Array, fs: OutputFs = this.fs): void {
+    const text = uuid ? this.text.replace(`uuid = "${uuidToString(this.info.uuid)}";`, `uuid = "${uuidToString(uuid)}";`) : this.text;
+    new LocalTraceOutput(dir, { fs }).writeMetadata(text);
   }
 
   /** goes on in `dir` (a new trace chunk), starting with everything written so far */
   moveTo(dir: string): void {
-    this.copyTo(dir);
-    this.file = path.join(dir, 'metadata');
+    this.out.rotate(dir);
+    this.out.writeMetadata(this.text);
   }
 }
 
@@ -157,11 +164,8 @@ interface Held {
 export class KernelStream {
   static readonly dbg = !!process.env['TTNG_KDEBUG'];
   static dbgWrite = -0;
-  private fd: number;
-  private idxFd: number;
-  /** the file being written: `file`, or `file_<k>` with trace-file rotation */
-  private fileNo = 0;
-  private fileOffset = -0;
+  /** the stream's files (`file`, or `file_<k>` with trace-file rotation) and index */
+  private readonly out: StreamOutput;
   private seq = 0;
   private readonly uuid: Uint8Array;
 
@@ -209,9 +213,10 @@ export class KernelStream {
     private capacity: number,
     uuid: Uint8Array,
     readonly tracefile?: TracefileLimit,
+    fs: OutputFs = nodeFs,
   ) {
     this.uuid = uuid;
-    [this.fd, this.idxFd] = this.openFiles();
+    this.out = localStream(file, { tracefileSize: tracefile?.size, tracefileCount: tracefile?.count, fs });
     this.pkt = new ArrayBuffer(capacity);
     this.pktU8 = new Uint8Array(this.pkt);
     this.pktU32 = new Uint32Array(this.pkt);
@@ -230,31 +235,6 @@ export class KernelStream {
     this.pktU32 = this.u32;
     this.pktDv = this.dv;
     this.holding = false;
-  }
-
-  /** opens (truncating) the data file being written and its index (LTTng names them `<channel>_<cpu>[_<k>]`) */
-  private openFiles(): [number, number] {
-    const name = this.tracefile ? `${this.file}_${this.fileNo}` : this.file;
-    const fd = fs.openSync(name, 'w');
-    const idx = path.join(path.dirname(name), 'index', path.basename(name) + '.idx');
-    fs.mkdirSync(path.dirname(idx), { recursive: true });
-    const idxFd = fs.openSync(idx, 'w');
-    const hdr = Buffer.alloc(16);
-    hdr.writeUInt32BE(0xc1f1dcc1, 0);
-    hdr.writeUInt32BE(1, 4);
-    hdr.writeUInt32BE(1, 8);
-    hdr.writeUInt32BE(72, 12);
-    fs.writeSync(idxFd, hdr);
-    return [fd, idxFd];
-  }
-
-  /** trace-file rotation: the next file of the ring (the oldest one is overwritten) */
-  private nextFile(): void {
-    fs.closeSync(this.fd);
-    fs.closeSync(this.idxFd);
-    this.fileNo = this.tracefile!.count > 0 ? (this.fileNo + 1) % this.tracefile!.count : this.fileNo + 1;
-    [this.fd, this.idxFd] = this.openFiles();
-    this.fileOffset = 0;
   }
 
   /**
@@ -475,26 +455,18 @@ export class KernelStream {
     for (let i = content; i < size; i++) this.pktU8[i] = 0;
     if (content < FIRST_EVENT) for (let i = PACKET_HEADER_BYTES; i < FIRST_EVENT; i++) this.pktU8[i] = 0;
     const data = this.pktU8.subarray(0, size);
-    if (this.tracefile && this.fileOffset > 0 && this.fileOffset + size > this.tracefile.size) this.nextFile();
-    let off = 0;
     const t0 = KernelStream.dbg ? performance.now() : 0;
-    while (off < size) off += fs.writeSync(this.fd, data, off, size - off, this.fileOffset + off);
+    this.out.appendPacket(data, {
+      packetSize: BigInt(size * 8),
+      contentSize: BigInt(content * 8),
+      timestampBegin: u64(bHi, bLo),
+      timestampEnd: u64(eHi, eLo),
+      eventsDiscarded: BigInt(this.discarded),
+      streamId: BigInt(this.streamId),
+      streamInstanceId: BigInt(this.cpu),
+      packetSeqNum: BigInt(this.seq),
+    });
     if (KernelStream.dbg) KernelStream.dbgWrite += performance.now() - t0;
-    const e = Buffer.alloc(72);
-    const ix = new DataView(e.buffer, e.byteOffset, 72);
-    setU64BE(ix, 0, this.fileOffset);
-    setU64BE(ix, 8, size * 8);
-    setU64BE(ix, 16, content * 8);
-    ix.setUint32(24, bHi);
-    ix.setUint32(28, bLo);
-    ix.setUint32(32, eHi);
-    ix.setUint32(36, eLo);
-    setU64BE(ix, 40, this.discarded);
-    setU64BE(ix, 48, this.streamId);
-    setU64BE(ix, 56, this.cpu);
-    setU64BE(ix, 64, this.seq);
-    fs.writeSync(this.idxFd, e);
-    this.fileOffset += size;
     this.seq++;
     this.packets++;
     this.pktPos = FIRST_EVENT;
@@ -523,8 +495,7 @@ export class KernelStream {
   close(): void {
     if (this.holding) this.release();
     this.sync();
-    fs.closeSync(this.fd);
-    fs.closeSync(this.idxFd);
+    this.out.close();
   }
 }
 
@@ -533,46 +504,19 @@ function setU64(dv: DataView, off: number, v: number): void {
   dv.setUint32(off + 4, Math.floor(v / TWO32), true);
 }
 
-function setU64BE(dv: DataView, off: number, v: number): void {
-  dv.setUint32(off, Math.floor(v / TWO32));
-  dv.setUint32(off + 4, v % TWO32);
+/** a clock value from its two 32-bit halves */
+function u64(hi: number, lo: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /**
  * Keeps the newest packets of a stream file (and its index) so that both
- * together take at most `budget` bytes (snapshot `--max-size`). The kept
- * packets are moved to the front; their index entries follow them. Returns
- * the bytes kept.
+ * together take at most `budget` bytes (snapshot `--max-size`): see
+ * ../output/local.ts. Returns the bytes kept.
  */
-export function keepNewestPackets(file: string, budget: number): number {
-  const idx = path.join(path.dirname(file), 'index', path.basename(file) + '.idx');
-  const ib = fs.readFileSync(idx);
-  const entrySize = ib.readUInt32BE(12);
-  const n = Math.floor((ib.length - 16) / entrySize);
-  const size = (i: number): number => Number(ib.readBigUInt64BE(16 + i * entrySize + 8) / 8n);
-  const offset = (i: number): number => Number(ib.readBigUInt64BE(16 + i * entrySize));
-  let used = 16;
-  let from = n;
-  while (from > 0 && used + size(from - 1) + entrySize <= budget) used += size(--from) + entrySize;
-  if (from === n && n > 0) from = n - 1; // never less than the newest packet
-  if (from === 0) return fs.statSync(file).size + ib.length;
-  const base = offset(from);
-  const data = fs.readFileSync(file).subarray(base);
-  fs.writeFileSync(file, data);
-  const out = Buffer.from(ib.subarray(0, 16 + n * entrySize));
-  for (let i = from; i < n; i++) out.writeBigUInt64BE(BigInt(offset(i) - base), 16 + i * entrySize);
-  const kept = Buffer.concat([out.subarray(0, 16), out.subarray(16 + from * entrySize)]);
-  fs.writeFileSync(idx, kept);
-  return data.length + kept.length;
+export function keepNewestPackets(file: string, budget: number, fs: OutputFs = nodeFs): number {
+  return new LocalTraceOutput(path.dirname(file), { fs }).keepNewest(path.basename(file), budget);
 }
 
 /** bytes of the regular files under `dir` */
-export function treeBytes(dir: string): number {
-  let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) n += treeBytes(p);
-    else if (e.isFile()) n += fs.statSync(p).size;
-  }
-  return n;
-}
+export { treeBytes } from '../output/local.js';

@@ -1,8 +1,9 @@
 // The kernel tracer's entry points for the session daemon (see api.ts).
 import { INSTANCE_PREFIX } from './api.js';
 import { lttngEventName } from './mapping.js';
+import { reapKernelState } from './reap.js';
 import { excludedSystem } from './rules.js';
-import { ownedGroups, ownedInstances } from './session.js';
+import { ownedGroups, ownedInstances } from './owned.js';
 import { STATEDUMP_EVENTS } from './statedump.js';
 import { Tracefs, TracefsError, ensureTracefs } from './tracefs.js';
 
@@ -42,24 +43,16 @@ export function listKernelSyscalls(): string[] {
  * not own and that nobody uses. An instance of a live ttng session always has
  * an open file (the kernel then refuses to remove it) and its uprobes are
  * enabled (same), so a daemon starting beside another one, or beside a test,
- * removes only what is really stale. Returns how many instances and uprobe
- * events were removed.
+ * removes only what is really stale. Returns how many instances and how many
+ * uprobe events were removed.
  */
-export function cleanupStaleInstances(): number {
+export function cleanupStaleInstances(): { instances: number; uprobes: number } {
   let tfs: Tracefs;
   try {
     tfs = new Tracefs();
   } catch {
-    return 0;
+    return { instances: 0, uprobes: 0 };
   }
-  let n = 0;
-  for (const name of tfs.listInstances()) {
-    if (!name.startsWith(INSTANCE_PREFIX) || ownedInstances.has(name)) continue;
-    if (tfs.removeIfUnused(name)) n++;
-  }
-  for (const { group, event } of tfs.uprobesWithPrefix(INSTANCE_PREFIX)) {
-    if (ownedGroups.has(group)) continue;
-    if (tfs.removeUprobe(group, event)) n++;
-  }
-  return n;
+  const r = reapKernelState(tfs, { prefix: INSTANCE_PREFIX, ownerDead: false, keepInstances: ownedInstances, keepGroups: ownedGroups });
+  return { instances: r.instances.length, uprobes: r.uprobes.length };
 }

@@ -187,7 +187,7 @@ class Code {
 
 // opcodes
 const I32_LOAD = 0x28, I64_LOAD = 0x29, I32_LOAD8_U = 0x2d, I32_LOAD16_U = 0x2f, I32_STORE = 0x36, I64_STORE = 0x37, I32_STORE16 = 0x3b;
-const I64_STORE8 = 0x3c, I64_STORE16 = 0x3d, I64_STORE32 = 0x3e, I32_STORE8 = 0x3a;
+const I64_STORE8 = 0x3c, I64_STORE16 = 0x3d, I64_STORE32 = 0x3e;
 const I32_EQZ = 0x45, I32_EQ = 0x46, I32_NE = 0x47, I32_LT_U = 0x49, I32_GT_U = 0x4b, I32_LE_U = 0x4d, I32_GE_U = 0x4f;
 const I64_LT_U = 0x54, I64_GT_U = 0x56;
 const I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_OR = 0x72, I32_SHL = 0x74, I32_SHR_U = 0x76;

@@ -15,8 +15,8 @@ export interface KernelBackend {
   createKernelSession(opts: KernelSessionOptions): KernelSession;
   listKernelTracepoints(): string[];
   listKernelSyscalls(): string[];
-  /** removes the ftrace instances of dead daemons; returns how many */
-  cleanupStaleInstances(): number;
+  /** removes the ftrace instances and uprobes of dead daemons; returns how many of each */
+  cleanupStaleInstances(): { instances: number; uprobes: number };
   kernelTracerAvailable(): { ok: true } | { ok: false; reason: string };
   readonly KERNEL_CONTEXT_TYPES: readonly string[];
 }

@@ -9,6 +9,7 @@ import type { TtngPaths } from '../ctl/paths.js';
 import { SessionManager } from './sessions.js';
 import { ControlServer } from './server.js';
 import { kernelBackend } from './kernel-domain.js';
+import { countsText, startReaper } from './reaper.js';
 import { removeStaleShm } from '../ust-consumer/apps.js';
 import { VERSION } from '../ctl/version.js';
 
@@ -309,7 +310,7 @@ export async function main(argv: string[]): Promise<void> {
     else {
       try {
         const n = b.cleanupStaleInstances();
-        if (n > 0) log(`removed ${n} ftrace instance(s) left by a daemon that died`);
+        if (n.instances + n.uprobes > 0) log(`removed ${countsText(n)} left by a daemon that died`);
       } catch (e) {
         log(`cleaning stale ftrace instances failed: ${(e as Error).message}`);
       }
@@ -376,4 +377,6 @@ export async function main(argv: string[]): Promise<void> {
 
   log(`ttng-sessiond ${VERSION} listening on ${paths.socket} (uid ${uid})`);
   ready('ready');
+  // after ready(): the reaper must not inherit the --ready-fd pipe
+  if (uid === 0) startReaper(await kernelBackend(), { quiet: args.quiet, log });
 }

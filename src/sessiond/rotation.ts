@@ -5,33 +5,16 @@
 // `<begin>-<index>/`, then moves the closed chunk to
 // `archives/<begin>-<end>-<index>/`, LTTng's names (ISO 8601 basic times with
 // the UTC offset). Each archive is a complete trace (metadata included).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CtlError } from '../ctl/protocol.js';
 import { creationDatetime } from '../ctl/time.js';
+import { archiveChunk, chunkExists, deleteChunk } from '../output/chunk.js';
+import { treeBytes } from '../output/local.js';
 import type { DomainRecorder } from './snapshot.js';
 
 /** bytes of the trace data under `dir`: regular files but the metadata (0 if missing) */
 export function dirBytes(dir: string): number {
-  let n = 0;
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) n += dirBytes(p);
-    else if (e.isFile() && e.name !== 'metadata') {
-      try {
-        n += fs.statSync(p).size;
-      } catch {
-        /* gone meanwhile */
-      }
-    }
-  }
-  return n;
+  return treeBytes(dir, { withoutMetadata: true });
 }
 
 /** One session's trace chunks and rotation schedules. */
@@ -79,17 +62,8 @@ export class RotationState {
       throw new CtlError('ROTATION_FAIL', `Rotation failure on consumer: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
     const archive = path.join(this.outputPath, 'archives', `${creationDatetime(oldBegin)}-${creationDatetime(end)}-${oldIndex}`);
-    if (oldIndex === 0) {
-      // the first chunk is the top of the output: its domain directories move
-      fs.mkdirSync(archive, { recursive: true });
-      for (const r of recorders) {
-        const from = path.join(oldDir, r.subdir);
-        if (fs.existsSync(from)) fs.renameSync(from, path.join(archive, r.subdir));
-      }
-    } else {
-      fs.mkdirSync(path.dirname(archive), { recursive: true });
-      fs.renameSync(oldDir, archive);
-    }
+    // the first chunk is the top of the output: only its domain directories move
+    archiveChunk(oldDir, archive, oldIndex === 0 ? recorders.map((r) => r.subdir) : undefined);
     return archive;
   }
 
@@ -97,15 +71,14 @@ export class RotationState {
   archiveLast(): string | undefined {
     if (this.index === 0 || !this.begin) return undefined;
     const dir = this.chunkDir();
-    if (!fs.existsSync(dir)) return undefined;
+    if (!chunkExists(dir)) return undefined;
     if (this.rotatedWhileStopped) {
       // rotated after the last stop: this chunk never received an event
-      fs.rmSync(dir, { recursive: true, force: true });
+      deleteChunk(dir);
       return undefined;
     }
     const archive = path.join(this.outputPath, 'archives', `${creationDatetime(this.begin)}-${creationDatetime(new Date())}-${this.index}`);
-    fs.mkdirSync(path.dirname(archive), { recursive: true });
-    fs.renameSync(dir, archive);
+    archiveChunk(dir, archive);
     return archive;
   }
 

@@ -2,11 +2,11 @@
 // outputs, directory naming, and the record itself, which asks each tracing
 // domain of the session to write its part of the trace. A domain plugs in by
 // implementing DomainRecorder (kernel, user space).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CtlError } from '../ctl/protocol.js';
 import type { SnapshotOutputInfo } from '../ctl/protocol.js';
 import { datetimeSuffix } from '../ctl/time.js';
+import { chunkExists, deleteChunk } from '../output/chunk.js';
 import type { KernelSession } from './kernel-domain.js';
 import type { UstSession } from '../ust-consumer/session.js';
 
@@ -83,13 +83,13 @@ export async function recordSnapshot(req: RecordRequest): Promise<string> {
   try {
     for (const r of req.recorders) await r.snapshot(path.join(dir, r.subdir), share);
   } catch (e) {
-    fs.rmSync(dir, { recursive: true, force: true });
+    deleteChunk(dir);
     const m = e instanceof Error ? e.message.split('\n')[0]! : String(e);
     if (/Invalid snapshot size/.test(m)) throw new CtlError('SNAPSHOT_INVALID_SIZE', m);
     throw new CtlError('SNAPSHOT_FAIL', `Snapshot record failed: ${m}`);
   }
   req.state.count++;
-  if (!fs.existsSync(dir)) throw new CtlError('SNAPSHOT_NODATA');
+  if (!chunkExists(dir)) throw new CtlError('SNAPSHOT_NODATA');
   return dir;
 }
 

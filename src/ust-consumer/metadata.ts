@@ -1,15 +1,11 @@
-// The `metadata` file of one user-space trace directory, from the layout the
-// app side defines (src/ust/ctf-layout.ts). It is rewritten whole, atomically
-// (temporary file + rename), whenever the registry learns new event classes,
-// so a reader never sees half a file.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// The `metadata` text of one user-space trace directory, from the layout the
+// app side defines (src/ust/ctf-layout.ts). The registry rewrites it whole
+// (the trace output makes that atomic) whenever it learns new event classes.
 import type { ClockClass } from '../ctf/model.js';
 import type { UstContextName, UstEventDecl } from '../ust/protocol.js';
 import { ustEnv, ustEventClass, ustMetadata, ustStreamClass, ustTraceClass } from '../ust/ctf-layout.js';
 
 export interface UstTraceMetadata {
-  dir: string;
   /** 32 hex digits */
   uuid: string;
   sessionName: string;
@@ -32,12 +28,4 @@ export function ustMetadataText(m: UstTraceMetadata): string {
   });
   const streams = m.streams.map((s) => ustStreamClass(s.id, m.clock, s.contexts, s.events.map((e) => ustEventClass(e.decl, e.id, s.id))));
   return ustMetadata(ustTraceClass(m.uuid, env, m.clock, streams));
-}
-
-export function writeUstMetadata(m: UstTraceMetadata): void {
-  fs.mkdirSync(m.dir, { recursive: true });
-  const file = path.join(m.dir, 'metadata');
-  const tmp = path.join(m.dir, `.metadata.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, ustMetadataText(m), { mode: 0o640 });
-  fs.renameSync(tmp, file);
 }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { BIN, ensureBuilt } from '../helpers.js';
-import { home, oneError, runCmd } from '../sessiond/harness.js';
+import { home, oneError } from '../sessiond/harness.js';
 import type { TestHome } from '../sessiond/harness.js';
 
 before(() => ensureBuilt());
@@ -147,7 +147,7 @@ describe('ttng list -k', () => {
     assert.deepEqual(lines.slice(-2), ['', '']);
     const sys = await h.ok(['list', '-k', '--syscall']);
     assert.match(sys, /^System calls:\n-------------\n      read \[(64|32)-bit\]\n      write \[(64|32)-bit\]\n/);
-    const piped = await runCmd('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" list -k | head -1`], { env: h.env });
+    const piped = await h.run('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" list -k | head -1`]);
     assert.equal(piped.stdout.split('\n')[0], 'Kernel events:');
     assert.equal(piped.stderr, '', 'no EPIPE stack trace');
   });

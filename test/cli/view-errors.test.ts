@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  CONFORMANCE, STACK_LINE, babeltrace2, copyTrace, ensureBuilt, hasBabeltrace2, tempDir, ttng,
+  CONFORMANCE, NO_BABELTRACE2, STACK_LINE, babeltrace2, copyTrace, ensureBuilt, has, tempDir, ttng,
 } from '../helpers.js';
 import type { RunResult } from '../helpers.js';
 
@@ -26,7 +26,7 @@ function damaged(name: string, src: string, damage: (dir: string) => void): stri
   return dir;
 }
 
-function patchFile(file: string, fn: (b: Buffer) => Buffer): void {
+function patchFile(file: string, fn: (b: Buffer) => Uint8Array): void {
   fs.writeFileSync(file, fn(fs.readFileSync(file)));
 }
 
@@ -51,7 +51,7 @@ function oneError(r: RunResult): string {
 
 /** babeltrace2's stdout for the same input, when it is installed: complete lines only */
 async function sameEventsAsBabeltrace2(dir: string, ours: RunResult): Promise<void> {
-  if (!hasBabeltrace2()) return;
+  if (!has(NO_BABELTRACE2)) return;
   const b = await babeltrace2([dir]);
   assert.notEqual(b.code, 0, 'babeltrace2 accepts this trace');
   assert.equal(ours.stdout, b.stdout.slice(0, b.stdout.lastIndexOf('\n') + 1), "events before the error differ from babeltrace2's");

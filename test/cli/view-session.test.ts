@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { TRACES, babeltrace2, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
+import { NO_BABELTRACE2, TRACES, babeltrace2, ensureBuilt, needs } from '../helpers.js';
 import { home, oneError } from '../sessiond/harness.js';
 
 before(() => ensureBuilt());
@@ -51,7 +51,7 @@ describe('ttng view SESSION', () => {
     assert.equal(h.daemonPid(), undefined, 'reading a path asks no daemon');
   });
 
-  test('-e CMD runs another viewer on the session output', { skip: !hasBabeltrace2() && 'babeltrace2 is not installed' }, async (t) => {
+  test('-e CMD runs another viewer on the session output', { skip: needs(NO_BABELTRACE2) }, async (t) => {
     const h = home(t, { env: { TTNG_FAKE_KERNEL_TRACE: TRACE } });
     const out = path.join(h.dir, 'out');
     await h.ok(['create', 'e', '-o', out]);

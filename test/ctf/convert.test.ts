@@ -2,16 +2,16 @@
 // babeltrace 1.5 read the converted trace and find the same events.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runSync } from '../helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shared = path.resolve(root, '../shared');
 const bin = path.join(root, 'bin/ttng.js');
-const env = { ...process.env, TZ: 'UTC', LANG: 'C.UTF-8' };
 
 interface Case {
   name: string;
@@ -55,22 +55,22 @@ function countBt1Events(text: string, clocked: boolean): number {
 for (const c of cases()) {
   test(`convert ${c.name}`, () => {
     const out = path.join(tmp, c.name.replace(/\//g, '_'));
-    const conv = spawnSync('node', [bin, 'convert', c.dir, '-o', out], { env, encoding: 'utf8' });
-    assert.equal(conv.status, 0, `convert failed: ${conv.stderr}`);
-    const view = spawnSync('node', [bin, 'view', out], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
-    assert.equal(view.status, 0, view.stderr);
+    const conv = runSync('node', [bin, 'convert', c.dir, '-o', out]);
+    assert.equal(conv.code, 0, `convert failed: ${conv.stderr}`);
+    const view = runSync('node', [bin, 'view', out]);
+    assert.equal(view.code, 0, view.stderr);
     const expected = fs.readFileSync(c.expected, 'utf8');
     assert.equal(view.stdout, expected);
     const want = expected.split('\n').length - 1;
-    const bt2 = spawnSync('babeltrace2', [out], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
-    assert.equal(bt2.status, 0, `babeltrace2 failed: ${bt2.stderr.slice(0, 500)}`);
+    const bt2 = runSync('babeltrace2', [out]);
+    assert.equal(bt2.code, 0, `babeltrace2 failed: ${bt2.stderr.slice(0, 500)}`);
     assert.equal(bt2.stdout.split('\n').length - 1, want, 'babeltrace2 event count');
     // babeltrace 1.5 itself rejects a few originals (empty arrays of aligned
     // elements: it reads their layout differently); only compare where it reads them
-    const bt1orig = spawnSync('babeltrace', [c.dir], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
-    if (bt1orig.status !== 0) return;
-    const bt1 = spawnSync('babeltrace', [out], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
-    assert.equal(bt1.status, 0, `babeltrace 1.5 failed: ${bt1.stderr.slice(0, 500)}`);
+    const bt1orig = runSync('babeltrace', [c.dir]);
+    if (bt1orig.code !== 0) return;
+    const bt1 = runSync('babeltrace', [out]);
+    assert.equal(bt1.code, 0, `babeltrace 1.5 failed: ${bt1.stderr.slice(0, 500)}`);
     assert.equal(countBt1Events(bt1.stdout, expected.startsWith('[')), want, 'babeltrace 1.5 event count');
   });
 }
@@ -78,12 +78,12 @@ for (const c of cases()) {
 test('convert --packetized-metadata writes LTTng metadata packets babeltrace2 reads', () => {
   const src = path.join(shared, 'traces/ust-types');
   const out = path.join(tmp, 'packetized');
-  const conv = spawnSync('node', [bin, 'convert', '--packetized-metadata', src, '-o', out], { env, encoding: 'utf8' });
-  assert.equal(conv.status, 0, conv.stderr);
+  const conv = runSync('node', [bin, 'convert', '--packetized-metadata', src, '-o', out]);
+  assert.equal(conv.code, 0, conv.stderr);
   const meta = fs.readFileSync(path.join(out, 'ust/uid/0/64-bit/metadata'));
   assert.equal(meta.readUInt32LE(0), 0x75d11d57);
-  const bt2 = spawnSync('babeltrace2', [out], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
-  assert.equal(bt2.status, 0, bt2.stderr);
+  const bt2 = runSync('babeltrace2', [out]);
+  assert.equal(bt2.code, 0, bt2.stderr);
   assert.equal(bt2.stdout.split('\n').length - 1, 1037);
   // index files: v1.1 header, 72-byte entries covering the whole stream file
   const idxDir = path.join(out, 'ust/uid/0/64-bit/index');

@@ -5,14 +5,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CONFORMANCE, babeltrace2, copyTrace, ensureBuilt, hasBabeltrace2, tempDir, ttng } from '../helpers.js';
+import { CONFORMANCE, NO_BABELTRACE2, babeltrace2, copyTrace, ensureBuilt, has, tempDir, ttng } from '../helpers.js';
 
 const tmp = tempDir('ttng-crafted-');
 const INTERSECT = path.join(CONFORMANCE, 'intersection', '3eventsintersect');
 const HEARTBEAT = path.join(CONFORMANCE, 'succeed', 'wk-heartbeat-u');
 
 async function alsoBabeltrace2(args: string[], stdout: string): Promise<void> {
-  if (!hasBabeltrace2()) return;
+  if (!has(NO_BABELTRACE2)) return;
   const b = await babeltrace2(args);
   assert.equal(b.code, 0, b.stderr);
   assert.equal(stdout, b.stdout, "differs from babeltrace2's output");

@@ -171,7 +171,7 @@ function fuzzMetadata(seed: number, n: number, only: number | undefined, show: b
       accepted++;
     } catch (e) {
       rejected++;
-      if (isInternal(e) || !(e instanceof TsdlError || e.constructor === Error)) {
+      if (isInternal(e) || !(e instanceof TsdlError || (e as Error).constructor === Error)) {
         process.stdout.write(`F ${JSON.stringify({ i, what: 'parseMetadata', error: describeError(e), mutations: log })}\n`);
       } else if (show) process.stderr.write(`rejected: ${(e as Error).message}\n`);
     }

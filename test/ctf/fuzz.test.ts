@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  CHILD_ENV, CONFORMANCE, REPO, STACK_LINE, TRACES, copyTrace, ensureBuilt, prng, randInt, streamFiles, tempDir, ttng,
+  CHILD_ENV, CONFORMANCE, REPO, STACK_LINE, TRACES, copyTrace, ensureBuilt, needs, prng, randInt, streamFiles, tempDir, ttng,
 } from '../helpers.js';
 
 const RUNNER = path.join(REPO, 'test', 'ctf', 'fuzz-runner.ts');
@@ -104,7 +104,7 @@ describe('fuzz: packet decoder', () => {
     ['traces/ust-types', path.join(TRACES, 'ust-types'), 80],
   ];
   for (const [name, dir, n] of cases) {
-    const missing = fs.existsSync(dir) ? false : `${dir} missing`;
+    const missing = needs(fs.existsSync(dir) ? false : `${dir} missing`);
     test(`${name}: ${n} corrupted copies: errors are TraceErrors with a byte offset`, { timeout: 20_000, skip: missing }, async () => {
       const r = await runFuzz(['stream', '7', String(n), dir]);
       assert.equal(r.failures.length, 0, `${r.failures.length} failures:\n${report(r)}`);
@@ -121,7 +121,7 @@ describe('fuzz: corrupt traces through the CLI', () => {
 
   const src = path.join(CONFORMANCE, 'succeed', 'lttng-crash');
   const rnd = prng(20240611);
-  const corruptions: [string, (b: Buffer) => Buffer][] = [
+  const corruptions: [string, (b: Buffer) => Uint8Array][] = [
     ['truncated in the second packet', (b) => b.subarray(0, 4096 + 1000)],
     ['truncated in the first packet header', (b) => b.subarray(0, 20)],
     ['bad magic in the third packet', (b) => (b.writeUInt32LE(0xdeadbeef, 8192), b)],

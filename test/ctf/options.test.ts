@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import {
-  CONFORMANCE, TRACES, babeltrace2, ensureBuilt, hasBabeltrace2, tracerWarnings, ttng,
+  CONFORMANCE, NO_BABELTRACE2, TRACES, babeltrace2, ensureBuilt, needs, tracerWarnings, ttng,
 } from '../helpers.js';
 import type { RunResult } from '../helpers.js';
 
@@ -110,7 +110,7 @@ function assertSameOutput(tc: TraceCase, ours: RunResult, theirs: RunResult): vo
   assert.ok(compared > a.length / 2, `only ${compared} of ${a.length} lines compared`);
 }
 
-const noBt2 = hasBabeltrace2() ? false : 'babeltrace2 is not installed (/usr/bin/babeltrace2)';
+const noBt2 = needs(NO_BABELTRACE2);
 
 describe('text options match babeltrace2', { skip: noBt2 }, () => {
   before(() => ensureBuilt());

@@ -5,14 +5,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { tokenize, TsdlError } from '../../src/ctf/tsdl/lexer.js';
-import { parseTsdl } from '../../src/ctf/tsdl/parser.js';
+import { MAX_TYPE_NESTING, parseTsdl } from '../../src/ctf/tsdl/parser.js';
 import { parseMetadata } from '../../src/ctf/metadata.js';
 import { decodeMetadata, isPacketized, METADATA_HEADER_SIZE, METADATA_MAGIC, MetadataFileError } from '../../src/ctf/metadata-file.js';
 import { readMetadataFile, TraceError } from '../../src/ctf/trace.js';
 import type {
   ArrayType, EnumType, EventClass, FieldType, FloatType, IntegerType, SequenceType, StreamClass, StructType, TraceClass, VariantType,
 } from '../../src/ctf/model.js';
-import { SHARED, referenceMetadataTexts, tempDir } from '../helpers.js';
+import { SHARED, STACK_LINE, ensureBuilt, referenceMetadataTexts, tempDir, ttng } from '../helpers.js';
 
 /* ------------------------------- helpers ------------------------------- */
 
@@ -229,6 +229,11 @@ describe('integer types', () => {
     bases.forEach(([b, want], i) => assert.equal(intField(tc, `f${i}`).base, want, `base = ${b}`));
     assert.equal(intField(withPayload('integer { size = 8; } x;'), 'x').base, 10);
     throwsLike(() => withPayload('integer { size = 8; base = 7; } x;'), TsdlError, /invalid integer base "7"/);
+  });
+
+  test('base: names of Object.prototype members are not bases', () => {
+    for (const b of ['constructor', 'toString', '__proto__', 'hasOwnProperty'])
+      throwsLike(() => withPayload(`integer { size = 8; base = ${b}; } x;`), TsdlError, new RegExp(`invalid integer base "${b}"`));
   });
 
   test('encoding: UTF8 and ASCII are text, none is not', () => {
@@ -499,13 +504,103 @@ describe('structures, variants, arrays and sequences', () => {
     assert.throws(() => withPayload('string n; uint8_t q[n];'), /sequence length "n" is not an unsigned integer/);
   });
 
-  test(
-    'errors about unresolvable paths carry the position in the metadata',
-    { todo: 'resolveScope() in src/ctf/metadata.ts throws a plain Error without line/column' },
-    () => {
-      throwsLike(() => withPayload('uint8_t x; uint8_t q[nope];'), TsdlError, /^line \d+, column \d+: /);
-    },
-  );
+  test('errors about unresolvable paths carry the position in the metadata', () => {
+    // a sequence at its declarator, a variant at its keyword (`@` marks the expected position)
+    const at = (fields: string, re: RegExp): void => {
+      const text = `/* CTF 1.8 */\n${U8}${U32}${TRACE_LE}event { name = e; fields := struct { ${fields} }; };\n`;
+      const before = text.slice(0, text.indexOf('@')).split('\n');
+      const where = `line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
+      throwsLike(() => parseMetadata(text.replace('@', '')), TsdlError, new RegExp(`^${where}: ${re.source}`));
+    };
+    at('uint8_t x; uint8_t @q[nope];', /cannot resolve sequence length "nope"/);
+    at('uint8_t @q[later]; uint8_t later;', /cannot resolve sequence length "later"/);
+    at('@variant <nope> { uint8_t A; } v;', /cannot resolve variant tag "nope"/);
+    at('uint8_t x; @variant <x> { uint8_t A; } v;', /variant tag "x" is not an enumeration/);
+    at('integer { size = 8; signed = true; } n; uint8_t @q[n];', /sequence length "n" is not an unsigned integer/);
+    // in a named type, the position of its declaration
+    throwsLike(
+      () => withPayload('struct s t;', 'typedef struct { uint8_t q[nope]; } unused_t;\nstruct s { uint8_t n; uint8_t q[nope]; };'),
+      TsdlError,
+      /^line 6, column 31: cannot resolve sequence length "nope"/,
+    );
+  });
+
+  test('other errors of the reading rules name the field too', () => {
+    throwsLike(
+      () => parseMetadata(`/* CTF 1.8 */\n${U8}trace { major = 1; minor = 8; byte_order = le;\n packet.header := struct { uint8_t uuid[15]; }; };`),
+      TsdlError,
+      /^line 4, column 36: packet header "uuid" must be an array of 16 bytes/,
+    );
+    const two = 'clock { name = a; }; clock { name = b; };\n';
+    throwsLike(
+      () => parseMetadata(`/* CTF 1.8 */\n${U8}${U32}${TRACE_LE}${two}stream { event.header := struct { uint32_t timestamp; }; };`),
+      TsdlError,
+      /^line 6, column 35: a timestamp field is not mapped to a clock and the trace has several clocks/,
+    );
+    throwsLike(
+      () => parseMetadata(
+        `/* CTF 1.8 */\n${U8}${U32}${TRACE_LE}${two}stream { event.header := struct {\n` +
+          '  integer { size = 32; map = clock.a.value; } t1;\n  integer { size = 32; map = clock.b.value; } t2; }; };',
+      ),
+      TsdlError,
+      /^line 8, column 3: stream class 0 maps fields to two clocks/,
+    );
+  });
+});
+
+/* ------------------------------- nesting ------------------------------- */
+
+describe('nesting depth', () => {
+  const nested = (n: number): string => 'struct { '.repeat(n - 1) + 'uint8_t x; ' + '} s; '.repeat(n - 2) + '}';
+  const eventWith = (fields: string, prelude = ''): string => `/* CTF 1.8 */\n${U8}${TRACE_LE}${prelude}event { name = e; fields := ${fields}; };\n`;
+
+  test('types nest up to MAX_TYPE_NESTING levels', () => {
+    assert.equal(MAX_TYPE_NESTING, 256);
+    let t: FieldType = onlyEvent(parseMetadata(eventWith(nested(MAX_TYPE_NESTING)))).payload!;
+    let levels = 1;
+    while (t.kind === 'struct') {
+      t = t.fields[0]!.type;
+      levels++;
+    }
+    assert.equal(levels, MAX_TYPE_NESTING);
+  });
+
+  test('one level more: a TsdlError at the type that crosses the limit', () => {
+    const text = eventWith(nested(MAX_TYPE_NESTING + 1));
+    const col = text.split('\n')[3]!.indexOf('struct') + 1 + 'struct { '.length * MAX_TYPE_NESTING;
+    throwsLike(() => parseMetadata(text), TsdlError, new RegExp(`^line 4, column ${col}: types nested more than 256 levels deep$`));
+  });
+
+  test('20 000 nested structures, variants or enumeration containers: the same error, no stack overflow', () => {
+    throwsLike(() => parseMetadata(eventWith(nested(20000))), TsdlError, /^line 4, column \d+: types nested more than 256 levels deep$/);
+    const variants = 'struct { ' + 'variant { '.repeat(20000) + 'uint8_t x; ' + '} v; '.repeat(20000) + '}';
+    throwsLike(() => parseMetadata(eventWith(variants)), TsdlError, /^line 4, column \d+: types nested more than 256 levels deep$/);
+    const enums = 'struct { ' + 'enum : '.repeat(20000) + 'uint8_t { A } '.repeat(20000) + 'x; }';
+    throwsLike(() => parseMetadata(eventWith(enums)), TsdlError, /^line 4, column \d+: types nested more than 256 levels deep$/);
+  });
+
+  test('depth built through aliases or dimensions is bounded too', () => {
+    // each alias wraps the previous one: shallow text, deep type
+    const aliases = Array.from({ length: 300 }, (_, i) => `typealias struct { ${i === 0 ? 'uint8_t' : `t${i - 1}`} m; } := t${i};\n`).join('');
+    throwsLike(() => parseMetadata(eventWith('struct { t299 x; }', aliases)), TsdlError, /^line 259, column 1: types nested more than 256 levels deep$/);
+    throwsLike(() => parseMetadata(eventWith(`struct { uint8_t x${'[1]'.repeat(20000)}; }`)), TsdlError, /^line 4, column 46: types nested more than 256 levels deep$/);
+    const ok = onlyEvent(parseMetadata(eventWith(`struct { uint8_t x${'[1]'.repeat(MAX_TYPE_NESTING - 2)}; }`)));
+    assert.equal(ok.payload!.fields[0]!.type.kind, 'array');
+  });
+
+  test('ttng view: one Error line naming the position, exit 1, no stack trace', async () => {
+    ensureBuilt();
+    const tmp = tempDir('ttng-tsdl-deep-');
+    after(() => tmp.remove());
+    const dir = tmp.dir;
+    fs.writeFileSync(path.join(dir, 'metadata'), eventWith(nested(20000)));
+    fs.writeFileSync(path.join(dir, 'stream'), Buffer.alloc(1));
+    const r = await ttng(['view', dir]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.doesNotMatch(r.stderr, STACK_LINE);
+    assert.match(r.stderr, /^Error: \S+metadata: metadata line 4, column \d+: types nested more than 256 levels deep\n$/);
+  });
 });
 
 /* ------------------------------- scoping ------------------------------- */
@@ -866,7 +961,7 @@ describe('readMetadataFile: errors name the file and the position', () => {
 
   test('unresolvable path: a TraceError naming the file', () => {
     const f = write('path', `${TRACE_LE}${U8}event { name = a; fields := struct { uint8_t q[nope]; }; };`);
-    throwsLike(() => readMetadataFile(f), TraceError, /metadata: cannot resolve sequence length "nope"/);
+    throwsLike(() => readMetadataFile(f), TraceError, /metadata line 3, column 46: cannot resolve sequence length "nope"/);
   });
 
   test('missing file', () => {

@@ -2,7 +2,7 @@
 // parses, what LTTng refuses, and how an expression evaluates.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FilterError, evaluateFilter, filterReferences, parseFilter } from '../../src/filter/filter.js';
+import { FilterError, MAX_FILTER_DEPTH, evaluateFilter, filterReferences, parseFilter } from '../../src/filter/filter.js';
 import { globMatch as starGlobMatch } from '../../src/filter/glob.js';
 import type { FilterValue } from '../../src/filter/filter.js';
 
@@ -120,5 +120,53 @@ describe('filter expressions: evaluation', () => {
     assert.equal(ev('arr[5] == 7', { arr: [1n, 7n] }), false);
     assert.equal(ev('s.x == 2', { s: { x: 2n } }), true);
     assert.equal(ev('s.y == 2', { s: { x: 2n } }), false);
+  });
+});
+
+describe('filter expressions: nesting depth', () => {
+  /** the FilterError of `expr`, asserting it is one line */
+  function depthError(expr: string): FilterError {
+    let caught: unknown;
+    try {
+      parseFilter(expr);
+    } catch (e) {
+      caught = e;
+    }
+    assert.ok(caught instanceof FilterError, `expected a FilterError, got ${String(caught)}`);
+    assert.match(caught.message, /^filter expression nested more than 1024 levels deep \(character \d+\)$/);
+    assert.equal(caught.message, `filter expression nested more than ${MAX_FILTER_DEPTH} levels deep (character ${caught.offset! + 1})`);
+    return caught;
+  }
+  const chain = (n: number): string => Array(n).fill('a').join(' || ');
+
+  test('expressions up to MAX_FILTER_DEPTH levels parse and evaluate', () => {
+    assert.equal(MAX_FILTER_DEPTH, 1024);
+    const env = { payload: (n: string) => (n === 'a' ? 1n : undefined), context: () => undefined };
+    for (const e of [chain(1024), '!'.repeat(1023) + 'a', '('.repeat(1023) + 'a' + ')'.repeat(1023), '-('.repeat(511) + 'a' + ')'.repeat(511)]) {
+      const node = parseFilter(e);
+      assert.equal(typeof evaluateFilter(node, env), 'boolean');
+      assert.deepEqual(filterReferences(node).payload, ['a']);
+    }
+    assert.equal(evaluateFilter(parseFilter(chain(1024)), env), true);
+    assert.equal(evaluateFilter(parseFilter('!'.repeat(1023) + 'a'), env), false);
+  });
+
+  test('one level more: refused where the limit is crossed', () => {
+    // the operator that makes the chain 1025 deep: the 1024th `||`
+    assert.equal(depthError(chain(1025)).offset, chain(1024).length + 1);
+    assert.equal(depthError('!'.repeat(1024) + 'a').offset, 1023);
+    assert.equal(depthError('('.repeat(1024) + 'a' + ')'.repeat(1024)).offset, 1023);
+    assert.equal(depthError('('.repeat(1023) + 'a' + ')'.repeat(1023) + ' == 1').offset, 2048);
+  });
+
+  test('10 000 levels of parentheses, operators, indexes: one FilterError, no stack overflow', () => {
+    const n = 10000;
+    depthError('('.repeat(n) + 'a' + ')'.repeat(n) + ' == 1');
+    depthError('!'.repeat(n) + 'a');
+    depthError('-~'.repeat(n / 2) + 'a');
+    depthError('a || ('.repeat(n) + 'a' + ')'.repeat(n));
+    depthError('a[' .repeat(n) + '1' + ']'.repeat(n) + ' == 1');
+    depthError(chain(n));
+    depthError(Array(n).fill('a == 1').join(' && '));
   });
 });

@@ -7,14 +7,14 @@
 // recorded (the same break at the same place in the bare instance).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createKernelSession, kernelTracerAvailable } from '../../src/kernel/index.js';
-import { BABELTRACE2, tempDir } from '../helpers.js';
+import { BABELTRACE2, needs, runSync, tempDir } from '../helpers.js';
 
 const avail = kernelTracerAvailable();
-const skip = avail.ok ? false : `kernel tracing unavailable: ${avail.reason}`;
+const skip = needs(avail.ok ? false : `kernel tracing unavailable: ${avail.reason}`);
 const TRACEFS = '/sys/kernel/tracing';
 const daemonId = `testc${process.pid}`;
 /** named like a session's instance, so that cleanupStaleInstances() removes it if this process dies */
@@ -46,8 +46,8 @@ interface Switch {
 
 /** babeltrace2 --clock-cycles text → sched_switch per CPU */
 function ttngSwitches(trace: string, lossy: boolean): Map<number, Switch[]> {
-  const r = spawnSync(BABELTRACE2, ['--clock-cycles', trace], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  assert.equal(r.status, 0, r.stderr);
+  const r = runSync(BABELTRACE2, ['--clock-cycles', trace]);
+  assert.equal(r.code, 0, r.stderr);
   if (lossy) assert.match(r.stderr, /Tracer discarded \d+ events/, 'babeltrace2 reports the losses');
   else assert.doesNotMatch(r.stderr, /discarded/, 'no event may be reported lost in this test (the buffers are large)');
   const out = new Map<number, Switch[]>();

@@ -56,9 +56,9 @@ test('filters evaluated on real records', () => {
       if (r.id !== swLive.id) continue;
       const dv = new DataView(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength);
       const prio = dv.getInt32(28, true) - 100;
-      const nodes = (eventFilter([`prev_prio == ${prio} && $ctx.pid == 99 && prev_comm == "*"`], swLive) as { nodes: never[] }).nodes;
+      const nodes = (eventFilter([`prev_prio == ${prio} && $ctx.pid == 99 && prev_comm == "*"`], swLive) as Extract<EventFilter, { kind: 'user' }>).nodes;
       assert.equal(acceptRecord(nodes, swLive, r.payload, dv, 0, r.payload.length, { tid: 1, cpu: 0, pid: 99 }), true);
-      const other = (eventFilter([`prev_prio == ${prio + 1} || $ctx.pid == 98`], swLive) as { nodes: never[] }).nodes;
+      const other = (eventFilter([`prev_prio == ${prio + 1} || $ctx.pid == 98`], swLive) as Extract<EventFilter, { kind: 'user' }>).nodes;
       const ok = acceptRecord(other, swLive, r.payload, dv, 0, r.payload.length, { tid: 1, cpu: 0, pid: 99 });
       if (ok) yes++;
       else no++;

@@ -4,7 +4,6 @@
 // consumer's own page walk on mutated pages: it never throws, never loops.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +18,7 @@ import { ProcCache } from '../../src/kernel/procinfo.js';
 import type { Instance } from '../../src/kernel/tracefs.js';
 import { trackSpec } from '../../src/kernel/tracker.js';
 import type { KernelContextType } from '../../src/kernel/api.js';
-import { CHILD_ENV, prng, randInt, tempDir } from '../helpers.js';
+import { prng, randInt, runSync, tempDir } from '../helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fx = JSON.parse(fs.readFileSync(path.join(here, 'fixtures/pages.json'), 'utf8')) as { header_page: string; header_event: string; formats: Record<string, string> };
@@ -112,8 +111,8 @@ test('fixture pages → CTF: babeltrace2 and babeltrace 1.5 read every event wit
     assert.equal(c.pageErrors, 0, `page errors: ${c.lastPageError}`);
     assert.equal(c.recorded, expected);
     assert.ok(checkPackets(path.join(dir, 'kernel')) > 2, 'several packets');
-    const bt2 = spawnSync('babeltrace2', [dir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 28 });
-    assert.equal(bt2.status, 0, bt2.stderr);
+    const bt2 = runSync('babeltrace2', [dir]);
+    assert.equal(bt2.code, 0, bt2.stderr);
     const lines = bt2.stdout.split('\n').filter(Boolean);
     assert.equal(lines.length, expected);
     // every sched_switch as the records hold it, priorities minus 100
@@ -136,8 +135,8 @@ test('fixture pages → CTF: babeltrace2 and babeltrace 1.5 read every event wit
     assert.ok(lines.some((l) => / syscall_entry_openat: .*filename = "/.test(l)), 'openat with a path string');
     assert.ok(lines.some((l) => / sched_process_fork: .*child_tid = \d+, _vtids_length = 1, vtids = \[ \[0\] = \d+ \], child_pid = \d+/.test(l)), 'fork as LTTng records it');
     assert.ok(lines.some((l) => / sched_process_exec: \{ cpu_id = \d \}, \{ filename = "\/tmp\/x{100,}/.test(l)), 'exec of a 160-byte record');
-    const bt1 = spawnSync('babeltrace', [path.join(dir, 'kernel')], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 28 });
-    assert.equal(bt1.status, 0, bt1.stderr);
+    const bt1 = runSync('babeltrace', [path.join(dir, 'kernel')]);
+    assert.equal(bt1.code, 0, bt1.stderr);
     assert.equal(bt1.stdout.split('\n').filter((l) => l.startsWith('[')).length, expected);
   } finally {
     remove();
@@ -148,8 +147,8 @@ test('fixture pages with contexts (pid, tid, procname, hostname): readable, cont
   const { dir, remove } = tempDir('ttng-transcode-ctx-');
   try {
     const { expected } = writeTrace(dir, ['pid', 'tid', 'procname', 'hostname'], true);
-    const bt2 = spawnSync('babeltrace2', [dir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 28 });
-    assert.equal(bt2.status, 0, bt2.stderr);
+    const bt2 = runSync('babeltrace2', [dir]);
+    assert.equal(bt2.code, 0, bt2.stderr);
     const lines = bt2.stdout.split('\n').filter(Boolean);
     assert.equal(lines.length, expected);
     assert.ok(lines.every((l) => /\{ pid = -?\d+, tid = -?\d+, procname = "[^"]*", hostname = "fixture" \}/.test(l)), lines[0]);
@@ -190,8 +189,8 @@ test('fuzz: the consumer walks mutated and random pages without throwing or loop
     assert.ok(c.recorded > 0);
     checkPackets(dir);
     // babeltrace2 still reads what was written from the corrupted input
-    const bt2 = spawnSync('babeltrace2', [dir], { env: CHILD_ENV, encoding: 'utf8', maxBuffer: 1 << 28 });
-    assert.equal(bt2.status, 0, bt2.stderr.slice(0, 1000));
+    const bt2 = runSync('babeltrace2', [dir]);
+    assert.equal(bt2.code, 0, bt2.stderr.slice(0, 1000));
   } finally {
     remove();
   }

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { ensureBuilt } from '../helpers.js';
-import { home, isRoot, runCmd } from './harness.js';
+import { ensureBuilt, needs } from '../helpers.js';
+import { home, isRoot } from './harness.js';
 
 const PY = '/usr/bin/python3';
 const TRACEFS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((d) => fs.existsSync(path.join(d, 'instances')));
@@ -19,7 +19,7 @@ const why = !isRoot()
 
 before(() => ensureBuilt());
 
-describe('lttng-analyses on a ttng kernel trace', { skip: why }, () => {
+describe('lttng-analyses on a ttng kernel trace', { skip: needs(why) }, () => {
   test('lttng-cputop and lttng-syscallstats run without error and name the workload', async (t) => {
     const h = home(t, { fake: false });
     const name = 'ttng-analyses-wl';
@@ -35,7 +35,7 @@ describe('lttng-analyses on a ttng kernel trace', { skip: why }, () => {
     // a workload with a known name: exec'd under that name, making system calls
     const wl = path.join(h.dir, name);
     fs.writeFileSync(wl, '#!/bin/sh\nfor i in $(seq 200); do cat /proc/self/stat > /dev/null; done\n', { mode: 0o755 });
-    const w = await runCmd(wl, [], { env: h.env, timeoutMs: 60_000 });
+    const w = await h.run(wl, [], { timeoutMs: 60_000 });
     assert.equal(w.code, 0);
     await run(['stop']);
     await run(['destroy']);
@@ -45,7 +45,7 @@ describe('lttng-analyses on a ttng kernel trace', { skip: why }, () => {
       ['lttng-syscallstats', /Per-TID syscalls statistics/],
     ] as const) {
       // every thread, not the top 10: on a loaded machine other processes may outrank the workload
-      const r = await runCmd(PY, [`/usr/bin/${tool}`, '--no-progress', ...(tool === 'lttng-cputop' ? ['--limit', '100000'] : []), kdir], { env: h.env, timeoutMs: 120_000 });
+      const r = await h.run(PY, [`/usr/bin/${tool}`, '--no-progress', ...(tool === 'lttng-cputop' ? ['--limit', '100000'] : []), kdir], { timeoutMs: 120_000 });
       assert.equal(r.code, 0, `${tool}: ${r.stderr}`);
       assert.doesNotMatch(r.stdout + r.stderr, /Error|Traceback/, `${tool} failed:\n${r.stdout}\n${r.stderr}`);
       assert.match(r.stdout, want);

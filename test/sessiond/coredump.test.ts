@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { BIN, REPO, babeltrace2, ensureBuilt } from '../helpers.js';
+import { BIN, REPO, babeltrace2, ensureBuilt, needs, run } from '../helpers.js';
 import { home, sleep, until } from './harness.js';
 import { buildWorkload, readTrace, whyNoKernel } from './snapshot-workload.js';
 
@@ -48,17 +48,10 @@ function crash(exe: string, args: string[]): Promise<{ pid: number; signal: Node
 
 /** the handler run by hand, with `input` on stdin */
 function handler(args: string[], input: Buffer, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [BIN, 'coredump-handler', ...args], { env, stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    c.on('error', reject);
-    c.on('close', (code) => resolve({ code, stderr }));
-    c.stdin.end(input);
-  });
+  return run(process.execPath, [BIN, 'coredump-handler', ...args], { env, input });
 }
 
-describe('coredump handler on the real kernel', { skip: whyNoKernel }, () => {
+describe('coredump handler on the real kernel', { skip: needs(whyNoKernel) }, () => {
   test('a crashing program leaves its core and a snapshot of its last system calls', { timeout: 180_000 }, async (t) => {
     original = fs.readFileSync(CORE_PATTERN, 'utf8');
     savedState = fs.existsSync(STATE) ? fs.readFileSync(STATE, 'utf8') : undefined;

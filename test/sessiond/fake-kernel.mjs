@@ -48,7 +48,7 @@ function alive(pid) {
 }
 
 export function cleanupStaleInstances() {
-  if (!STATE || !fs.existsSync(STATE)) return 0;
+  if (!STATE || !fs.existsSync(STATE)) return { instances: 0, uprobes: 0 };
   let n = 0;
   for (const f of fs.readdirSync(STATE)) {
     const m = /^ttng_(\d+)_/.exec(f);
@@ -58,7 +58,7 @@ export function cleanupStaleInstances() {
     }
   }
   record({ op: 'cleanupStaleInstances', removed: n });
-  return n;
+  return { instances: n, uprobes: 0 };
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -7,13 +7,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
-import { BIN, REPO, STACK_LINE } from '../helpers.js';
-import type { RunResult } from '../helpers.js';
+import { BIN, REPO, STACK_LINE, childEnv, run } from '../helpers.js';
+import type { RunOptions, RunResult } from '../helpers.js';
 
 export { STACK_LINE };
 export const SESSIOND_BIN = path.join(REPO, 'bin', 'ttng-sessiond.js');
 export const FAKE_KERNEL = path.join(REPO, 'test', 'sessiond', 'fake-kernel.mjs');
-export const NOBODY = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
 
 /** every daemon pid a test saw, killed when the test process exits whatever happens */
 const seenPids = new Set<number>();
@@ -48,40 +47,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export interface RunOptions {
-  env?: NodeJS.ProcessEnv;
-  /** run as `nobody` through setpriv (extra setpriv arguments replace NOBODY) */
-  asNobody?: boolean | string[];
-  timeoutMs?: number;
-  cwd?: string;
-}
-
-export function runCmd(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  let file = cmd;
-  let argv = args;
-  if (opts.asNobody) {
-    file = '/usr/bin/setpriv';
-    argv = [...(Array.isArray(opts.asNobody) ? opts.asNobody : NOBODY), cmd, ...args];
-  }
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const child = spawn(file, argv, { cwd: opts.cwd ?? REPO, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, ms: Date.now() - t0, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
-}
-
 export interface HomeOptions {
   /** load the fake kernel tracer (default true) */
   fake?: boolean;
@@ -106,10 +71,8 @@ export class TestHome {
     this.state = path.join(this.dir, 'fake-kernel');
     if (opts.mode !== undefined) fs.chmodSync(this.dir, opts.mode);
     if (opts.uid !== undefined) fs.chownSync(this.dir, opts.uid, opts.gid ?? opts.uid);
-    const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC', LANG: 'C.UTF-8', TTNG_HOME: this.dir };
-    delete env['TTNG_DEBUG'];
-    delete env['TTNG_SESSIOND_KERNEL_MODULE'];
-    for (const k of Object.keys(env)) if (k.startsWith('TTNG_FAKE_')) delete env[k];
+    // the home is HOME too: nothing of the machine's ~ reaches the CLI or the daemon
+    const env = childEnv({ HOME: this.dir, TTNG_HOME: this.dir });
     if (opts.fake !== false) {
       env['TTNG_SESSIOND_KERNEL_MODULE'] = FAKE_KERNEL;
       env['TTNG_FAKE_KERNEL_STATE'] = this.state;
@@ -145,16 +108,21 @@ export class TestHome {
     return undefined;
   }
 
+  /** any command, run to completion in this home's environment (`opts.env` on top) */
+  run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    return run(cmd, args, { ...opts, env: { ...this.env, ...(opts.env ?? {}) } });
+  }
+
   /** `ttng ARGS` in this home */
   async ttng(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-    const r = await runCmd(process.execPath, [BIN, ...args], { ...opts, env: { ...this.env, ...(opts.env ?? {}) } });
+    const r = await this.run(process.execPath, [BIN, ...args], opts);
     this.daemonPid();
     return r;
   }
 
   /** `ttng-sessiond ARGS` in this home */
   async sessiond(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-    const r = await runCmd(process.execPath, [SESSIOND_BIN, ...args], { ...opts, env: { ...this.env, ...(opts.env ?? {}) } });
+    const r = await this.run(process.execPath, [SESSIOND_BIN, ...args], opts);
     this.daemonPid();
     return r;
   }
@@ -245,9 +213,9 @@ export function pidAlive(pid: number): boolean {
   return alive(pid);
 }
 
-/** A node child (tracked by its TestHome) that reports on stdout as JSON lines, each stamped with its arrival time. */
+/** A node child (tracked by its TestHome) that reports on stdout as JSON lines. */
 export class JsonLinesChild<L extends object> {
-  readonly lines: (L & { at: number })[] = [];
+  readonly lines: L[] = [];
   readonly child: ChildProcess;
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -259,7 +227,7 @@ export class JsonLinesChild<L extends object> {
       buf += d;
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
-        this.lines.push({ ...(JSON.parse(buf.slice(0, nl)) as L), at: Date.now() });
+        this.lines.push(JSON.parse(buf.slice(0, nl)) as L);
         buf = buf.slice(nl + 1);
       }
     });

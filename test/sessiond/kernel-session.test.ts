@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { BIN, REPO, babeltrace2, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
-import { home, isRoot, runCmd, sleep } from './harness.js';
+import { BIN, NO_BABELTRACE2, REPO, babeltrace2, ensureBuilt, has, needs } from '../helpers.js';
+import { home, isRoot, sleep } from './harness.js';
 
 const TRACEFS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((d) => fs.existsSync(path.join(d, 'instances')));
 const why = !fs.existsSync(path.join(REPO, 'src', 'kernel', 'index.ts'))
@@ -24,7 +24,7 @@ function ttngInstances(daemonPid: number): string[] {
   return fs.readdirSync(path.join(TRACEFS!, 'instances')).filter((n) => n.startsWith(`ttng_${daemonPid}_`));
 }
 
-describe('the LTTng talk session on the real kernel', { skip: why }, () => {
+describe('the LTTng talk session on the real kernel', { skip: needs(why) }, () => {
   test('ttng create; enable-event -k sched_switch; enable-event -k --syscall -a; start; sleep 2; stop; view | wc -l; destroy', async (t) => {
     const h = home(t, { fake: false });
     // `ttng` on the PATH, as a user types it
@@ -40,8 +40,8 @@ describe('the LTTng talk session on the real kernel', { skip: why }, () => {
       'ttng destroy',
     ].join('\n');
     // a busy machine: a child that makes system calls and context switches meanwhile
-    const busy = runCmd('/bin/sh', ['-c', 'for i in $(seq 300); do cat /proc/self/stat >/dev/null; sleep 0.01; done'], { env: h.env });
-    const r = await runCmd('/bin/bash', ['-e', '-c', script], { env: { ...h.env, PATH: `${bin}:${h.env['PATH'] ?? '/usr/bin:/bin'}` }, timeoutMs: 120_000 });
+    const busy = h.run('/bin/sh', ['-c', 'for i in $(seq 300); do cat /proc/self/stat >/dev/null; sleep 0.01; done']);
+    const r = await h.run('/bin/bash', ['-e', '-c', script], { env: { PATH: `${bin}:${h.env['PATH'] ?? '/usr/bin:/bin'}` }, timeoutMs: 120_000 });
     await busy;
     assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
     // the only messages on stderr: the viewer's (babeltrace2's) warnings about discarded events
@@ -79,7 +79,7 @@ describe('the LTTng talk session on the real kernel', { skip: why }, () => {
     assert.match(ours.stdout, /\] \(\+[0-9.?]+\) \S+ sched_switch: /);
     assert.match(ours.stdout, /\] \(\+[0-9.?]+\) \S+ syscall_entry_[a-z0-9_]+: /);
     assert.match(ours.stdout, /\] \(\+[0-9.?]+\) \S+ syscall_exit_[a-z0-9_]+: /);
-    if (hasBabeltrace2()) {
+    if (has(NO_BABELTRACE2)) {
       const bt = await babeltrace2([dir], 120_000);
       assert.equal(bt.code, 0, bt.stderr);
       if (ours.stdout !== bt.stdout) {

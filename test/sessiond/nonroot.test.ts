@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { before, describe, test } from 'node:test';
-import { ensureBuilt } from '../helpers.js';
+import { ensureBuilt, needs } from '../helpers.js';
 import { hasSetpriv, home, oneError } from './harness.js';
 import { tracingGid } from '../../src/ctl/paths.js';
 
@@ -16,7 +16,7 @@ const NEED_ROOT =
 const NOBODY_UID = 65534;
 const NOGROUP_GID = 65534;
 
-describe('a user other than root', { skip: !hasSetpriv() && 'needs root and setpriv' }, () => {
+describe('a user other than root', { skip: needs(!hasSetpriv() && 'needs root and setpriv') }, () => {
   test('gets a per-user daemon, and a clear error for the kernel domain', async (t) => {
     const h = home(t, { fake: false, uid: NOBODY_UID, gid: NOGROUP_GID });
     const as = { asNobody: true };

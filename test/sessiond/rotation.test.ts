@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { ensureBuilt } from '../helpers.js';
+import { ensureBuilt, needs } from '../helpers.js';
 import { home, oneError } from './harness.js';
 import type { TestHome } from './harness.js';
 import { buildWorkload, readTrace, whyNoKernel } from './snapshot-workload.js';
@@ -37,7 +37,7 @@ function firstSeq(idx: string): bigint {
   return b.length >= 16 + 72 ? b.readBigUInt64BE(16 + 64) : -1n;
 }
 
-describe('trace-file and session rotation on the real kernel', { skip: whyNoKernel }, () => {
+describe('trace-file and session rotation on the real kernel', { skip: needs(whyNoKernel) }, () => {
   test('--tracefile-size/--tracefile-count: files reused round-robin, bounded, readable', { timeout: 240_000 }, async (t) => {
     const h = home(t, { fake: false });
     const exe = buildWorkload(h.dir);

@@ -2,10 +2,9 @@
 // system calls can be counted exactly (N getppid calls, optionally after a
 // byte on stdin, optionally slowed down, optionally ending in abort()), the real-kernel skip reason,
 // and trace readers.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO, babeltrace2 } from '../helpers.js';
+import { REPO, babeltrace2, runSync } from '../helpers.js';
 import { isRoot } from './harness.js';
 
 const TRACEFS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((d) => fs.existsSync(path.join(d, 'instances')));
@@ -45,8 +44,8 @@ export function buildWorkload(dir: string): string {
   const src = path.join(dir, 'workload.c');
   const exe = path.join(dir, 'workload');
   fs.writeFileSync(src, SOURCE);
-  const r = spawnSync('/usr/bin/cc', ['-O1', '-o', exe, src], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`cc failed: ${r.stderr}`);
+  const r = runSync('/usr/bin/cc', ['-O1', '-o', exe, src]);
+  if (r.code !== 0) throw new Error(`cc failed: ${r.stderr}`);
   return exe;
 }
 

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { ensureBuilt } from '../helpers.js';
+import { ensureBuilt, needs } from '../helpers.js';
 import { home, oneError } from './harness.js';
 import type { TestHome } from './harness.js';
 import { buildWorkload, filesBytes, readTrace, whyNoKernel } from './snapshot-workload.js';
@@ -28,7 +28,7 @@ function snapshotDirs(h: TestHome, session: string): string[] {
   return fs.readdirSync(base).filter((d) => d.startsWith('snapshot-')).sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop())).map((d) => path.join(base, d));
 }
 
-describe('snapshot sessions on the real kernel', { skip: whyNoKernel }, () => {
+describe('snapshot sessions on the real kernel', { skip: needs(whyNoKernel) }, () => {
   test('create --snapshot; snapshot record -m; a second snapshot holds later events', { timeout: 180_000 }, async (t) => {
     const h = home(t, { fake: false });
     const exe = buildWorkload(h.dir);

@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { BIN, REPO, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
-import { home, isRoot, runCmd } from './harness.js';
+import { BIN, REPO, ensureBuilt, hasBabeltrace2, needs } from '../helpers.js';
+import { home, isRoot } from './harness.js';
 import { parseMetadata } from '../../src/ctf/metadata.js';
 
 const TRACEFS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((d) => fs.existsSync(path.join(d, 'instances')));
@@ -20,7 +20,7 @@ function clockOffset(metadata: string): bigint {
   return c!.offsetSeconds * 1_000_000_000n + c!.offsetCycles;
 }
 
-describe('kernel and user space in one session', { skip: why }, () => {
+describe('kernel and user space in one session', { skip: needs(why) }, () => {
   test('sched_switch and app events interleave in ttng view, on one clock', async (t) => {
     const h = home(t, { fake: false });
     const out = await h.ok(['create', 'both']);
@@ -46,7 +46,7 @@ describe('kernel and user space in one session', { skip: why }, () => {
     const k = clockOffset(fs.readFileSync(path.join(dir, 'kernel', 'metadata'), 'utf8'));
     const u = clockOffset(fs.readFileSync(path.join(dir, 'ust', 'uid', '0', '64-bit', 'metadata'), 'utf8'));
     assert.equal(u, k);
-    const v = await runCmd(process.execPath, [BIN, 'view', 'both'], { env: h.env, timeoutMs: 120_000 });
+    const v = await h.run(process.execPath, [BIN, 'view', 'both'], { timeoutMs: 120_000 });
     assert.equal(v.code, 0, v.stderr);
     const lines = v.stdout.split('\n').filter((l) => l !== '');
     const kinds = lines.map((l) => (/ fake:tick: /.test(l) ? 'u' : / sched_switch: /.test(l) ? 'k' : '?'));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { REPO, babeltrace2, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
+import { NO_BABELTRACE2, REPO, babeltrace2, ensureBuilt, has, needs } from '../helpers.js';
 import { JsonLinesChild, home, until } from './harness.js';
 import type { TestHome } from './harness.js';
 import { filesBytes, whyNoKernel } from './snapshot-workload.js';
@@ -62,7 +62,7 @@ function defaultOutput(createOut: string): string {
   return m![1]!;
 }
 
-describe('user-space flight recorder, rotation and trace files', { skip: hasBabeltrace2() ? false : 'no babeltrace2' }, () => {
+describe('user-space flight recorder, rotation and trace files', { skip: needs(NO_BABELTRACE2) }, () => {
   test('snapshot record -m: the app last events, within the size; a second snapshot has later events and the dead app buffers', { timeout: 120_000 }, async (t) => {
     const h = home(t);
     const base = defaultOutput(await h.ok(['create', 'fr', '--snapshot']));
@@ -118,7 +118,7 @@ describe('user-space flight recorder, rotation and trace files', { skip: hasBabe
   });
 
   test('a ttng/auto app that dies of an uncaught exception leaves a snapshot with its events up to the crash', { timeout: 120_000 }, async (t) => {
-    const kernel = whyNoKernel === false;
+    const kernel = has(whyNoKernel);
     const h = home(t, { fake: !kernel });
     const base = defaultOutput(await h.ok(['create', 'crash', '--snapshot']));
     await h.ok(['enable-event', '-u', '-a']);

@@ -3,10 +3,10 @@
 // kernel domain too, the app's write system calls fall between its request
 // events (one clock for both domains).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { REPO, babeltrace2, ensureBuilt, hasBabeltrace2 } from '../helpers.js';
+import { NO_BABELTRACE2, REPO, babeltrace2, ensureBuilt, needs } from '../helpers.js';
 import { home, isRoot, sleep, until } from '../sessiond/harness.js';
 import type { TestHome } from '../sessiond/harness.js';
 import { kernelTracerAvailable } from '../../src/kernel/index.js';
@@ -55,7 +55,7 @@ function fields(line: string): Record<string, string> {
   return out;
 }
 
-describe('ttng/auto', { skip: !hasBabeltrace2() && 'babeltrace2 is not installed' }, () => {
+describe('ttng/auto', { skip: needs(NO_BABELTRACE2) }, () => {
   test('HTTP server and client requests, fetch, workers: every request is an event with method, URL and status', async (t) => {
     const h = home(t);
     const dir = traceDir(await h.ok(['create', 's']));
@@ -102,21 +102,19 @@ describe('ttng/auto', { skip: !hasBabeltrace2() && 'babeltrace2 is not installed
     const dir = traceDir(await h.ok(['create', 's']));
     await h.ok(['enable-event', '-u', 'nodejs_http:server_request_start']);
     await h.ok(['start']);
-    const r = spawnSync(process.execPath, ['--import', 'ttng/auto', FIRST], { cwd: REPO, env: h.env, encoding: 'utf8', timeout: 30_000 });
-    assert.equal(r.status, 0, r.stderr);
+    const r = await h.run(process.execPath, ['--import', 'ttng/auto', FIRST], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
     await h.ok(['stop']);
     const bt = await babeltrace2([dir]);
     assert.equal(bt.code, 0, bt.stderr);
     assert.match(bt.stdout, /nodejs_http:server_request_start: .*url = "\/first"/);
     // no daemon at all, told to wait as long as it takes: it must still start (and end) at once
     const none = home(t);
-    const r2 = spawnSync(process.execPath, ['--import', 'ttng/auto', FIRST], {
-      cwd: REPO, env: { ...none.env, TTNG_UST_REGISTER_TIMEOUT: '-1' }, encoding: 'utf8', timeout: 30_000,
-    });
-    assert.equal(r2.status, 0, `${r2.signal ?? ''} ${r2.stderr}`);
+    const r2 = await none.run(process.execPath, ['--import', 'ttng/auto', FIRST], { env: { TTNG_UST_REGISTER_TIMEOUT: '-1' }, timeoutMs: 30_000 });
+    assert.equal(r2.code, 0, `${r2.signal ?? ''} ${r2.stderr}`);
   });
 
-  test('with the kernel domain, the server write system calls fall between its request start and finish events', { skip: (!isRoot() || !kernelTracerAvailable().ok) && 'needs root and tracefs' }, async (t) => {
+  test('with the kernel domain, the server write system calls fall between its request start and finish events', { skip: needs((!isRoot() || !kernelTracerAvailable().ok) && 'needs root and tracefs') }, async (t) => {
     const h = home(t, { fake: false });
     const dir = traceDir(await h.ok(['create', 's']));
     await h.ok(['enable-event', '-u', 'nodejs_http:server_*']);

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { runSync } from '../helpers.js';
 import { applyConfig, events, producers } from '../../src/ust/runtime.js';
 import { RingBufferReader } from '../../src/ringbuffer/reader.js';
 import { ustClockClass, ustEnv, ustEventClass, ustMetadata, ustStreamClass, ustTraceClass } from '../../src/ust/ctf-layout.js';
@@ -62,8 +62,8 @@ export function finish(rec: Recording, dir: string, contexts: UstContextName[] =
 }
 
 export function babeltrace2(dir: string): { out: string[]; err: string } {
-  const r = spawnSync('babeltrace2', [dir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`babeltrace2 failed: ${r.stderr}`);
+  const r = runSync('babeltrace2', [dir]);
+  if (r.code !== 0) throw new Error(`babeltrace2 failed: ${r.stderr}`);
   return { out: r.stdout.split('\n').filter(Boolean), err: r.stderr };
 }
 

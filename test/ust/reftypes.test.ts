@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runSync } from '../helpers.js';
 import { provider, tracef, tracelog } from '../../src/ust/index.js';
 import { record, finish, babeltrace2, payload } from './harness.js';
 
@@ -143,9 +144,8 @@ test('the metadata declares what LTTng-UST declares (env, clock, event fields)',
   }
 });
 
-import { spawnSync } from 'node:child_process';
 function babeltrace2Meta(dir: string): string {
-  const r = spawnSync('babeltrace2', ['--output-format=ctf-metadata', path.join(dir, 'ust/uid/0/64-bit')], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  const r = runSync('babeltrace2', ['--output-format=ctf-metadata', path.join(dir, 'ust/uid/0/64-bit')]);
+  assert.equal(r.code, 0, r.stderr);
   return r.stdout;
 }

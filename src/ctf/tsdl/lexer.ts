@@ -80,85 +80,15 @@ export function tokenize(src: string): Token[] {
       continue;
     }
     if (c >= 48 && c <= 57) {
-      let j = i;
-      let digits: string;
-      let radix: number;
-      if (c === 48 && (src[i + 1] === 'x' || src[i + 1] === 'X')) {
-        j = i + 2;
-        while (j < n && /[0-9a-fA-F]/.test(src[j]!)) j++;
-        digits = '0x' + src.slice(i + 2, j);
-        radix = 16;
-        if (j === i + 2) err('malformed hexadecimal constant');
-      } else if (c === 48 && j + 1 < n && src.charCodeAt(j + 1) >= 48 && src.charCodeAt(j + 1) <= 57) {
-        j = i + 1;
-        while (j < n && /[0-7]/.test(src[j]!)) j++;
-        digits = '0o' + src.slice(i + 1, j);
-        radix = 8;
-      } else {
-        while (j < n && src.charCodeAt(j) >= 48 && src.charCodeAt(j) <= 57) j++;
-        digits = src.slice(i, j);
-        radix = 10;
-      }
-      while (j < n && /[uUlL]/.test(src[j]!)) j++;
-      if (j < n && isIdPart(src.charCodeAt(j))) err(`malformed constant "${src.slice(i, j + 1)}"`);
-      const value = BigInt(digits);
-      if (value > MAX_U64) err(`integer constant out of 64-bit range (base ${radix}): ${src.slice(i, j)}`);
-      out.push({ kind: 'int', text: src.slice(i, j), value, line, col });
-      i = j;
+      const t = scanInteger(src, i, err);
+      out.push({ kind: 'int', text: t.text, value: t.value, line, col });
+      i = t.end;
       continue;
     }
     if (c === 34 || c === 39) {
-      const quote = src[i]!;
-      let j = i + 1;
-      let s = '';
-      for (;;) {
-        if (j >= n) err('unterminated literal');
-        const ch = src[j]!;
-        if (ch === quote) break;
-        if (ch === '\n') err('newline in literal');
-        if (ch === '\0') err('NUL byte in literal', j);
-        if (ch === '\\') {
-          const e = src[j + 1];
-          j += 2;
-          switch (e) {
-            case 'n': s += '\n'; break;
-            case 't': s += '\t'; break;
-            case 'r': s += '\r'; break;
-            case 'a': s += '\x07'; break;
-            case 'b': s += '\b'; break;
-            case 'f': s += '\f'; break;
-            case 'v': s += '\v'; break;
-            case 'e': s += '\x1b'; break;
-            case '\\': s += '\\'; break;
-            case '"': s += '"'; break;
-            case "'": s += "'"; break;
-            case '?': s += '?'; break;
-            case 'x': {
-              let k = j;
-              while (k < n && k < j + 2 && /[0-9a-fA-F]/.test(src[k]!)) k++;
-              if (k === j) err('invalid \\x escape', j);
-              s += String.fromCharCode(parseInt(src.slice(j, k), 16));
-              j = k;
-              break;
-            }
-            default:
-              if (e !== undefined && e >= '0' && e <= '7') {
-                let k = j - 1;
-                const st = k;
-                while (k < n && k < st + 3 && src[k]! >= '0' && src[k]! <= '7') k++;
-                s += String.fromCharCode(parseInt(src.slice(st, k), 8));
-                j = k;
-              } else {
-                err(`invalid escape sequence "\\${e ?? ''}" in literal`, j - 2);
-              }
-          }
-          continue;
-        }
-        s += ch;
-        j++;
-      }
-      out.push({ kind: quote === '"' ? 'str' : 'char', text: s, line, col });
-      i = j + 1;
+      const t = scanLiteral(src, i, err);
+      out.push({ kind: c === 34 ? 'str' : 'char', text: t.text, line, col });
+      i = t.end;
       continue;
     }
     let matched = false;
@@ -174,4 +104,80 @@ export function tokenize(src: string): Token[] {
   }
   out.push({ kind: 'eof', text: '', line, col: i - lineStart + 1 });
   return out;
+}
+
+/** throws a TsdlError at offset `at` of the text */
+type Fail = (msg: string, at: number) => never;
+
+/** the integer constant starting at `i` (a digit), with its suffixes */
+function scanInteger(src: string, i: number, fail: Fail): { text: string; value: bigint; end: number } {
+  const n = src.length;
+  const c = src.charCodeAt(i);
+  let j = i;
+  let digits: string;
+  let radix: number;
+  if (c === 48 && (src[i + 1] === 'x' || src[i + 1] === 'X')) {
+    j = i + 2;
+    while (j < n && /[0-9a-fA-F]/.test(src[j]!)) j++;
+    digits = '0x' + src.slice(i + 2, j);
+    radix = 16;
+    if (j === i + 2) fail('malformed hexadecimal constant', i);
+  } else if (c === 48 && j + 1 < n && src.charCodeAt(j + 1) >= 48 && src.charCodeAt(j + 1) <= 57) {
+    j = i + 1;
+    while (j < n && /[0-7]/.test(src[j]!)) j++;
+    digits = '0o' + src.slice(i + 1, j);
+    radix = 8;
+  } else {
+    while (j < n && src.charCodeAt(j) >= 48 && src.charCodeAt(j) <= 57) j++;
+    digits = src.slice(i, j);
+    radix = 10;
+  }
+  while (j < n && /[uUlL]/.test(src[j]!)) j++;
+  if (j < n && isIdPart(src.charCodeAt(j))) fail(`malformed constant "${src.slice(i, j + 1)}"`, i);
+  const value = BigInt(digits);
+  if (value > MAX_U64) fail(`integer constant out of 64-bit range (base ${radix}): ${src.slice(i, j)}`, i);
+  return { text: src.slice(i, j), value, end: j };
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', e: '\x1b', '\\': '\\', '"': '"', "'": "'", '?': '?',
+};
+
+/** the string or character literal starting at `i` (its quote), escapes decoded */
+function scanLiteral(src: string, i: number, fail: Fail): { text: string; end: number } {
+  const n = src.length;
+  const quote = src[i]!;
+  let j = i + 1;
+  let s = '';
+  for (;;) {
+    if (j >= n) fail('unterminated literal', i);
+    const ch = src[j]!;
+    if (ch === quote) break;
+    if (ch === '\n') fail('newline in literal', i);
+    if (ch === '\0') fail('NUL byte in literal', j);
+    if (ch !== '\\') {
+      s += ch;
+      j++;
+      continue;
+    }
+    const e = src[j + 1];
+    j += 2;
+    if (e !== undefined && Object.hasOwn(SIMPLE_ESCAPES, e)) s += SIMPLE_ESCAPES[e];
+    else if (e === 'x') {
+      let k = j;
+      while (k < n && k < j + 2 && /[0-9a-fA-F]/.test(src[k]!)) k++;
+      if (k === j) fail('invalid \\x escape', j);
+      s += String.fromCharCode(parseInt(src.slice(j, k), 16));
+      j = k;
+    } else if (e !== undefined && e >= '0' && e <= '7') {
+      let k = j - 1;
+      const st = k;
+      while (k < n && k < st + 3 && src[k]! >= '0' && src[k]! <= '7') k++;
+      s += String.fromCharCode(parseInt(src.slice(st, k), 8));
+      j = k;
+    } else {
+      fail(`invalid escape sequence "\\${e ?? ''}" in literal`, j - 2);
+    }
+  }
+  return { text: s, end: j + 1 };
 }

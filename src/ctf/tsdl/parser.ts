@@ -1,52 +1,11 @@
-// TSDL parser: tokens → a small AST. Semantic checks live in ../metadata.ts.
+// TSDL parser: tokens → a small AST. Semantic checks live in ../metadata*.ts.
 import { Token, TsdlError, tokenize } from './lexer.js';
+import { MAX_TYPE_NESTING } from './ast.js';
+import type { Attr, BlockName, EnumEntry, Entry, Pos, TypeSpec, Value, Declarator } from './ast.js';
 
-export interface Pos {
-  line: number;
-  col: number;
-}
+export { MAX_TYPE_NESTING } from './ast.js';
+export type { Attr, BlockName, Declarator, EnumEntry, Entry, Pos, TypeSpec, Value } from './ast.js';
 
-export type Value =
-  | ({ k: 'int'; v: bigint } & Pos)
-  | ({ k: 'str'; v: string } & Pos)
-  | ({ k: 'path'; v: string } & Pos);
-
-export interface Attr extends Pos {
-  key: string;
-  value: Value;
-}
-
-export interface EnumEntry extends Pos {
-  label: string;
-  lo?: Value;
-  hi?: Value;
-}
-
-export type TypeSpec =
-  | ({ k: 'integer'; attrs: Attr[] } & Pos)
-  | ({ k: 'floating_point'; attrs: Attr[] } & Pos)
-  | ({ k: 'string'; attrs: Attr[] } & Pos)
-  | ({ k: 'struct'; name?: string; body?: Entry[]; align?: Value } & Pos)
-  | ({ k: 'variant'; name?: string; tag?: string; body?: Entry[] } & Pos)
-  | ({ k: 'enum'; name?: string; container?: TypeSpec; entries?: EnumEntry[] } & Pos)
-  | ({ k: 'named'; name: string } & Pos);
-
-export interface Declarator extends Pos {
-  name: string;
-  /** outermost first: `a[2][3]` → [2, 3]; strings are length paths */
-  dims: (bigint | string)[];
-}
-
-export type Entry =
-  | ({ k: 'attr'; key: string; value: Value } & Pos)
-  | ({ k: 'typeassign'; key: string; type: TypeSpec; dims: (bigint | string)[] } & Pos)
-  | ({ k: 'field'; type: TypeSpec; decls: Declarator[] } & Pos)
-  | ({ k: 'typealias'; type: TypeSpec; dims: (bigint | string)[]; alias: string } & Pos)
-  | ({ k: 'typedef'; type: TypeSpec; decls: Declarator[] } & Pos)
-  | ({ k: 'typedecl'; type: TypeSpec } & Pos)
-  | ({ k: 'block'; block: BlockName; body: Entry[] } & Pos);
-
-export type BlockName = 'trace' | 'env' | 'clock' | 'stream' | 'event' | 'callsite';
 const BLOCKS = new Set<string>(['trace', 'env', 'clock', 'stream', 'event', 'callsite']);
 const SPEC_KEYWORDS = new Set([
   'const', 'char', 'double', 'float', 'int', 'long', 'short', 'signed', 'unsigned', 'void', '_Bool', '_Complex', '_Imaginary',
@@ -54,6 +13,8 @@ const SPEC_KEYWORDS = new Set([
 
 class Parser {
   private p = 0;
+  /** type specs being parsed, one inside the other */
+  private depth = 0;
   constructor(private readonly t: Token[]) {}
 
   private peek(o = 0): Token {
@@ -213,6 +174,17 @@ class Parser {
   }
 
   private parseTypeSpec(): TypeSpec {
+    if (this.depth >= MAX_TYPE_NESTING) {
+      const tok = this.peek();
+      throw new TsdlError(`types nested more than ${MAX_TYPE_NESTING} levels deep`, tok.line, tok.col);
+    }
+    this.depth++;
+    const spec = this.typeSpec();
+    this.depth--;
+    return spec;
+  }
+
+  private typeSpec(): TypeSpec {
     const tok = this.peek();
     const pos = { line: tok.line, col: tok.col };
     if (tok.kind !== 'id') this.fail(tok, 'a type');
@@ -235,109 +207,126 @@ class Parser {
         }
         return { k: 'string', attrs, ...pos };
       }
-      case 'struct': {
+      case 'struct':
+        return this.structSpec(pos);
+      case 'variant':
+        return this.variantSpec(pos);
+      case 'enum':
+        return this.enumSpec(pos);
+      default:
+        return this.namedSpec(tok, pos);
+    }
+  }
+
+  /** `{ entries }` when a body follows, else undefined */
+  private optionalBody(): Entry[] | undefined {
+    if (!this.is('{')) return undefined;
+    this.next();
+    const body = this.parseBody();
+    this.expect('}');
+    return body;
+  }
+
+  private structSpec(pos: Pos): TypeSpec {
+    this.next();
+    let name: string | undefined;
+    if (this.peek().kind === 'id' && !this.is('align')) name = this.next().text;
+    else if (this.peek().kind === 'id' && this.is('align') && !this.is('(', 1)) name = this.next().text;
+    const body = this.optionalBody();
+    let align: Value | undefined;
+    if (this.is('align') && this.is('(', 1)) {
+      this.next();
+      this.next();
+      align = this.parseValue();
+      this.expect(')');
+    }
+    if (!name && !body) this.fail(this.peek(), 'a structure name or body');
+    return { k: 'struct', name, body, align, ...pos };
+  }
+
+  private variantSpec(pos: Pos): TypeSpec {
+    this.next();
+    let name: string | undefined;
+    let tag: string | undefined;
+    if (this.peek().kind === 'id') name = this.next().text;
+    if (this.is('<')) {
+      this.next();
+      tag = this.ident().text;
+      while (this.is('.')) {
         this.next();
-        let name: string | undefined;
-        if (this.peek().kind === 'id' && !this.is('align')) name = this.next().text;
-        else if (this.peek().kind === 'id' && this.is('align') && !this.is('(', 1)) name = this.next().text;
-        let body: Entry[] | undefined;
-        if (this.is('{')) {
-          this.next();
-          body = this.parseBody();
-          this.expect('}');
-        }
-        let align: Value | undefined;
-        if (this.is('align') && this.is('(', 1)) {
-          this.next();
-          this.next();
-          align = this.parseValue();
-          this.expect(')');
-        }
-        if (!name && !body) this.fail(this.peek(), 'a structure name or body');
-        return { k: 'struct', name, body, align, ...pos };
+        tag += '.' + this.ident().text;
       }
-      case 'variant': {
+      this.expect('>');
+    }
+    const body = this.optionalBody();
+    if (!name && !body) this.fail(this.peek(), 'a variant name or body');
+    return { k: 'variant', name, tag, body, ...pos };
+  }
+
+  private enumSpec(pos: Pos): TypeSpec {
+    this.next();
+    let name: string | undefined;
+    if (this.peek().kind === 'id') name = this.next().text;
+    let container: TypeSpec | undefined;
+    if (this.is(':')) {
+      this.next();
+      container = this.parseTypeSpec();
+    }
+    let entries: EnumEntry[] | undefined;
+    if (this.is('{')) {
+      this.next();
+      entries = [];
+      while (!this.is('}')) {
+        entries.push(this.enumEntry());
+        if (this.is(',')) this.next();
+        else if (!this.is('}')) this.fail(this.peek(), '"," or "}"');
+      }
+      this.next();
+    }
+    if (!name && !entries) this.fail(this.peek(), 'an enumeration name or body');
+    return { k: 'enum', name, container, entries, ...pos };
+  }
+
+  private enumEntry(): EnumEntry {
+    const lt = this.next();
+    if (lt.kind !== 'id' && lt.kind !== 'str') this.fail(lt, 'an enumeration label');
+    const e: EnumEntry = { label: lt.text, line: lt.line, col: lt.col };
+    if (this.is('=')) {
+      this.next();
+      e.lo = this.parseValue();
+      if (this.is('...')) {
         this.next();
-        let name: string | undefined;
-        let tag: string | undefined;
-        if (this.peek().kind === 'id') name = this.next().text;
-        if (this.is('<')) {
-          this.next();
-          tag = this.ident().text;
-          while (this.is('.')) {
-            this.next();
-            tag += '.' + this.ident().text;
-          }
-          this.expect('>');
-        }
-        let body: Entry[] | undefined;
-        if (this.is('{')) {
-          this.next();
-          body = this.parseBody();
-          this.expect('}');
-        }
-        if (!name && !body) this.fail(this.peek(), 'a variant name or body');
-        return { k: 'variant', name, tag, body, ...pos };
-      }
-      case 'enum': {
-        this.next();
-        let name: string | undefined;
-        if (this.peek().kind === 'id') name = this.next().text;
-        let container: TypeSpec | undefined;
-        if (this.is(':')) {
-          this.next();
-          container = this.parseTypeSpec();
-        }
-        let entries: EnumEntry[] | undefined;
-        if (this.is('{')) {
-          this.next();
-          entries = [];
-          while (!this.is('}')) {
-            const lt = this.next();
-            if (lt.kind !== 'id' && lt.kind !== 'str') this.fail(lt, 'an enumeration label');
-            const e: EnumEntry = { label: lt.text, line: lt.line, col: lt.col };
-            if (this.is('=')) {
-              this.next();
-              e.lo = this.parseValue();
-              if (this.is('...')) {
-                this.next();
-                e.hi = this.parseValue();
-              }
-            }
-            entries.push(e);
-            if (this.is(',')) this.next();
-            else if (!this.is('}')) this.fail(this.peek(), '"," or "}"');
-          }
-          this.next();
-        }
-        if (!name && !entries) this.fail(this.peek(), 'an enumeration name or body');
-        return { k: 'enum', name, container, entries, ...pos };
-      }
-      default: {
-        // A named type: C-like specifier keywords and/or one type name. When the
-        // name is followed by a declarator identifier, the last identifier is
-        // the declarator; in a typealias target everything is the name.
-        const parts: string[] = [];
-        while (this.peek().kind === 'id') {
-          const t = this.peek();
-          const nextTok = this.peek(1);
-          if (SPEC_KEYWORDS.has(t.text)) {
-            parts.push(this.next().text);
-            continue;
-          }
-          // identifier: a type name if another identifier follows (the declarator)
-          if (parts.length === 0 || !parts.some((x) => !SPEC_KEYWORDS.has(x))) {
-            if (nextTok.kind === 'id' || parts.length === 0) {
-              parts.push(this.next().text);
-              continue;
-            }
-          }
-          break;
-        }
-        if (parts.length === 0) this.fail(tok, 'a type');
-        return { k: 'named', name: parts.join(' '), ...pos };
+        e.hi = this.parseValue();
       }
     }
+    return e;
+  }
+
+  /**
+   * A named type: C-like specifier keywords and/or one type name. When the
+   * name is followed by a declarator identifier, the last identifier is the
+   * declarator; in a typealias target everything is the name.
+   */
+  private namedSpec(tok: Token, pos: Pos): TypeSpec {
+    const parts: string[] = [];
+    while (this.peek().kind === 'id') {
+      const t = this.peek();
+      const nextTok = this.peek(1);
+      if (SPEC_KEYWORDS.has(t.text)) {
+        parts.push(this.next().text);
+        continue;
+      }
+      // identifier: a type name if another identifier follows (the declarator)
+      if (parts.length === 0 || !parts.some((x) => !SPEC_KEYWORDS.has(x))) {
+        if (nextTok.kind === 'id' || parts.length === 0) {
+          parts.push(this.next().text);
+          continue;
+        }
+      }
+      break;
+    }
+    if (parts.length === 0) this.fail(tok, 'a type');
+    return { k: 'named', name: parts.join(' '), ...pos };
   }
 
   private parseAttrs(): Attr[] {
