@@ -208,12 +208,14 @@ export class CtfTrace {
   generation = 0;
   readonly compiled = new Map<number, CompiledStreamClass>();
   name = '';
-  private textOptions: TextOptions = { names: true };
+  /** (babeltrace2's defaults, spelled as textOptionsFor() spells them: no recompiling for them) */
+  private textOptions: TextOptions = { names: true, namesPerScope: [true, true, true] };
   /** printing options; changing them drops the decoders compiled for the old ones */
   get textOpts(): TextOptions {
     return this.textOptions;
   }
   set textOpts(o: TextOptions) {
+    if (JSON.stringify(o) === JSON.stringify(this.textOptions)) return;
     this.textOptions = o;
     this.compiled.clear();
   }
