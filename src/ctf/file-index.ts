@@ -5,6 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DecodeState } from './decoder.js';
+import { decodeIndex } from '../output/ctf-index.js';
+import type { ReadIndexEntry } from '../output/ctf-index.js';
 import { CtfTrace, Stream, TraceError, closeFile, readAt } from './trace.js';
 import type { DecodedPacketHead, PacketEntry, PacketSource, SourcePacket, StreamFile } from './trace.js';
 
@@ -97,33 +99,21 @@ function indexFile(t: CtfTrace, st: DecodeState, f: StreamFile): PacketEntry[] {
 
 /** LTTng index (big-endian v1.0/1.1). Used only when it covers the file exactly. */
 function readIndex(t: CtfTrace, f: StreamFile): PacketEntry[] | undefined {
-  const idx = path.join(path.dirname(f.path), 'index', path.basename(f.path) + '.idx');
-  let buf: Buffer;
+  let entries: ReadIndexEntry[];
   try {
-    buf = fs.readFileSync(idx);
+    entries = decodeIndex(fs.readFileSync(path.join(path.dirname(f.path), 'index', path.basename(f.path) + '.idx'))).entries;
   } catch {
-    return undefined;
+    return undefined; // none, or not an index: the packets are read instead
   }
-  if (buf.length < 16 || buf.readUInt32BE(0) !== 0xc1f1dcc1) return undefined;
-  const major = buf.readUInt32BE(4);
-  const entrySize = buf.readUInt32BE(12);
-  if (major !== 1 || entrySize < 56) return undefined;
   const out: PacketEntry[] = [];
   let total = 0;
-  for (let o = 16; o + entrySize <= buf.length; o += entrySize) {
-    const offset = Number(buf.readBigUInt64BE(o));
-    const packetBits = Number(buf.readBigUInt64BE(o + 8));
-    const contentBits = Number(buf.readBigUInt64BE(o + 16));
+  for (const ie of entries) {
+    const offset = Number(ie.offset);
+    const packetBits = Number(ie.packetSize);
+    const contentBits = Number(ie.contentSize);
     if (offset !== total || packetBits % 8 || packetBits === 0 || contentBits > packetBits) return undefined;
     total += packetBits / 8;
-    const e: PacketEntry = {
-      file: f, offset, packetBits, contentBits, streamClassId: Number(buf.readBigUInt64BE(o + 48)),
-    };
-    if (entrySize >= 72) {
-      e.instanceId = buf.readBigUInt64BE(o + 56);
-      e.seq = buf.readBigUInt64BE(o + 64);
-    }
-    out.push(e);
+    out.push({ file: f, offset, packetBits, contentBits, streamClassId: Number(ie.streamId) });
   }
   if (total !== f.size || out.length === 0) return undefined;
   // Timestamps and roles come from the packets themselves (the index stores
