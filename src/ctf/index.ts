@@ -7,6 +7,7 @@ export type { Value, VariantValue } from './decoder.js';
 export { openInputs, iterate, messageIterator, Cursor } from './reader.js';
 export type { OpenedTraces, Item, DiscardedItem, MessageIterator, ReadOptions } from './reader.js';
 export { GrowingTraces } from './follow.js';
+export { TimeBase } from './cursor.js';
 export type { StreamSet } from './muxer.js';
 export { CtfTrace, Stream, TraceError } from './trace.js';
 export type { PacketSource, SourcePacket, PacketEntry, StreamFile } from './trace.js';
