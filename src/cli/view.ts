@@ -1,13 +1,12 @@
 // `ttng view PATH...`: babeltrace2's default text output (and JSON, and a
 // decode-only mode for measuring).
-import { openInputs, iterate } from '../ctf/reader.js';
-import type { Cursor } from '../ctf/reader.js';
+import { openInputs, messageIterator } from '../ctf/reader.js';
 import { PrettyPrinter, defaultPrettyOptions, textOptionsFor } from '../ctf/pretty.js';
 import type { PrettyOptions } from '../ctf/pretty.js';
 import { eventJson } from '../ctf/json.js';
 import { FdWriter } from './output.js';
 import { UsageError } from './usage.js';
-import { checkTimeBound, parseTimeBound } from '../ctf/time-bound.js';
+import { checkTimeBound } from '../ctf/time-bound.js';
 import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
@@ -229,52 +228,23 @@ export function runView(a: ViewArgs): number {
   if (a.begin !== undefined) checkTimeBound(a.begin);
   if (a.end !== undefined) checkTimeBound(a.end);
   const opened = openInputs(a.paths);
-  if (a.begin !== undefined || a.end !== undefined) {
-    // babeltrace2's trimmer needs every stream to have a clock
-    const clockless = opened.streams.find((s) => !s.sc.defaultClock);
-    if (clockless) throw new UsageError(`--begin/--end need timestamps, and stream ${clockless.name} has no clock`);
-  }
+  const text = a.format === 'text';
+  const it = messageIterator(opened, { wantText: text, begin: a.begin, end: a.end, gmt: a.pretty.clock.gmt });
   for (const t of opened.traces) t.textOpts = textOptionsFor(a.pretty);
   const pp = new PrettyPrinter(a.pretty, opened.baseNs);
-  let beginRel = -Infinity;
-  let endRel = Infinity;
-  let boundsReady = a.begin === undefined && a.end === undefined;
-  const resolveBounds = (firstRel: number): void => {
-    boundsReady = true;
-    const gmt = a.pretty.clock.gmt;
-    if (a.begin !== undefined) beginRel = parseTimeBound(a.begin, firstRel, opened.baseNs, gmt);
-    if (a.end !== undefined) endRel = parseTimeBound(a.end, firstRel, opened.baseNs, gmt);
-  };
-  const onItem = (c: Cursor): boolean => {
-    const it = c.item!;
-    if (!boundsReady && Number.isFinite(c.time)) resolveBounds(c.time);
-    if (it.kind !== 'event') {
-      if (a.format === 'text' && c.time >= beginRel && c.time <= endRel) err.write(pp.discardedLine(it));
-      return !out.closed;
-    }
-    const t = c.time;
-    if (t > endRel) return false;
-    if (t < beginRel) {
-      c.decodeBody(c.cs.skip(c.ceIndex!));
-      return true;
-    }
-    switch (a.format) {
-      case 'text':
-        pp.writeEvent(c, out);
-        break;
-      case 'json':
-        out.write(eventJson(c, opened.baseNs) + '\n');
-        break;
-      case 'dummy': {
-        const ce = c.ceIndex!;
-        c.decodeBody(ce.skip ?? c.cs.skip(ce));
-        break;
-      }
-    }
-    return !out.closed;
-  };
   try {
-    iterate(opened, a.format === 'text', onItem);
+    for (;;) {
+      const m = it.next();
+      if (m === 'end') break;
+      // files read whole never say 'again'
+      if (m === 'again') throw new Error('internal error: a trace read from files said "again"');
+      if (m.kind !== 'event') {
+        if (text) err.write(pp.discardedLine(m));
+      } else if (text) pp.writeEvent(m.cursor, out);
+      else if (a.format === 'json') out.write(eventJson(m.cursor, opened.baseNs) + '\n');
+      // dummy: the cursor decodes (skips) the body when it moves on
+      if (out.closed) break;
+    }
   } finally {
     out.flush();
     err.flush();

@@ -2,7 +2,7 @@
 import type { Value, VariantValue } from './decoder.js';
 import type { FieldType, StructType } from './model.js';
 import { displayName } from './metadata.js';
-import type { Cursor } from './reader.js';
+import type { Cursor } from './cursor.js';
 
 function toJson(t: FieldType, v: Value | undefined): unknown {
   switch (t.kind) {
@@ -67,7 +67,7 @@ export function eventJson(c: Cursor, baseNs: bigint): string {
   const [sctx, ctx, payload] = [c.stream.sc.eventContext, ec.context, ec.payload];
   const o: Record<string, unknown> = {};
   if (c.clock) {
-    o['timestamp'] = new RawNumber((baseNs + BigInt(c.time)).toString());
+    o['timestamp'] = new RawNumber((baseNs + c.relNs()).toString());
     o['cycles'] = new RawNumber(c.cycles().toString());
   }
   o['name'] = ec.name;

@@ -161,9 +161,9 @@ function streamRoles(tc: TraceClass, sc: StreamClass, pos: WeakMap<FieldType, Po
   forEachInt(sc.eventHeader, undefined, (i, name) => {
     if (name === 'id') i.meaning = 'event_id';
   });
-  // default clock: the one the packet context or event header is mapped to
+  // default clock: the one any field of the stream is mapped to (as babeltrace2)
   let clockName: string | undefined;
-  for (const s of [pc, sc.eventHeader]) {
+  for (const s of [pc, sc.eventHeader, sc.eventContext, ...[...sc.events.values()].flatMap((e) => [e.context, e.payload])]) {
     forEachInt(s, undefined, (i) => {
       if (i.mappedClock) {
         if (clockName && clockName !== i.mappedClock) throw typeError(i, { pos }, `stream class ${sc.id} maps fields to two clocks`);

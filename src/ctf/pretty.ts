@@ -44,7 +44,7 @@ function wU(b: Buffer, o: number, v: number): number {
 }
 import { TimeFormatter } from './format.js';
 import type { EventClass } from './model.js';
-import type { Cursor, Item } from './reader.js';
+import type { Cursor, DiscardedItem } from './cursor.js';
 import type { CtfTrace } from './trace.js';
 import { nsFromOrigin } from './trace.js';
 
@@ -76,6 +76,9 @@ export function textOptionsFor(o: PrettyOptions): TextOptions {
   };
 }
 
+/** within this many ns of the base, times and their differences are exact doubles */
+const NEAR = 2 ** 52;
+
 const LOG_LEVELS = [
   'TRACE_EMERG', 'TRACE_ALERT', 'TRACE_CRIT', 'TRACE_ERR', 'TRACE_WARNING', 'TRACE_NOTICE', 'TRACE_INFO',
   'TRACE_DEBUG_SYSTEM', 'TRACE_DEBUG_PROGRAM', 'TRACE_DEBUG_PROCESS', 'TRACE_DEBUG_MODULE', 'TRACE_DEBUG_UNIT',
@@ -86,6 +89,9 @@ export class PrettyPrinter {
   private readonly tf: TimeFormatter;
   private readonly baseSec: number;
   private lastRel = NaN;
+  /** the previous event's exact rest (see Cursor.timeRem) and whether it was far from the base */
+  private lastRem = 0;
+  private lastFar = false;
   private lastCycles = -1n;
   private readonly prefixes = new Map<CtfTrace, Map<EventClass, string>>();
 
@@ -103,6 +109,13 @@ export class PrettyPrinter {
     return this.tf.format(this.baseSec + s, rel - s * 1e9);
   }
 
+  /** wall-clock text of an exact time relative to baseNs, however far */
+  wallNs(rel: bigint): string {
+    let s = rel / 1000000000n;
+    if (s * 1000000000n > rel) s--; // floor
+    return this.tf.format(this.baseSec + Number(s), Number(rel - s * 1000000000n));
+  }
+
   private secCache = -Infinity;
   private secBytes: Buffer = Buffer.alloc(0);
 
@@ -112,7 +125,7 @@ export class PrettyPrinter {
    */
   writeEvent(c: Cursor, ob: ByteSink): void {
     const o0 = this.o;
-    if (o0.names.header || o0.clock.cycles || (c.clock && c.time < 0)) {
+    if (o0.names.header || o0.clock.cycles || (c.clock && (c.time < 0 || c.time > NEAR || this.lastFar))) {
       ob.need(65536);
       const line = this.eventLine(c);
       ob.need(line.length * 3);
@@ -215,20 +228,34 @@ export class PrettyPrinter {
         this.lastCycles = cy;
       } else {
         const rel = c.time;
-        line += this.wall(rel);
-        if (Number.isNaN(this.lastRel)) delta = '+?.?????????';
-        else {
-          let d = rel - this.lastRel;
-          if (d < 0) {
-            const u = BigInt.asUintN(64, BigInt(d));
+        const near = rel >= -NEAR && rel <= NEAR;
+        if (near && !this.lastFar) {
+          line += this.wall(rel);
+          if (Number.isNaN(this.lastRel)) delta = '+?.?????????';
+          else {
+            let d = rel - this.lastRel;
+            if (d < 0) {
+              const u = BigInt.asUintN(64, BigInt(d));
+              delta = '+' + (u / 1000000000n).toString() + '.' + (u % 1000000000n).toString().padStart(9, '0');
+            } else {
+              const sec = Math.floor(d / 1e9);
+              d -= sec * 1e9;
+              delta = '+' + sec + '.' + ('' + d).padStart(9, '0');
+            }
+          }
+        } else {
+          // far from the base: exact, in bigints
+          const ns = c.relNs();
+          line += this.wallNs(ns);
+          if (Number.isNaN(this.lastRel)) delta = '+?.?????????';
+          else {
+            const u = BigInt.asUintN(64, ns - (BigInt(this.lastRel) + BigInt(this.lastRem)));
             delta = '+' + (u / 1000000000n).toString() + '.' + (u % 1000000000n).toString().padStart(9, '0');
-          } else {
-            const sec = Math.floor(d / 1e9);
-            d -= sec * 1e9;
-            delta = '+' + sec + '.' + ('' + d).padStart(9, '0');
           }
         }
         this.lastRel = rel;
+        this.lastRem = c.timeRem;
+        this.lastFar = !near;
       }
       if (!nh) line += '] ';
       if (!this.o.noDelta) line += nh ? ', delta = ' + delta : '(' + delta + ') ';
@@ -328,16 +355,16 @@ export class PrettyPrinter {
   }
 
   /** babeltrace2's WARNING line for discarded events or packets */
-  discardedLine(it: Exclude<Item, { kind: 'event' }>): string {
+  discardedLine(it: DiscardedItem): string {
     const c = it.cursor;
     const what = it.kind === 'discarded-events' ? 'event' : 'packet';
     let s = 'WARNING: ';
     if (it.count === undefined) s += `Tracer may have discarded ${what}s `;
     else s += `Tracer discarded ${it.count} ${what}${it.count === 1n ? '' : 's'} `;
     if (it.begin !== undefined && it.end !== undefined && c.clock) {
-      const b = Number(nsFromOrigin(c.clock, it.begin) - this.baseNs);
-      const e = Number(nsFromOrigin(c.clock, it.end) - this.baseNs);
-      s += `between [${this.wall(b)}] and [${this.wall(e)}]`;
+      const b = nsFromOrigin(c.clock, it.begin) - this.baseNs;
+      const e = nsFromOrigin(c.clock, it.end) - this.baseNs;
+      s += `between [${this.wallNs(b)}] and [${this.wallNs(e)}]`;
     } else s += '(unknown time range)';
     const t = c.trace;
     s += ` in trace "${t.name}" `;

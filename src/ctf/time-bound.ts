@@ -1,4 +1,4 @@
-// babeltrace2's --begin/--end time formats → ns relative to a base.
+// babeltrace2's --begin/--end time formats → ns from origin.
 
 const FORMS = [/^(-?)(\d+)(?:\.(\d{1,9}))?$/, /^(?:(\d{4})-(\d{2})-(\d{2})[ T])?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/];
 
@@ -10,14 +10,15 @@ export function checkTimeBound(text: string): void {
 
 /**
  * `[YYYY-MM-DD ]HH:MM:SS[.NS]` (local time, or UTC with `gmt`) or `[-]SEC[.NS]`
- * since the Epoch. A time of day alone takes the date of `firstRel`.
+ * since the Epoch, in ns. A time of day alone takes the date of `firstNs`
+ * (the first message's time).
  */
-export function parseTimeBound(text: string, firstRel: number, baseNs: bigint, gmt: boolean): number {
+export function parseTimeBound(text: string, firstNs: bigint, gmt: boolean): bigint {
   const frac = (s: string | undefined): bigint => (s ? BigInt(s.padEnd(9, '0').slice(0, 9)) : 0n);
   let m = /^(-?)(\d+)(?:\.(\d{1,9}))?$/.exec(text.trim());
   if (m) {
     const ns = BigInt(m[2]!) * 1000000000n + frac(m[3]);
-    return Number((m[1] ? -ns : ns) - baseNs);
+    return m[1] ? -ns : ns;
   }
   m = /^(?:(\d{4})-(\d{2})-(\d{2})[ T])?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/.exec(text.trim());
   if (!m) throw new Error(`invalid time "${text}": expecting [YYYY-MM-DD ]HH:MM:SS[.NS] or SEC[.NS]`);
@@ -27,11 +28,12 @@ export function parseTimeBound(text: string, firstRel: number, baseNs: bigint, g
     mo = +m[2]! - 1;
     d = +m[3]!;
   } else {
-    const first = new Date(Number(baseNs / 1000000n) + Math.floor(firstRel / 1e6));
+    const ms = firstNs / 1000000n - (firstNs % 1000000n < 0n ? 1n : 0n); // floor
+    const first = new Date(Number(ms));
     y = gmt ? first.getUTCFullYear() : first.getFullYear();
     mo = gmt ? first.getUTCMonth() : first.getMonth();
     d = gmt ? first.getUTCDate() : first.getDate();
   }
   const ms = gmt ? Date.UTC(y, mo, d, +m[4]!, +m[5]!, +m[6]!) : new Date(y, mo, d, +m[4]!, +m[5]!, +m[6]!).getTime();
-  return Number(BigInt(ms) * 1000000n + frac(m[7]) - baseNs);
+  return BigInt(ms) * 1000000n + frac(m[7]);
 }

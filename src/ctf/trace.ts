@@ -1,7 +1,6 @@
-// A CTF trace on disk: metadata, data stream files, their packets, grouped
-// into streams the way babeltrace2's src.ctf.fs does.
+// A CTF trace: its metadata (which may grow, for live traces), its streams
+// and their packets, and the decoding of packet headers and contexts.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { DecodeError, DecodeState, compileSkip, compileText, compileValues, compileEventValues } from './decoder.js';
 import type { BytePrinter, CompiledScope, TextOptions, Value } from './decoder.js';
 import { compileBytes } from './decoder.js';
@@ -42,8 +41,6 @@ export interface StreamFile {
   fd?: number;
 }
 
-const MAX_PACKET_BYTES = 256 * 1024 * 1024; // bit positions stay below 2^31
-
 export interface CompiledEvent {
   ec: EventClass;
   text?: CompiledScope<string>;
@@ -54,17 +51,41 @@ export interface CompiledEvent {
   prefixBytes?: Buffer;
 }
 
+/** One data stream: its packets in order, from an index (files) or a PacketSource (live). */
 export class Stream {
+  /** the packets known up front (files read whole); a live stream's come from `source` */
   readonly packets: PacketEntry[] = [];
   id = -1;
+  /** where packets arrive one by one (live); undefined: `packets` is the whole stream */
+  source?: PacketSource;
   constructor(
     readonly trace: CtfTrace,
-    readonly sc: StreamClass,
-    readonly instanceId: bigint | undefined,
+    /** a live stream learns its class from its first packet (and again when the metadata grows) */
+    public sc: StreamClass,
+    public instanceId: bigint | undefined,
+    /** the stream file's path, when not given by the first packet */
+    private readonly path?: string,
   ) {}
   get name(): string {
-    return this.packets[0]?.file.path ?? '(unknown)';
+    return this.packets[0]?.file.path ?? this.path ?? '(unknown)';
   }
+}
+
+/** A packet as a source delivers it: where it is, what its context says, and its bytes. */
+export interface SourcePacket {
+  entry: PacketEntry;
+  /** the whole packet (packetBits / 8 bytes) */
+  bytes: Buffer;
+}
+
+/** The next packet of a stream; 'again': not (fully) there yet; 'end': the stream is over. */
+export interface PacketSource {
+  nextPacket(): SourcePacket | 'again' | 'end';
+  /**
+   * An event refers to an event class the metadata does not have (yet): read
+   * the metadata again if it can grow; true if it did.
+   */
+  refreshMetadata?(): boolean;
 }
 
 /** Per stream class compiled decoders. */
@@ -162,7 +183,7 @@ function big(v: Value | undefined): bigint | undefined {
   return typeof v === 'number' ? BigInt(v) : typeof v === 'bigint' ? v : undefined;
 }
 
-interface DecodedPacketHead {
+export interface DecodedPacketHead {
   streamClassId: number;
   instanceId?: bigint;
   packetBits?: number;
@@ -183,14 +204,18 @@ export const PACKET_MAGIC = 0xc1fc1fc1;
 
 export class CtfTrace {
   readonly streams: Stream[] = [];
+  /** bumped when the metadata grows: readers recompile their decoders */
+  generation = 0;
   readonly compiled = new Map<number, CompiledStreamClass>();
   name = '';
-  private textOptions: TextOptions = { names: true };
+  /** (babeltrace2's defaults, spelled as textOptionsFor() spells them: no recompiling for them) */
+  private textOptions: TextOptions = { names: true, namesPerScope: [true, true, true] };
   /** printing options; changing them drops the decoders compiled for the old ones */
   get textOpts(): TextOptions {
     return this.textOptions;
   }
   set textOpts(o: TextOptions) {
+    if (JSON.stringify(o) === JSON.stringify(this.textOptions)) return;
     this.textOptions = o;
     this.compiled.clear();
   }
@@ -201,10 +226,31 @@ export class CtfTrace {
 
   constructor(
     readonly dir: string,
-    readonly tc: TraceClass,
+    public tc: TraceClass,
     readonly files: StreamFile[],
   ) {
-    if (tc.packetHeader) this.uuidFieldIndex = tc.packetHeader.fields.findIndex((f) => f.name === 'uuid' && f.type.kind === 'array');
+    this.findUuidField();
+  }
+
+  private findUuidField(): void {
+    const ph = this.tc.packetHeader;
+    this.uuidFieldIndex = ph ? ph.fields.findIndex((f) => f.name === 'uuid' && f.type.kind === 'array') : -1;
+  }
+
+  /**
+   * The metadata grew (live traces append event and stream classes): use the
+   * new classes from now on. A stream class that disappeared is an error.
+   */
+  updateMetadata(tc: TraceClass): void {
+    for (const s of this.streams) {
+      const sc = tc.streams.get(s.sc.id);
+      if (!sc) throw new TraceError(this.dir, undefined, `stream class ${s.sc.id} is no longer in the metadata`);
+      s.sc = sc;
+    }
+    this.tc = tc;
+    this.compiled.clear();
+    this.findUuidField();
+    this.generation++;
   }
 
   get uuid(): string | undefined {
@@ -287,146 +333,6 @@ export class CtfTrace {
     // the packet header is the same for every stream class
     return this.compiledFor([...this.tc.streams.values()][0]!);
   }
-
-  /** Index every packet of every data file, from `index/*.idx` when valid. */
-  scan(): void {
-    const groups = new Map<string, Stream>();
-    const st = new DecodeState();
-    const lone: Stream[] = [];
-    for (const f of this.files) {
-      const entries = this.scanFile(st, f);
-      if (entries.length === 0) continue;
-      const first = entries[0]!;
-      const sc = this.tc.streams.get(first.streamClassId)!;
-      const sortable = first.instanceId !== undefined && first.begin !== undefined;
-      let s: Stream | undefined;
-      const key = `${first.streamClassId}:${first.instanceId}`;
-      if (sortable) s = groups.get(key);
-      if (!s) {
-        s = new Stream(this, sc, sortable ? first.instanceId : undefined);
-        if (sortable) groups.set(key, s);
-        lone.push(s);
-      }
-      for (const e of entries) insertPacketSorted(s.packets, e);
-    }
-    this.streams.push(...lone);
-  }
-
-  scanFile(st: DecodeState, f: StreamFile): PacketEntry[] {
-    const out: PacketEntry[] = [];
-    const fromIndex = this.readIndex(f);
-    if (fromIndex) return fromIndex;
-    let offset = 0;
-    try {
-      while (offset < f.size) {
-        let want = Math.min(f.size - offset, 4096);
-        let head: DecodedPacketHead;
-        for (;;) {
-          const buf = readAt(f, offset, want);
-          try {
-            head = this.decodeHead(st, buf, f, offset);
-            break;
-          } catch (e) {
-            if (e instanceof TraceError && want < f.size - offset && /past the end/.test(e.message)) {
-              want = Math.min(f.size - offset, want * 16);
-              continue;
-            }
-            throw e;
-          }
-        }
-        const remainBits = (f.size - offset) * 8;
-        const packetBits = head.packetBits ?? head.contentBits ?? remainBits;
-        const contentBits = head.contentBits ?? packetBits;
-        if (packetBits <= 0 || packetBits % 8 !== 0)
-          throw new TraceError(f.path, offset, `invalid packet size ${packetBits} bits`);
-        if (contentBits > packetBits)
-          throw new TraceError(f.path, offset, `packet content size (${contentBits} bits) is larger than its packet size (${packetBits} bits)`);
-        if (contentBits < head.pos)
-          throw new TraceError(f.path, offset, `packet content size (${contentBits} bits) is smaller than its header and context`);
-        if (packetBits > remainBits)
-          throw new TraceError(f.path, offset, `packet size (${packetBits / 8} bytes) goes past the end of the file (${f.size} bytes)`);
-        if (packetBits / 8 > MAX_PACKET_BYTES) throw new TraceError(f.path, offset, `packet of ${packetBits / 8} bytes is too large`);
-        out.push({
-          file: f, offset, packetBits, contentBits, begin: head.begin, end: head.end, seq: head.seq,
-          discarded: head.discarded, instanceId: head.instanceId, streamClassId: head.streamClassId,
-        });
-        offset += packetBits / 8;
-      }
-    } finally {
-      closeFile(f);
-    }
-    return out;
-  }
-
-  /** LTTng index (big-endian v1.0/1.1). Used only when it covers the file exactly. */
-  private readIndex(f: StreamFile): PacketEntry[] | undefined {
-    const idx = path.join(path.dirname(f.path), 'index', path.basename(f.path) + '.idx');
-    let buf: Buffer;
-    try {
-      buf = fs.readFileSync(idx);
-    } catch {
-      return undefined;
-    }
-    if (buf.length < 16 || buf.readUInt32BE(0) !== 0xc1f1dcc1) return undefined;
-    const major = buf.readUInt32BE(4);
-    const entrySize = buf.readUInt32BE(12);
-    if (major !== 1 || entrySize < 56) return undefined;
-    const out: PacketEntry[] = [];
-    let total = 0;
-    for (let o = 16; o + entrySize <= buf.length; o += entrySize) {
-      const offset = Number(buf.readBigUInt64BE(o));
-      const packetBits = Number(buf.readBigUInt64BE(o + 8));
-      const contentBits = Number(buf.readBigUInt64BE(o + 16));
-      if (offset !== total || packetBits % 8 || packetBits === 0 || contentBits > packetBits) return undefined;
-      total += packetBits / 8;
-      const e: PacketEntry = {
-        file: f, offset, packetBits, contentBits, streamClassId: Number(buf.readBigUInt64BE(o + 48)),
-      };
-      if (entrySize >= 72) {
-        e.instanceId = buf.readBigUInt64BE(o + 56);
-        e.seq = buf.readBigUInt64BE(o + 64);
-      }
-      out.push(e);
-    }
-    if (total !== f.size || out.length === 0) return undefined;
-    // Timestamps and roles come from the packets themselves (the index stores
-    // raw values and no presence flags); read only their heads.
-    const st = new DecodeState();
-    try {
-      for (const e of out) {
-        const buf2 = readAt(f, e.offset, Math.min(e.packetBits / 8, 4096));
-        const head = this.decodeHead(st, buf2, f, e.offset);
-        e.begin = head.begin;
-        e.end = head.end;
-        e.seq = head.seq;
-        e.discarded = head.discarded;
-        e.instanceId = head.instanceId;
-        e.streamClassId = head.streamClassId;
-        if (head.packetBits !== undefined && head.packetBits !== e.packetBits) return undefined;
-      }
-    } catch {
-      return undefined;
-    } finally {
-      closeFile(f);
-    }
-    return out;
-  }
-}
-
-function entriesEqual(a: PacketEntry, b: PacketEntry): boolean {
-  return a.packetBits === b.packetBits && a.begin === b.begin && a.end === b.end && a.seq === b.seq;
-}
-
-/** Sorted by beginning time; identical packets (overlapping snapshots) kept once. */
-export function insertPacketSorted(list: PacketEntry[], e: PacketEntry): void {
-  if (e.begin === undefined) {
-    list.push(e);
-    return;
-  }
-  let i = 0;
-  while (i < list.length && list[i]!.begin !== undefined && e.begin > list[i]!.begin!) i++;
-  if (i < list.length && entriesEqual(e, list[i]!)) return;
-  list.splice(i, 0, e);
 }
 
 /** Clock value → ns from origin, the babeltrace2 way (double math off 1 GHz). */
@@ -440,53 +346,18 @@ export function cyclesToNs(freq: bigint, cycles: bigint): bigint {
   return BigInt(Math.trunc(d));
 }
 
-/** Is `dir` a CTF trace (has a `metadata` file)? */
-export function isTraceDir(dir: string): boolean {
-  try {
-    return fs.statSync(path.join(dir, 'metadata')).isFile();
-  } catch {
-    return false;
-  }
+/**
+ * ns from origin → clock value, as babeltrace2's
+ * bt_common_clock_value_from_ns_from_origin (undefined where it fails: before
+ * the clock's origin or past 64 bits).
+ */
+export function clockValueFromNs(c: ClockClass, ns: bigint): bigint | undefined {
+  const NS = 1000000000n;
+  const offset = c.offsetSeconds * NS + (c.freq === NS ? c.offsetCycles : (c.offsetCycles * NS) / c.freq);
+  if (ns < offset) return undefined;
+  const v = ns - offset;
+  const periods = v / NS;
+  const raw = (c.freq * (v - periods * NS)) / NS + periods * c.freq;
+  return raw < 1n << 64n ? raw : undefined;
 }
 
-/** Trace directories under `root` (itself included), as babeltrace2 finds them. */
-export function findTraceDirs(root: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    if (isTraceDir(d)) {
-      out.push(d);
-      return;
-    }
-    let names: string[];
-    try {
-      names = fs.readdirSync(d).sort();
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = path.join(d, n);
-      let stat: fs.Stats;
-      try {
-        stat = fs.statSync(p);
-      } catch {
-        continue;
-      }
-      if (stat.isDirectory()) walk(p);
-    }
-  };
-  walk(root);
-  return out;
-}
-
-export function openTrace(dir: string): CtfTrace {
-  const tc = readMetadataFile(path.join(dir, 'metadata'));
-  const files: StreamFile[] = [];
-  for (const n of fs.readdirSync(dir).sort()) {
-    if (n === 'metadata' || n.startsWith('.')) continue;
-    const p = path.join(dir, n);
-    const stat = fs.statSync(p);
-    if (!stat.isFile() || stat.size === 0) continue;
-    files.push({ path: p, size: stat.size });
-  }
-  return new CtfTrace(dir, tc, files);
-}

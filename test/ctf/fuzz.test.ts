@@ -103,40 +103,14 @@ describe('fuzz: packet decoder', () => {
     ['succeed/lttng-crash', path.join(CONFORMANCE, 'succeed', 'lttng-crash'), 200],
     ['traces/ust-types', path.join(TRACES, 'ust-types'), 80],
   ];
-  /** known src bugs, reported; their failures are checked by the todo tests below */
-  const KNOWN: Record<string, string> = {
-    'bytes-vs-text-timestamp':
-      'src bug: far from the trace\'s base time (> 2^53 ns, e.g. corrupted timestamps) writeEvent\'s cached ' +
-      'second and eventLine\'s wall() round differently: the byte path prints another second',
-  };
   for (const [name, dir, n] of cases) {
     const missing = needs(fs.existsSync(dir) ? false : `${dir} missing`);
-    let result: RunnerResult | undefined;
-    let failure: unknown;
-    const get = async (): Promise<RunnerResult> => {
-      if (!result && !failure) {
-        try {
-          result = await runFuzz(['stream', '7', String(n), dir]);
-        } catch (e) {
-          failure = e;
-        }
-      }
-      if (failure) throw failure;
-      return result!;
-    };
-    test(`${name}: ${n} corrupted copies: errors are TraceErrors with a byte offset`, { timeout: 20_000, skip: missing }, async () => {
-      const r = await get();
-      const bad = { ...r, failures: r.failures.filter((f) => !(f.what in KNOWN)) };
-      assert.equal(bad.failures.length, 0, `${bad.failures.length} failures:\n${report(bad)}`);
+    // (a hang is caught by runFuzz's progress watchdog; this bounds a slow run on a busy machine)
+    test(`${name}: ${n} corrupted copies: errors are TraceErrors with a byte offset`, { timeout: 60_000, skip: missing }, async () => {
+      const r = await runFuzz(['stream', '7', String(n), dir]);
+      assert.equal(r.failures.length, 0, `${r.failures.length} failures:\n${report(r)}`);
       assert.ok(r.done['ok']! > n / 10 && r.done['failed']! > n / 10, `too one-sided: ${JSON.stringify(r.done)}`);
     });
-    for (const [what, why] of Object.entries(KNOWN)) {
-      test(`${name}: ${what}`, { todo: why, skip: missing }, async () => {
-        const r = await get();
-        const bad = { ...r, failures: r.failures.filter((f) => f.what === what) };
-        assert.equal(bad.failures.length, 0, `${bad.failures.length} failures:\n${report(bad)}`);
-      });
-    }
   }
 });
 

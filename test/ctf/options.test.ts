@@ -30,9 +30,6 @@ const TRACE_CASES: TraceCase[] = [
   { name: 'intersection/3eventsintersect', dir: path.join(CONFORMANCE, 'intersection', '3eventsintersect'), emptyStringBug: false },
 ];
 
-// Known differences from babeltrace2, by option set (see the report in the commit log).
-const TODO: Record<string, string> = {};
-
 /** option sets that do not depend on the trace */
 const FIXED_OPTIONS: string[][] = [
   ['--clock-seconds'],
@@ -132,7 +129,7 @@ describe('text options match babeltrace2', { skip: noBt2 }, () => {
 
       for (const opts of FIXED_OPTIONS) {
         const key = opts.join(' ');
-        test(key, { todo: TODO[key] }, () => compare(opts));
+        test(key, () => compare(opts));
       }
 
       const ranged: [string, (b: [Bound, Bound]) => string[]][] = [
@@ -185,21 +182,17 @@ describe('text options match babeltrace2', { skip: noBt2 }, () => {
     }
   });
 
-  // babeltrace2's trimmer (flt.utils.trimmer) clamps the time range of a discarded-events
-  // message to [--begin, --end] and then drops the count ("may have discarded events");
-  // ttng prints the message unchanged when it starts inside the range, and drops it when it
-  // starts before --begin.
+  // babeltrace2's trimmer (flt.utils.trimmer, and its auto-seek to --begin) clamps the time
+  // range of a discarded-events message to [--begin, --end] and then drops the count
+  // ("may have discarded events").
   const discarded = path.join(TRACES, 'ust-discarded');
-  test(
-    'ust-discarded: WARNING lines with --begin/--end inside a discarded range',
-    { todo: 'ttng does not clamp discarded-events ranges to --begin/--end as babeltrace2\'s trimmer does' },
-    async () => {
-      // 10:26:17.800804488 – 10:26:17.800981600: 192 discarded events; then 19080 up to 10:26:18.017496151
-      const opts = ['--clock-gmt', '--begin=10:26:17.800900000', '--end=10:26:17.900000000'];
-      const [ours, theirs] = [await ttng(['view', ...opts, discarded]), await babeltrace2([...opts, discarded])];
-      assert.deepEqual(tracerWarnings(ours.stderr), tracerWarnings(theirs.stderr));
-    },
-  );
+  test('ust-discarded: WARNING lines with --begin/--end inside a discarded range', async () => {
+    // 10:26:17.800804488 – 10:26:17.800981600: 192 discarded events; then 19080 up to 10:26:18.017496151
+    const opts = ['--clock-gmt', '--begin=10:26:17.800900000', '--end=10:26:17.900000000'];
+    const [ours, theirs] = [await ttng(['view', ...opts, discarded]), await babeltrace2([...opts, discarded])];
+    assert.deepEqual(tracerWarnings(ours.stderr), tracerWarnings(theirs.stderr));
+    assert.ok(tracerWarnings(theirs.stderr).some((l) => l.includes('may have discarded events between [10:26:17.800900000]')));
+  });
   test('ust-discarded: WARNING lines with --begin before the first discarded range', async () => {
     const opts = ['--clock-gmt', '--begin=10:26:17.800783088'];
     const [ours, theirs] = [await ttng(['view', ...opts, discarded]), await babeltrace2([...opts, discarded])];
