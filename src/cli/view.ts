@@ -213,7 +213,11 @@ export async function runViewCommand(a: ViewArgs): Promise<number> {
         return 1;
       }
       if (!s.outputPath) return viewError(`Session ${session} has no local output`);
-      if (!fs.existsSync(s.outputPath)) return viewError(`Session ${session} has no trace yet (${s.outputPath} does not exist): start it first`);
+      // (the daemon makes the output folder at create: an empty one is a session never started)
+      const missing = !fs.existsSync(s.outputPath);
+      if (missing || fs.readdirSync(s.outputPath).length === 0) {
+        return viewError(`Session ${session} has no trace yet (${s.outputPath} ${missing ? 'does not exist' : 'is empty'}): start it first`);
+      }
       dirs = [s.outputPath];
     }
   }

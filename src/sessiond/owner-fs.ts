@@ -112,25 +112,11 @@ export class OwnerFs implements OutputFs {
   }
 
   writeFile(file: string, data: Uint8Array | string, mode = FILE_MODE): void {
-    this.run(file, () => {
-      const fd = openNoFollow(file, fs.constants.O_TRUNC, mode);
-      try {
-        fs.writeFileSync(fd, data);
-      } finally {
-        fs.closeSync(fd);
-      }
-    });
+    this.run(file, () => writeWhole(file, fs.constants.O_TRUNC, mode, data));
   }
 
   appendFile(file: string, data: Uint8Array | string): void {
-    this.run(file, () => {
-      const fd = openNoFollow(file, fs.constants.O_APPEND, FILE_MODE);
-      try {
-        fs.writeFileSync(fd, data);
-      } finally {
-        fs.closeSync(fd);
-      }
-    });
+    this.run(file, () => writeWhole(file, fs.constants.O_APPEND, FILE_MODE, data));
   }
 
   /** rename(2) replaces a link at `to` instead of following it; both folders are checked */
@@ -204,6 +190,15 @@ export class OwnerFs implements OutputFs {
       fs.accessSync(real, fs.constants.W_OK | fs.constants.X_OK);
       return real;
     });
+  }
+}
+
+function writeWhole(file: string, how: number, mode: number, data: Uint8Array | string): void {
+  const fd = openNoFollow(file, how, mode);
+  try {
+    fs.writeFileSync(fd, data);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

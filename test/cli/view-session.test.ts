@@ -38,7 +38,7 @@ describe('ttng view SESSION', () => {
     assert.equal(await h.ok(['view', 'v', '-e', '10:26:13.0041']), first);
 
     await h.ok(['create', 'never']);
-    assert.match(oneError(await h.ttng(['view', 'never'])), /^Error: Session never has no trace yet \(.*never-[0-9]{8}-[0-9]{6} does not exist\): start it first$/);
+    assert.match(oneError(await h.ttng(['view', 'never'])), /^Error: Session never has no trace yet \(.*never-[0-9]{8}-[0-9]{6} is empty\): start it first$/);
     // not a path, not a session: the path error, as before sessions existed
     assert.equal(oneError(await h.ttng(['view', 'nosuch'])), 'Error: nosuch: no such file or directory');
   });
