@@ -346,7 +346,7 @@ export class SessionManager implements LoadTarget {
       if (!path.isAbsolute(dir)) throw new CtlError('INVALID', 'The output path must be absolute');
       const targets = p.name !== undefined ? [this.get(p.name, client)] : [...this.sessions.values()].filter((s) => visible(s, client));
       if (p.name === undefined && targets.length === 0) throw new CtlError('NO_SESSION');
-      return { files: writeSessionFiles(targets, dir, p.force === true, client.fs) };
+      return { files: writeSessionFiles(targets, dir, Boolean(p.force), client.fs) };
     });
   }
 
