@@ -1,0 +1,243 @@
+// The one adapter between the CTF reader and the analyses: opens traces,
+// tells what lttng-analyses reads from them before it starts (tracer version,
+// first and last event, babeltrace 1's stream intersection) and feeds their
+// events, decoding only the event classes a report asks for.
+// It is the only file of src/analysis that reads files (through the reader).
+import * as path from 'node:path';
+import { iterate, openInputs } from '../ctf/reader.js';
+import type { Cursor, OpenedTraces } from '../ctf/reader.js';
+import { nsFromOrigin } from '../ctf/trace.js';
+import type { CtfTrace, Stream } from '../ctf/trace.js';
+import type { EventClass, FieldType, StructType } from '../ctf/model.js';
+import type { Value } from '../ctf/decoder.js';
+import type { AnalysisEvent, FieldValue } from './event.js';
+
+type Conv = ((v: Value) => FieldValue) | undefined;
+
+/** where each field of one event class is, and how to convert it */
+interface ClassInfo {
+  name: string;
+  wanted: boolean;
+  payload: Map<string, number>;
+  /** [scope index (0 stream event context, 1 event context), field index] */
+  context: Map<string, [number, number]>;
+  conv: Conv[][];
+}
+
+function textOf(v: Value): FieldValue {
+  const a = v as number[];
+  let end = a.indexOf(0);
+  if (end < 0) end = a.length;
+  let ascii = true;
+  for (let i = 0; i < end; i++) if (a[i]! > 0x7f) ascii = false;
+  return ascii ? String.fromCharCode(...a.slice(0, end)) : Buffer.from(a.slice(0, end)).toString('utf8');
+}
+
+function converter(t: FieldType): Conv {
+  if ((t.kind === 'array' || t.kind === 'sequence') && t.isText) return textOf;
+  if (t.kind === 'variant') return (v) => (v as { v: Value }).v as FieldValue;
+  return undefined;
+}
+
+function fieldMap(s: StructType | undefined): Map<string, number> {
+  const m = new Map<string, number>();
+  s?.fields.forEach((f, i) => {
+    const n = f.name.startsWith('_') ? f.name.slice(1) : f.name;
+    if (!m.has(n)) m.set(n, i);
+  });
+  return m;
+}
+
+/** the event handed to the analyses: one object, refilled for each event */
+class CtfEvent implements AnalysisEvent {
+  name = '';
+  ts = 0;
+  cpu = -1;
+  info!: ClassInfo;
+  values: (Value[] | undefined)[] = [];
+
+  field(name: string): FieldValue | undefined {
+    const i = this.info.payload.get(name);
+    if (i === undefined) return undefined;
+    const v = this.values[2]![i]!;
+    const c = this.info.conv[2]![i];
+    return c ? c(v) : (v as FieldValue);
+  }
+
+  context(name: string): FieldValue | undefined {
+    const at = this.info.context.get(name);
+    if (at === undefined) return undefined;
+    const v = this.values[at[0]]![at[1]]!;
+    const c = this.info.conv[at[0]]![at[1]];
+    return c ? c(v) : (v as FieldValue);
+  }
+}
+
+export interface RunOptions {
+  /** events of other classes are not decoded nor passed on */
+  wants(eventName: string): boolean;
+  /** babeltrace 1's intersection mode: only events where every stream of the trace has data */
+  intersect: boolean;
+  /** false stops the run */
+  onEvent(ev: AnalysisEvent): boolean;
+}
+
+/** absolute ns from the clock origin of a stream's packet bound */
+function packetNs(s: Stream, cycles: bigint | undefined): bigint | undefined {
+  const c = s.sc.defaultClock;
+  return c && cycles !== undefined ? nsFromOrigin(c, cycles) : undefined;
+}
+
+export class CtfSource {
+  private readonly classes = new Map<EventClass, ClassInfo>();
+
+  private constructor(
+    readonly paths: string[],
+    private readonly opened: OpenedTraces,
+  ) {}
+
+  /** Opens the traces under `paths` (throws the reader's TraceError). */
+  static open(paths: string[]): CtfSource {
+    return new CtfSource(paths, openInputs(paths));
+  }
+
+  /** events' `ts` count from here (absolute ns) */
+  get baseNs(): bigint {
+    return this.opened.baseNs;
+  }
+
+  /**
+   * The tracer version lttng-analyses reads: from the first trace in a
+   * directory whose path ends with `kernel`.
+   */
+  kernelTracerVersion(): { found: boolean; version?: [number, number, number] } {
+    const t = [...this.opened.traces].sort((a, b) => (a.dir < b.dir ? -1 : 1)).find((x) => path.resolve(x.dir).endsWith('kernel'));
+    if (!t) return { found: false };
+    const env = t.tc.env;
+    const parts = ['tracer_major', 'tracer_minor', 'tracer_patchlevel'].map((k) => env.get(k));
+    if (parts.some((p) => p === undefined || !/^\d+$/.test(String(p)))) return { found: true };
+    return { found: true, version: parts.map((p) => Number(p)) as [number, number, number] };
+  }
+
+  /** absolute ns of the first event (undefined: no event) */
+  firstEventNs(): bigint | undefined {
+    let first: bigint | undefined;
+    iterate(this.opened, false, (c) => {
+      if (c.item!.kind !== 'event') return true;
+      if (Number.isFinite(c.time)) first = this.opened.baseNs + BigInt(c.time);
+      return false;
+    });
+    return first;
+  }
+
+  /** absolute ns of the end of the last packet (the trace's last moment) */
+  lastPacketNs(): bigint | undefined {
+    let last: bigint | undefined;
+    for (const s of this.opened.streams) {
+      const p = s.packets[s.packets.length - 1];
+      const e = p && packetNs(s, p.end ?? p.begin);
+      if (e !== undefined && (last === undefined || e > last)) last = e;
+    }
+    return last;
+  }
+
+  /**
+   * babeltrace 1's intersection: per trace, from the latest first packet to
+   * the earliest last packet over its stream files; the union over traces.
+   * undefined: no intersection.
+   */
+  intersection(): { begin: bigint; end: bigint; perTrace: Map<CtfTrace, [bigint, bigint]> } | undefined {
+    let begin: bigint | undefined;
+    let end: bigint | undefined;
+    const perTrace = new Map<CtfTrace, [bigint, bigint]>();
+    for (const t of this.opened.traces) {
+      let b = 0n;
+      let e = (1n << 64n) - 1n;
+      let empty = t.streams.length === 0;
+      for (const s of t.streams) {
+        // babeltrace 1 sees each file as a stream (rotated trace files too)
+        const byFile = new Map<string, typeof s.packets>();
+        for (const p of s.packets) {
+          let l = byFile.get(p.file.path);
+          if (!l) byFile.set(p.file.path, (l = []));
+          l.push(p);
+        }
+        if (byFile.size === 0) empty = true;
+        for (const ps of byFile.values()) {
+          const fb = packetNs(s, ps[0]!.begin) ?? 0n;
+          const fe = packetNs(s, ps[ps.length - 1]!.end) ?? (1n << 64n) - 1n;
+          if (fb > b) b = fb;
+          if (fe < e) e = fe;
+        }
+      }
+      if (empty) continue;
+      perTrace.set(t, [b, e]);
+      if (begin === undefined || b < begin) begin = b;
+      if (end === undefined || e > end) end = e;
+    }
+    if (begin === undefined || end === undefined || end < begin) return undefined;
+    return { begin, end, perTrace };
+  }
+
+  private classInfo(c: Cursor, wants: (n: string) => boolean): ClassInfo {
+    const ec = c.ec!;
+    let info = this.classes.get(ec);
+    if (info) return info;
+    const scopes = c.cs.scopes(ec);
+    const context = new Map<string, [number, number]>();
+    // event context first, then the stream's (babeltrace 1's search order)
+    for (const si of [1, 0]) for (const [n, i] of fieldMap(scopes[si])) if (!context.has(n)) context.set(n, [si, i]);
+    info = {
+      name: ec.name,
+      wanted: wants(ec.name),
+      payload: fieldMap(scopes[2]),
+      context,
+      conv: scopes.map((s) => (s ? s.fields.map((f) => converter(f.type)) : [])),
+    };
+    this.classes.set(ec, info);
+    return info;
+  }
+
+  /** Feeds the events in time order (throws the reader's TraceError on bad data). */
+  run(o: RunOptions): void {
+    const opened = this.opened;
+    const base = opened.baseNs;
+    let lo = -Infinity;
+    let hi = Infinity;
+    let perTrace: Map<CtfTrace, [number, number]> | undefined;
+    if (o.intersect) {
+      const x = this.intersection();
+      if (!x) return;
+      lo = Number(x.begin - base);
+      hi = Number(x.end - base);
+      perTrace = new Map([...x.perTrace].map(([t, r]) => [t, [Number(r[0] - base), Number(r[1] - base)]]));
+    }
+    const ev = new CtfEvent();
+    const cpuIndex = new Map<Stream, number>();
+    iterate(opened, false, (c) => {
+      if (c.item!.kind !== 'event') return true;
+      const t = c.time;
+      if (t > hi) return false;
+      const info = this.classInfo(c, o.wants);
+      if (t < lo || !info.wanted || (perTrace && !inRange(perTrace.get(c.trace), t))) {
+        c.decodeBody(c.cs.skip(c.ceIndex!));
+        return true;
+      }
+      ev.values = c.decodeBody(c.cs.values(c.ceIndex!));
+      ev.info = info;
+      ev.name = info.name;
+      ev.ts = t;
+      let ci = cpuIndex.get(c.stream);
+      if (ci === undefined) {
+        ci = c.stream.sc.packetContext ? fieldMap(c.stream.sc.packetContext).get('cpu_id') ?? -1 : -1;
+        cpuIndex.set(c.stream, ci);
+      }
+      ev.cpu = ci >= 0 && c.packetValues ? Number(c.packetValues[ci]) : -1;
+      return o.onEvent(ev);
+    });
+  }
+}
+
+function inRange(r: [number, number] | undefined, t: number): boolean {
+  return r === undefined || (t >= r[0] && t <= r[1]);
+}
