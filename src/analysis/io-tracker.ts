@@ -8,26 +8,6 @@ import { AF_INET, Fd, FdType, IoKind, IoOp, IoRequest, O_CLOEXEC, Process, SYSCA
 import type { SyscallEvent } from './state.js';
 import { formatIpv4 } from './pyfmt.js';
 
-/** the event field holding the requested size, per read/write system call */
-function sizeKey(name: string): string | undefined {
-  switch (name) {
-    case 'writev':
-    case 'pwritev':
-    case 'readv':
-    case 'preadv':
-      return 'vlen';
-    case 'recvfrom':
-      return 'size';
-    case 'sendto':
-      return 'len';
-    case 'recvmsg':
-    case 'sendmsg':
-      return undefined;
-    default:
-      return 'count';
-  }
-}
-
 function ipv4(v: unknown): number | number[] {
   return Array.isArray(v) ? v.map(Number) : Number(v);
 }
@@ -48,21 +28,14 @@ export class IoTracker {
       rq.fd = int(ev, 'fd');
       sc.ioRq = rq;
     } else if (SYSCALLS.read.has(name) || SYSCALLS.write.has(name)) {
-      const key = sizeKey(name);
+      // lttng-analyses drops the requested size: a request's size is what the call returned
       const op = SYSCALLS.read.has(name) ? IoOp.Read : IoOp.Write;
-      const rq = new IoRequest(IoKind.ReadWrite, ev.ts, key === undefined ? undefined : int(ev, key), tid, op, name);
+      const rq = new IoRequest(IoKind.ReadWrite, ev.ts, undefined, tid, op, name);
       rq.fd = int(ev, 'fd');
       sc.ioRq = rq;
     } else if (SYSCALLS.sync.has(name)) {
-      let rq: IoRequest;
-      if (name === 'sync') rq = new IoRequest(IoKind.Sync, ev.ts, undefined, tid, IoOp.Sync, 'sync');
-      else if (name === 'sync_file_range') {
-        rq = new IoRequest(IoKind.Sync, ev.ts, int(ev, 'nbytes'), tid, IoOp.Sync, 'sync_file_range');
-        rq.fd = int(ev, 'fd');
-      } else {
-        rq = new IoRequest(IoKind.Sync, ev.ts, undefined, tid, IoOp.Sync, name);
-        rq.fd = int(ev, 'fd');
-      }
+      const rq = new IoRequest(IoKind.Sync, ev.ts, undefined, tid, IoOp.Sync, name);
+      if (name !== 'sync') rq.fd = int(ev, 'fd');
       sc.ioRq = rq;
     }
     // splice and sendfile64 count as I/O system calls but lttng-analyses never

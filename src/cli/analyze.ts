@@ -68,13 +68,19 @@ const COMMON: OptionSpec[] = [
 const GROUPS: Record<CommandSpec['options'][number], OptionSpec[]> = {
   proc: [{ long: 'procname', value: true }, { long: 'tid', value: true }],
   top: [{ long: 'limit', value: true }, { long: 'top' }],
-  minmax: [{ long: 'min', value: true }, { long: 'max', value: true }],
+  freq: [{ long: 'freq-resolution', value: true }, { long: 'freq-uniform' }, { long: 'freq-series' }],
   io: [
     { long: 'min', value: true },
     { long: 'max', value: true },
     { long: 'limit', value: true },
     { long: 'minsize', value: true },
     { long: 'maxsize', value: true },
+    // the other sections of lttng-analyses' I/O command, on top of the command's own
+    { long: 'usage' },
+    { long: 'stats' },
+    { long: 'top' },
+    { long: 'log' },
+    { long: 'freq' },
   ],
 };
 
@@ -169,6 +175,18 @@ function analyze(
   if (opt('cpu') !== undefined) conf.cpuList = intList('cpu', opt('cpu')!);
   if (opt('procname')) conf.procList = opt('procname')!.split(',');
   if (opt('tid')) conf.tidList = intList('tid', opt('tid')!);
+  const float = (k: string): number | undefined => {
+    const t = opt(k);
+    if (t === undefined) return undefined;
+    const v = Number(t);
+    if (t.trim() === '' || Number.isNaN(v)) throw new UsageError(`--${k}: invalid number "${t}"`);
+    return v;
+  };
+  // --min/--max are in µs
+  const min = float('min');
+  const max = float('max');
+  if (min !== undefined) conf.minDuration = min * 1000;
+  if (max !== undefined) conf.maxDuration = max * 1000;
   const limitText = opt('limit');
   const limit = limitText === undefined ? 10 : Number(limitText);
   if (!Number.isInteger(limit)) throw new UsageError(`--limit: invalid integer "${limitText}"`);
@@ -208,10 +226,13 @@ function analyze(
   const v = tv.version;
   const wakeupPrioOffset = v !== undefined && (v[0] !== 2 ? v[0] < 2 : v[1] !== 7 ? v[1] < 7 : v[2] < 1);
   if (!has('skip-validation') && !mi) out.write('Checking the trace for lost events...\n');
+  if (spec.options.includes('io') && conf.cpuList) out.write('Warning: cpu filter not enabled on I/O analysis\n');
   const intersect = !has('no-intersection');
   if (intersect && !source.intersection()) throw new AnalyzeError('Error: Trace has no intersection. Use --no-intersection to override');
 
-  const ropts: ReportOptions = { limit, gmt, multiDay: dates.multiDay, mi, flags: new Set(spec.flags ?? []) };
+  const flags = new Set([...(spec.flags ?? []), ...['usage', 'stats', 'top', 'log', 'freq'].filter((f) => has(f) && spec.options.includes('io'))]);
+  const freqResolution = float('freq-resolution');
+  const ropts: ReportOptions = { limit, gmt, multiDay: dates.multiDay, mi, flags, minSize: float('minsize'), maxSize: float('maxsize'), freqResolution };
   const run = new ReportRun(spec.report, conf, ropts, base, (line) => out.write(line + '\n'), { wakeupPrioOffset });
   let failure: string | undefined;
   try {

@@ -18,6 +18,8 @@ export interface ReportOptions {
   mi: boolean;
   /** command-specific switches (the I/O command's --usage, --top, …) */
   flags: ReadonlySet<string>;
+  /** --freq-resolution (buckets; default 20) */
+  freqResolution?: number;
   /** --minsize/--maxsize (bytes) */
   minSize?: number;
   maxSize?: number;

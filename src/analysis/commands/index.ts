@@ -3,12 +3,13 @@ import type { PeriodStats } from '../period.js';
 import type { Report } from './command.js';
 import { cputopReport } from './cputop.js';
 import { syscallstatsReport } from './syscallstats.js';
+import { ioReport } from './io.js';
 
 export interface CommandSpec {
   report: Report<PeriodStats>;
   summary: string;
   /** option groups beyond the common ones */
-  options: readonly ('proc' | 'top' | 'io' | 'minmax')[];
+  options: readonly ('proc' | 'top' | 'io' | 'freq')[];
   /** switches the command implies (the I/O command's --usage for iousagetop…) */
   flags?: readonly string[];
 }
@@ -16,6 +17,18 @@ export interface CommandSpec {
 export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>([
   ['cputop', { report: cputopReport as Report<PeriodStats>, summary: 'Per-TID, per-CPU and total CPU usage', options: ['proc', 'top'] }],
   ['syscallstats', { report: syscallstatsReport as Report<PeriodStats>, summary: 'Per-TID system call counts and durations', options: ['proc'] }],
+  ...(
+    [
+      ['iousagetop', 'usage', 'Per-process, per-file, per-disk and per-interface I/O'],
+      ['iolatencytop', 'top', 'The slowest I/O system calls by category'],
+      ['iolatencystats', 'stats', 'I/O system call and disk latency statistics'],
+      ['iolatencyfreq', 'freq', 'I/O latency distributions'],
+      ['iolog', 'log', 'I/O system calls in time order'],
+    ] as const
+  ).map(([name, flag, summary]): [string, CommandSpec] => [
+    name,
+    { report: ioReport(name) as Report<PeriodStats>, summary, options: flag === 'freq' ? ['io', 'freq'] : ['io'], flags: [flag] },
+  ]),
 ]);
 
 export { ReportRun } from './command.js';
