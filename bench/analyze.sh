@@ -68,8 +68,8 @@ record() {
 	$TTNG add-context -k -c chan -t pid -t tid -t procname >/dev/null
 	$TTNG start >/dev/null
 	# the workload: file copies, reads through a pipe, forks and sleeps;
-	# about 4 events per 512-byte block copied
-	local blocks=$((EVENTS / 3)) work
+	# about 12 events per 512-byte block (dd, then dd | cat)
+	local blocks=$((EVENTS / 12)) work
 	work=$(mktemp -d /tmp/ttng-bench-work-XXXXXX)
 	dd if=/dev/zero of="$work/a" bs=512 count="$blocks" 2>/dev/null
 	dd if="$work/a" bs=512 2>/dev/null | cat >/dev/null

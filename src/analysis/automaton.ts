@@ -14,6 +14,11 @@ type Handler = (ev: AnalysisEvent) => void;
 export interface AutomatonOptions {
   /** lttng-modules before 2.7.1 wrote wake-up priorities 100 too high */
   wakeupPrioOffset?: boolean;
+  /**
+   * Follow file descriptors and I/O requests (default true). Off, an I/O
+   * system call only does what shows elsewhere: the `pid` context fix-up.
+   */
+  trackIo?: boolean;
 }
 
 export class Automaton {
@@ -56,7 +61,7 @@ export class Automaton {
       // a system call entry for the other providers; the I/O one reads the address
       syscall_entry_connect: (ev) => {
         this.syscallEntry(ev, 'connect');
-        this.io.connect(ev);
+        if (this.options.trackIo !== false) this.io.connect(ev);
       },
       lttng_statedump_process_state: (ev) => this.statedumpProcess(ev),
       lttng_statedump_file_descriptor: (ev) => this.statedumpFd(ev),
@@ -86,9 +91,10 @@ export class Automaton {
     const sc = syscallName(name);
     if (sc !== undefined) {
       const io = SYSCALLS.io.has(sc);
+      const track = this.options.trackIo !== false;
       return (ev) => {
         this.syscallEntry(ev, sc);
-        if (io) this.io.entry(ev, sc);
+        if (io) this.io.entry(ev, sc, track);
       };
     }
     if (isSyscallExit(name)) return (ev) => this.syscallExit(ev);
@@ -303,7 +309,7 @@ export class Automaton {
 
   private syscallEntry(ev: AnalysisEvent, name: string): void {
     const p = this.current(ev.cpu);
-    if (p) p.currentSyscall = new SyscallEvent(name, ev.ts);
+    if (p) p.currentSyscall = p.syscallSlot ? p.syscallSlot.reset(name, ev.ts) : (p.syscallSlot = new SyscallEvent(name, ev.ts));
   }
 
   private syscallExit(ev: AnalysisEvent): void {
@@ -317,7 +323,7 @@ export class Automaton {
     sc.duration = ev.ts - sc.beginTs;
     this.hooks?.syscallExit?.(p, ev, ev.cpu);
     // the I/O tracker ends I/O system calls itself
-    if (SYSCALLS.io.has(sc.name)) this.io.exit(ev, p, sc);
+    if (SYSCALLS.io.has(sc.name) && this.options.trackIo !== false) this.io.exit(ev, p, sc);
     else p.currentSyscall = undefined;
   }
 

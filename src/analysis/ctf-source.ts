@@ -9,7 +9,8 @@ import type { Cursor, OpenedTraces } from '../ctf/reader.js';
 import { nsFromOrigin } from '../ctf/trace.js';
 import type { CtfTrace, Stream } from '../ctf/trace.js';
 import type { EventClass, FieldType, StructType } from '../ctf/model.js';
-import type { Value } from '../ctf/decoder.js';
+import { compileEventValues, compileSkip, compileValues } from '../ctf/decoder.js';
+import type { CompiledScope, Value } from '../ctf/decoder.js';
 import type { AnalysisEvent, FieldValue } from './event.js';
 
 type Conv = ((v: Value) => FieldValue) | undefined;
@@ -22,6 +23,10 @@ interface ClassInfo {
   /** [scope index (0 stream event context, 1 event context), field index] */
   context: Map<string, [number, number]>;
   conv: Conv[][];
+  /** skips the contexts, decodes the payload, decodes the contexts (on demand) */
+  skipContexts?: CompiledScope<void>;
+  payloadValues?: CompiledScope<Value[]>;
+  contextValues?: CompiledScope<(Value[] | undefined)[]>;
 }
 
 function textOf(v: Value): FieldValue {
@@ -48,18 +53,45 @@ function fieldMap(s: StructType | undefined): Map<string, number> {
   return m;
 }
 
-/** the event handed to the analyses: one object, refilled for each event */
+/**
+ * The event handed to the analyses: one object, refilled for each event.
+ * Nothing is decoded until a handler asks for a field: most events only
+ * need their name and time (a system call entry, for instance).
+ */
 class CtfEvent implements AnalysisEvent {
   name = '';
   ts = 0;
   cpu = -1;
   info!: ClassInfo;
-  values: (Value[] | undefined)[] = [];
+  payload: Value[] | undefined;
+  contexts: (Value[] | undefined)[] | undefined;
+  cursor!: Cursor;
+  /** bit position of the event's contexts in the cursor's packet */
+  bodyPos = 0;
+  /** bit position after the payload, once decoded (-1: not yet) */
+  endPos = -1;
+
+  /** the cursor to the end of the event, decoded or not */
+  done(): void {
+    const c = this.cursor;
+    if (this.endPos >= 0) c.st.pos = this.endPos;
+    else {
+      c.st.pos = this.bodyPos;
+      c.decodeBody(c.cs.skip(c.ceIndex!));
+    }
+  }
 
   field(name: string): FieldValue | undefined {
     const i = this.info.payload.get(name);
     if (i === undefined) return undefined;
-    const v = this.values[2]![i]!;
+    if (this.payload === undefined) {
+      const c = this.cursor;
+      c.st.pos = this.bodyPos;
+      if (this.info.skipContexts) c.decodeBody(this.info.skipContexts);
+      this.payload = c.decodeBody(this.info.payloadValues!);
+      this.endPos = c.st.pos;
+    }
+    const v = this.payload[i]!;
     const c = this.info.conv[2]![i];
     return c ? c(v) : (v as FieldValue);
   }
@@ -67,7 +99,11 @@ class CtfEvent implements AnalysisEvent {
   context(name: string): FieldValue | undefined {
     const at = this.info.context.get(name);
     if (at === undefined) return undefined;
-    const v = this.values[at[0]]![at[1]]!;
+    if (this.contexts === undefined) {
+      this.cursor.st.pos = this.bodyPos;
+      this.contexts = this.cursor.decodeBody(this.info.contextValues!);
+    }
+    const v = this.contexts[at[0]]![at[1]]!;
     const c = this.info.conv[at[0]]![at[1]];
     return c ? c(v) : (v as FieldValue);
   }
@@ -187,12 +223,17 @@ export class CtfSource {
     const context = new Map<string, [number, number]>();
     // event context first, then the stream's (babeltrace 1's search order)
     for (const si of [1, 0]) for (const [n, i] of fieldMap(scopes[si])) if (!context.has(n)) context.set(n, [si, i]);
+    const wanted = wants(ec.name);
+    const ctxScopes = [scopes[0], scopes[1]].filter((x): x is StructType => x !== undefined);
     info = {
       name: ec.name,
-      wanted: wants(ec.name),
+      wanted,
       payload: fieldMap(scopes[2]),
       context,
       conv: scopes.map((s) => (s ? s.fields.map((f) => converter(f.type)) : [])),
+      skipContexts: wanted && ctxScopes.length ? compileSkip(ctxScopes) : undefined,
+      payloadValues: wanted && scopes[2] ? compileValues(scopes[2]) : undefined,
+      contextValues: wanted && ctxScopes.length ? compileEventValues([scopes[0], scopes[1]]) : undefined,
     };
     this.classes.set(ec, info);
     return info;
@@ -223,7 +264,11 @@ export class CtfSource {
         c.decodeBody(c.cs.skip(c.ceIndex!));
         return true;
       }
-      ev.values = c.decodeBody(c.cs.values(c.ceIndex!));
+      ev.cursor = c;
+      ev.bodyPos = c.st.pos;
+      ev.endPos = -1;
+      ev.payload = undefined;
+      ev.contexts = undefined;
       ev.info = info;
       ev.name = info.name;
       ev.ts = t;
@@ -233,7 +278,9 @@ export class CtfSource {
         cpuIndex.set(c.stream, ci);
       }
       ev.cpu = ci >= 0 && c.packetValues ? Number(c.packetValues[ci]) : -1;
-      return o.onEvent(ev);
+      const more = o.onEvent(ev);
+      ev.done();
+      return more;
     });
   }
 }

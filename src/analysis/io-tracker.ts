@@ -16,10 +16,11 @@ export class IoTracker {
   constructor(private readonly a: Automaton) {}
 
   /** an I/O system call begins (after the generic entry set `currentSyscall`) */
-  entry(ev: AnalysisEvent, name: string): void {
+  entry(ev: AnalysisEvent, name: string, track: boolean): void {
     const proc = this.a.current(ev.cpu);
     if (!proc) return;
     this.fixContextPid(ev, proc);
+    if (!track) return;
     const sc = proc.currentSyscall!;
     const tid = proc.tid!;
     if (SYSCALLS.open.has(name)) this.open(ev, name, proc, sc);

@@ -13,7 +13,6 @@ export class IoBytes {
 export class FdStats {
   closeTs: number | undefined;
   readonly io = new IoBytes();
-  readonly rqList: IoRequest[] = [];
   constructor(
     readonly fd: number,
     public filename: string,
@@ -28,7 +27,6 @@ export class FdStats {
   update(rq: IoRequest): void {
     if (rq.operation === IoOp.Read) this.io.read += rq.returnedSize!;
     else if (rq.operation === IoOp.Write) this.io.write += rq.returnedSize!;
-    this.rqList.push(rq);
   }
 }
 
@@ -49,15 +47,19 @@ export class ProcessIo {
   readonly blockIo = new IoBytes();
   /** every descriptor this process had under each number, oldest first */
   fds = new Map<number, FdStats[]>();
-  readonly rqList: IoRequest[] = [];
+  /** the requests, when the report lists them (usage alone does not) */
+  readonly rqList: IoRequest[] | undefined;
   constructor(
     public pid: number | undefined,
     readonly tid: number,
     public comm: string,
-  ) {}
+    keepRequests: boolean,
+  ) {
+    if (keepRequests) this.rqList = [];
+  }
 
-  static of(p: Process): ProcessIo {
-    return new ProcessIo(p.pid, p.tid!, p.comm);
+  static of(p: Process, keepRequests: boolean): ProcessIo {
+    return new ProcessIo(p.pid, p.tid!, p.comm, keepRequests);
   }
 
   get totalRead(): number {
@@ -84,7 +86,7 @@ export class ProcessIo {
   }
 
   updateIo(rq: IoRequest, fdType: FdType | undefined): void {
-    this.rqList.push(rq);
+    this.rqList?.push(rq);
     if (rq.size === undefined || rq.errno !== undefined) return;
     if (rq.operation === IoOp.Read) this.bucket(fdType).read += rq.returnedSize!;
     else if (rq.operation === IoOp.Write) this.bucket(fdType).write += rq.returnedSize!;
@@ -97,11 +99,14 @@ export class DiskStats {
   maxRqDuration: number | undefined;
   totalRqSectors = 0;
   totalRqDuration = 0;
-  readonly rqList: IoRequest[] = [];
+  rqCount = 0;
+  readonly rqList: IoRequest[] | undefined;
   constructor(
     readonly dev: number,
-    diskname?: string,
+    diskname: string | undefined,
+    keepRequests: boolean,
   ) {
+    if (keepRequests) this.rqList = [];
     // include/linux/kdev_t.h: 20 minor bits
     this.diskname = diskname ?? `(${Math.floor(dev / 2 ** 20)},${dev % 2 ** 20})`;
   }
@@ -129,12 +134,16 @@ export class IoStats implements PeriodStats {
   readonly ifaces = new Map<string, IfaceStats>();
   readonly tids = new Map<number, ProcessIo>();
 
-  constructor(readonly filters: Filters) {}
+  constructor(
+    readonly filters: Filters,
+    /** keep every request (for latency reports and logs), not only sums */
+    readonly keepRequests: boolean,
+  ) {}
 
   private stats(p: Process): ProcessIo {
     let s = this.tids.get(p.tid!);
     if (!s) {
-      s = ProcessIo.of(p);
+      s = ProcessIo.of(p, this.keepRequests);
       this.tids.set(p.tid!, s);
     }
     return s;
@@ -160,16 +169,17 @@ export class IoStats implements PeriodStats {
 
   blockRqComplete(rq: IoRequest, proc: Process | undefined, _cpu: number, disk: Disk): void {
     let d = this.disks.get(disk.dev);
-    if (!d) this.disks.set(disk.dev, (d = new DiskStats(disk.dev, disk.diskname)));
+    if (!d) this.disks.set(disk.dev, (d = new DiskStats(disk.dev, disk.diskname, this.keepRequests)));
     const dur = rq.duration!;
     if (d.minRqDuration === undefined || dur < d.minRqDuration) d.minRqDuration = dur;
     if (d.maxRqDuration === undefined || dur > d.maxRqDuration) d.maxRqDuration = dur;
     d.totalRqSectors += rq.nrSector;
     d.totalRqDuration += dur;
-    d.rqList.push(rq);
+    d.rqCount++;
+    d.rqList?.push(rq);
     if (!proc) return;
     const s = this.stats(proc);
-    s.rqList.push(rq);
+    s.rqList?.push(rq);
     if (rq.operation === IoOp.Read) s.blockIo.read += rq.size!;
     else if (rq.operation === IoOp.Write) s.blockIo.write += rq.size!;
   }
@@ -207,7 +217,7 @@ export class IoStats implements PeriodStats {
 
   blockDevice(dev: number, diskname: string): void {
     const d = this.disks.get(dev);
-    if (!d) this.disks.set(dev, new DiskStats(dev, diskname));
+    if (!d) this.disks.set(dev, new DiskStats(dev, diskname, this.keepRequests));
     else d.diskname = diskname;
   }
 
@@ -236,7 +246,7 @@ export class IoStats implements PeriodStats {
   syscallRequests(op?: IoOp): IoRequest[] {
     const out: IoRequest[] = [];
     for (const p of this.tids.values()) {
-      for (const rq of p.rqList) if (rq.kind !== IoKind.Block && (op === undefined || equivalentOp(op, rq.operation))) out.push(rq);
+      for (const rq of p.rqList ?? []) if (rq.kind !== IoKind.Block && (op === undefined || equivalentOp(op, rq.operation))) out.push(rq);
     }
     return out;
   }

@@ -28,6 +28,8 @@ export class Process {
   /** by fd number, in creation order */
   readonly fds = new Map<number, Fd>();
   currentSyscall: SyscallEvent | undefined;
+  /** reused for each system call of the thread */
+  syscallSlot: SyscallEvent | undefined;
   /** the thread scheduled on this CPU before this one */
   prevTid: number | undefined;
   lastWakeup: number | undefined;
@@ -145,9 +147,20 @@ export class SyscallEvent {
   duration = 0;
   ioRq: IoRequest | undefined;
   constructor(
-    readonly name: string,
-    readonly beginTs: number,
+    public name: string,
+    public beginTs: number,
   ) {}
+
+  /** the same object for the thread's next call (nothing keeps a finished one) */
+  reset(name: string, beginTs: number): this {
+    this.name = name;
+    this.beginTs = beginTs;
+    this.endTs = undefined;
+    this.ret = undefined;
+    this.duration = 0;
+    this.ioRq = undefined;
+    return this;
+  }
 }
 
 /* syscall families, as lttng-analyses groups them */

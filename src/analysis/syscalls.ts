@@ -9,8 +9,8 @@ export class SyscallStats {
   totalDuration = 0;
   /** ns, in call order */
   readonly durations: number[] = [];
-  /** return values (undefined: the exit event had none) */
-  readonly rets: (number | undefined)[] = [];
+  /** calls per return value (all successes as 0), first seen first */
+  readonly rets = new Map<number, number>();
   constructor(readonly name: string) {}
 
   get count(): number {
@@ -54,7 +54,8 @@ export class SyscallsStats implements PeriodStats {
     if (s.maxDuration === undefined || s.maxDuration < d) s.maxDuration = d;
     s.totalDuration += d;
     s.durations.push(d);
-    s.rets.push(sc.ret);
+    const r = sc.ret === undefined || sc.ret >= 0 ? 0 : sc.ret;
+    s.rets.set(r, (s.rets.get(r) ?? 0) + 1);
     t.total++;
     this.total++;
   }

@@ -39,7 +39,9 @@ export interface Report<P extends PeriodStats> {
   readonly info: AnalysisInfo;
   /** events whose state changes can show in this report (others need no decoding) */
   wants(eventName: string): boolean;
-  newStats(beginTs: number, filters: Filters, conf: AnalysisConfig): P;
+  /** whether file descriptors and I/O requests show in this report */
+  readonly tracksIo: boolean;
+  newStats(beginTs: number, filters: Filters, conf: AnalysisConfig, opts: ReportOptions): P;
   /** the result tables of a closed period (the text layout follows them) */
   tables(period: Period<P>, endTs: number, ctx: TickContext): ResultTable[];
   /** text lines for the tables of one period (the `Timerange:` line is added before) */
@@ -82,10 +84,10 @@ export class ReportRun<P extends PeriodStats> {
     private readonly emit: (line: string) => void,
     automatonOptions: ConstructorParameters<typeof Automaton>[0] = {},
   ) {
-    this.automaton = new Automaton(automatonOptions);
+    this.automaton = new Automaton({ ...automatonOptions, trackIo: report.tracksIo });
     const filters = new Filters(conf);
     this.ctx = { automaton: this.automaton, conf, opts, abs: (ts) => baseNs + BigInt(ts) };
-    this.runner = new PeriodRunner(this.automaton, conf, (b) => report.newStats(b, filters, conf), (p, end) => this.tick(p, end));
+    this.runner = new PeriodRunner(this.automaton, conf, (b) => report.newStats(b, filters, conf, opts), (p, end) => this.tick(p, end));
   }
 
   /** false once past --end */

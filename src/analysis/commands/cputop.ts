@@ -44,6 +44,7 @@ export const cputopReport: Report<CputopStats> = {
     tableClasses: [PER_PROC, PER_CPU, TOTAL, SUMMARY],
   },
   wants: (name) => BASE_EVENTS.has(name),
+  tracksIo: false,
   newStats: (beginTs, filters) => new CputopStats(beginTs, filters),
 
   tables(p, endTs, ctx) {

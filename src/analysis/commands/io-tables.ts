@@ -139,8 +139,8 @@ export function latencyStatsTables(s: IoStats, begin: bigint, end: bigint, ctx: 
   if (s.disks.size === 0) return [sys];
   const disk = new ResultTable(IO_TABLES.diskLatency, begin, end);
   for (const d of s.disks.values()) {
-    if (d.rqList.length === 0) continue;
-    latencyRow({ cls: 'disk', name: d.diskname }, d.rqList.filter((rq) => keepRequest(rq, ctx)).map((rq) => rq.duration!), disk);
+    if (d.rqCount === 0) continue;
+    latencyRow({ cls: 'disk', name: d.diskname }, d.rqList!.filter((rq) => keepRequest(rq, ctx)).map((rq) => rq.duration!), disk);
   }
   return [sys, disk];
 }
@@ -216,7 +216,7 @@ export function freqTables(s: IoStats, begin: bigint, end: bigint, ctx: TickCont
   });
   for (const d of s.disks.values()) {
     const t = new ResultTable(IO_TABLES.freq, begin, end, `disk: ${d.diskname}`);
-    freqTable(d.rqList.filter((rq) => keepRequest(rq, ctx)).map((rq) => rq.duration!), t, resolution);
+    freqTable(d.rqList!.filter((rq) => keepRequest(rq, ctx)).map((rq) => rq.duration!), t, resolution);
     out.push(t);
   }
   return out;

@@ -66,12 +66,12 @@ export function usageTables(s: IoStats, begin: bigint, end: bigint, ctx: TickCon
     fill(table(T.diskSector), byDesc(disks, (d) => d.totalRqSectors), lim, (d) =>
       d.totalRqSectors === 0 ? undefined : { disk: { cls: 'disk', name: d.diskname }, count: { cls: 'number', value: d.totalRqSectors } },
     ),
-    fill(table(T.diskRequest), byDesc(disks, (d) => d.rqList.length), lim, (d) =>
-      d.rqList.length === 0 ? undefined : { disk: { cls: 'disk', name: d.diskname }, count: { cls: 'number', value: d.rqList.length } },
+    fill(table(T.diskRequest), byDesc(disks, (d) => d.rqCount), lim, (d) =>
+      d.rqCount === 0 ? undefined : { disk: { cls: 'disk', name: d.diskname }, count: { cls: 'number', value: d.rqCount } },
     ),
     // (not sorted, as in lttng-analyses)
     fill(table(T.diskRtps), disks, lim, (d) =>
-      d.rqList.length === 0 ? undefined : { disk: { cls: 'disk', name: d.diskname }, rtps: { cls: 'duration', value: pyFloat(d.totalRqDuration / d.rqList.length) } },
+      d.rqCount === 0 ? undefined : { disk: { cls: 'disk', name: d.diskname }, rtps: { cls: 'duration', value: pyFloat(d.totalRqDuration / d.rqCount) } },
     ),
     fill(table(T.netif, 'received'), byDesc(ifaces, (i) => i.recvBytes), lim, (i) => ({ netif: { cls: 'netif', name: i.name }, size: size(i.recvBytes) })),
     fill(table(T.netif, 'sent'), byDesc(ifaces, (i) => i.sentBytes), lim, (i) => ({ netif: { cls: 'netif', name: i.name }, size: size(i.sentBytes) })),

@@ -134,7 +134,8 @@ export function ioReport(name: string): Report<IoStats> {
       tableClasses: Object.values(IO_TABLES),
     },
     wants: (n) => IO_EVENTS.has(n),
-    newStats: (_b, filters) => new IoStats(filters),
+    tracksIo: true,
+    newStats: (_b, filters, _c, opts) => new IoStats(filters, ['stats', 'top', 'log', 'freq'].some((f) => opts.flags.has(f))),
 
     tables(p, endTs, ctx) {
       const f = ctx.opts.flags;

@@ -47,10 +47,9 @@ const SUMMARY: TableClass = {
  */
 function returnValues(s: SyscallStats): string {
   const count = new Map<string, number>();
-  for (const ret of s.rets) {
-    const r = ret ?? 0;
+  for (const [r, n] of s.rets) {
     const key = r >= 0 ? 'success' : (errnoName(-r) ?? String(r));
-    count.set(key, (count.get(key) ?? 1) + 1);
+    count.set(key, (count.get(key) ?? 1) + n);
   }
   return '{' + [...count].map(([k, v]) => `${pyStrRepr(k)}: ${v}`).join(', ') + '}';
 }
@@ -70,6 +69,7 @@ export const syscallstatsReport: Report<SyscallsStats> = {
     tableClasses: [PER_TID, TOTAL, SUMMARY],
   },
   wants: (name) => SYSCALL_EVENTS.has(name),
+  tracksIo: false,
   newStats: (_b, filters) => new SyscallsStats(filters),
 
   tables(p, endTs, ctx) {
