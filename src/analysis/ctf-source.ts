@@ -116,6 +116,8 @@ export interface RunOptions {
   intersect: boolean;
   /** false stops the run */
   onEvent(ev: AnalysisEvent): boolean;
+  /** the time of an event not wanted (not decoded); false stops the run */
+  onSkipped(ts: number): boolean;
 }
 
 /** absolute ns from the clock origin of a stream's packet bound */
@@ -124,13 +126,55 @@ function packetNs(s: Stream, cycles: bigint | undefined): bigint | undefined {
   return c && cycles !== undefined ? nsFromOrigin(c, cycles) : undefined;
 }
 
+/**
+ * babeltrace 1 gives every trace of a collection the average clock offset of
+ * the traces sharing a clock (same UUID): ns to add to each trace's times.
+ */
+function offsetShifts(traces: CtfTrace[]): Map<CtfTrace, number> {
+  const keys = new Set<string>();
+  let first = 0n;
+  let deltaSum = 0n;
+  let n = 0n;
+  let useAvg = false;
+  const own = new Map<CtfTrace, bigint>();
+  for (const t of traces) {
+    const c = t.streams[0]?.sc.defaultClock ?? [...t.tc.streams.values()][0]?.defaultClock;
+    if (!c) continue;
+    const key = c.absolute ? `n:${c.name}` : c.uuid ? `u:${c.uuid}` : undefined;
+    if (key === undefined) continue;
+    const off = nsFromOrigin(c, 0n);
+    own.set(t, off);
+    if (!keys.has(key)) {
+      if (n === 0n) {
+        first = off;
+        n = 1n;
+      }
+      keys.add(key);
+    } else if (!c.absolute) {
+      deltaSum += off - first;
+      n++;
+      useAvg = true;
+    }
+  }
+  const shifts = new Map<CtfTrace, number>();
+  if (!useAvg) return shifts;
+  // C's int64 division truncates toward zero, as BigInt's does
+  const avg = first + deltaSum / n;
+  for (const t of traces) shifts.set(t, Number(avg - (own.get(t) ?? avg)));
+  return shifts;
+}
+
 export class CtfSource {
   private readonly classes = new Map<EventClass, ClassInfo>();
+  /** per trace, ns added to its event times (babeltrace 1's averaged clock offsets) */
+  private readonly shifts: Map<CtfTrace, number>;
 
   private constructor(
     readonly paths: string[],
     private readonly opened: OpenedTraces,
-  ) {}
+  ) {
+    this.shifts = offsetShifts(opened.traces);
+  }
 
   /** Opens the traces under `paths` (throws the reader's TraceError). */
   static open(paths: string[]): CtfSource {
@@ -160,7 +204,7 @@ export class CtfSource {
     let first: bigint | undefined;
     iterate(this.opened, false, (c) => {
       if (c.item!.kind !== 'event') return true;
-      if (Number.isFinite(c.time)) first = this.opened.baseNs + BigInt(c.time);
+      if (Number.isFinite(c.time)) first = this.opened.baseNs + BigInt(c.time + (this.shifts.get(c.trace) ?? 0));
       return false;
     });
     return first;
@@ -171,7 +215,8 @@ export class CtfSource {
     let last: bigint | undefined;
     for (const s of this.opened.streams) {
       const p = s.packets[s.packets.length - 1];
-      const e = p && packetNs(s, p.end ?? p.begin);
+      const e0 = p && packetNs(s, p.end ?? p.begin);
+      const e = e0 === undefined ? undefined : e0 + BigInt(this.shifts.get(s.trace) ?? 0);
       if (e !== undefined && (last === undefined || e > last)) last = e;
     }
     return last;
@@ -190,6 +235,7 @@ export class CtfSource {
       let b = 0n;
       let e = (1n << 64n) - 1n;
       let empty = t.streams.length === 0;
+      const shift = BigInt(this.shifts.get(t) ?? 0);
       for (const s of t.streams) {
         // babeltrace 1 sees each file as a stream (rotated trace files too)
         const byFile = new Map<string, typeof s.packets>();
@@ -200,8 +246,8 @@ export class CtfSource {
         }
         if (byFile.size === 0) empty = true;
         for (const ps of byFile.values()) {
-          const fb = packetNs(s, ps[0]!.begin) ?? 0n;
-          const fe = packetNs(s, ps[ps.length - 1]!.end) ?? (1n << 64n) - 1n;
+          const fb = (packetNs(s, ps[0]!.begin) ?? 0n) + shift;
+          const fe = (packetNs(s, ps[ps.length - 1]!.end) ?? (1n << 64n) - 1n) + shift;
           if (fb > b) b = fb;
           if (fe < e) e = fe;
         }
@@ -255,14 +301,19 @@ export class CtfSource {
     }
     const ev = new CtfEvent();
     const cpuIndex = new Map<Stream, number>();
+    const shifts = this.shifts;
     iterate(opened, false, (c) => {
       if (c.item!.kind !== 'event') return true;
-      const t = c.time;
+      const t = shifts.size ? c.time + (shifts.get(c.trace) ?? 0) : c.time;
       if (t > hi) return false;
       const info = this.classInfo(c, o.wants);
-      if (t < lo || !info.wanted || (perTrace && !inRange(perTrace.get(c.trace), t))) {
+      if (t < lo || (perTrace && !inRange(perTrace.get(c.trace), t))) {
         c.decodeBody(c.cs.skip(c.ceIndex!));
         return true;
+      }
+      if (!info.wanted) {
+        c.decodeBody(c.cs.skip(c.ceIndex!));
+        return o.onSkipped(t);
       }
       ev.cursor = c;
       ev.bodyPos = c.st.pos;

@@ -78,8 +78,17 @@ export class PeriodRunner<P extends PeriodStats> {
 
   /** false once the analysis has ended (past --end): stop feeding */
   feed(ev: AnalysisEvent): boolean {
+    if (!this.time(ev.ts)) return false;
+    this.automaton.process(ev);
+    return true;
+  }
+
+  /**
+   * An event that cannot change this analysis' state still moves its clock:
+   * the first and last events bound the periods, whatever they are.
+   */
+  time(ts: number): boolean {
     if (this.ended) return false;
-    const ts = ev.ts;
     if (!this.seen) {
       this.seen = true;
       if (this.conf.beginTs === undefined) this.begin(ts);
@@ -102,7 +111,6 @@ export class PeriodRunner<P extends PeriodStats> {
       this.end();
       this.begin(ts);
     }
-    this.automaton.process(ev);
     return true;
   }
 

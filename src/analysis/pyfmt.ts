@@ -27,6 +27,8 @@ export function pyRepr(x: number): string {
 /** Python's '%.{n}f' % x (and '{:.{n}f}'): correctly rounded, ties to even */
 export function pyFixed(x: number, n: number): string {
   if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+  // toFixed switches to exponents from 1e21; such doubles are integers
+  if (Math.abs(x) >= 1e21) return BigInt(x).toString() + (n > 0 ? '.' + '0'.repeat(n) : '');
   let s = x.toFixed(n);
   // toFixed breaks exact ties away from zero; an exact tie is x = odd / 2^(n+1)
   const t = x * 2 ** (n + 1);

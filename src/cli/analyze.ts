@@ -236,7 +236,7 @@ function analyze(
   const run = new ReportRun(spec.report, conf, ropts, base, (line) => out.write(line + '\n'), { wakeupPrioOffset });
   let failure: string | undefined;
   try {
-    source.run({ wants: (n) => spec.report.wants(n), intersect, onEvent: (ev) => run.feed(ev) && !out.closed });
+    source.run({ wants: (n) => spec.report.wants(n), intersect, onEvent: (ev) => run.feed(ev) && !out.closed, onSkipped: (ts) => run.skip(ts) });
   } catch (e) {
     // a bad or truncated trace: report what was read, then the error
     if (e instanceof TraceError) failure = `Error: ${e.message}`;

@@ -95,6 +95,11 @@ export class ReportRun<P extends PeriodStats> {
     return this.runner.feed(ev);
   }
 
+  /** an event this report does not need (see `Report.wants`): only its time counts */
+  skip(ts: number): boolean {
+    return this.runner.time(ts);
+  }
+
   private tick(p: Period<P>, endTs: number): void {
     const tables = this.report.tables(p, endTs, this.ctx);
     if (this.ctx.opts.mi) {
