@@ -23,19 +23,28 @@ interface ClassInfo {
   /** [scope index (0 stream event context, 1 event context), field index] */
   context: Map<string, [number, number]>;
   conv: Conv[][];
-  /** skips the contexts, decodes the payload, decodes the contexts (on demand) */
-  skipContexts?: CompiledScope<void>;
+  /** the scopes: stream event context, event context, payload */
+  scopes: (StructType | undefined)[];
+  /** decoders, compiled when first needed: skip the contexts, decode the payload, decode the contexts */
+  skipContexts?: CompiledScope<void> | null;
   payloadValues?: CompiledScope<Value[]>;
   contextValues?: CompiledScope<(Value[] | undefined)[]>;
 }
 
 function textOf(v: Value): FieldValue {
   const a = v as number[];
-  let end = a.indexOf(0);
-  if (end < 0) end = a.length;
-  let ascii = true;
-  for (let i = 0; i < end; i++) if (a[i]! > 0x7f) ascii = false;
-  return ascii ? String.fromCharCode(...a.slice(0, end)) : Buffer.from(a.slice(0, end)).toString('utf8');
+  let s = '';
+  for (let i = 0; i < a.length; i++) {
+    const b = a[i]!;
+    if (b === 0) break;
+    // names are ASCII but for the rare UTF-8 one
+    if (b > 0x7f) {
+      const end = a.indexOf(0);
+      return Buffer.from(end < 0 ? a : a.slice(0, end)).toString('utf8');
+    }
+    s += String.fromCharCode(b);
+  }
+  return s;
 }
 
 function converter(t: FieldType): Conv {
@@ -86,9 +95,13 @@ class CtfEvent implements AnalysisEvent {
     if (i === undefined) return undefined;
     if (this.payload === undefined) {
       const c = this.cursor;
+      const info = this.info;
+      const [sctx, ctx, payload] = info.scopes;
+      if (info.skipContexts === undefined) info.skipContexts = sctx || ctx ? compileSkip([sctx, ctx].filter((x): x is StructType => x !== undefined)) : null;
+      info.payloadValues ??= compileValues(payload!);
       c.st.pos = this.bodyPos;
-      if (this.info.skipContexts) c.decodeBody(this.info.skipContexts);
-      this.payload = c.decodeBody(this.info.payloadValues!);
+      if (info.skipContexts) c.decodeBody(info.skipContexts);
+      this.payload = c.decodeBody(info.payloadValues);
       this.endPos = c.st.pos;
     }
     const v = this.payload[i]!;
@@ -100,8 +113,9 @@ class CtfEvent implements AnalysisEvent {
     const at = this.info.context.get(name);
     if (at === undefined) return undefined;
     if (this.contexts === undefined) {
+      this.info.contextValues ??= compileEventValues([this.info.scopes[0], this.info.scopes[1]]);
       this.cursor.st.pos = this.bodyPos;
-      this.contexts = this.cursor.decodeBody(this.info.contextValues!);
+      this.contexts = this.cursor.decodeBody(this.info.contextValues);
     }
     const v = this.contexts[at[0]]![at[1]]!;
     const c = this.info.conv[at[0]]![at[1]];
@@ -210,6 +224,18 @@ export class CtfSource {
     return first;
   }
 
+  /** absolute ns of the beginning of the first packet (no event is earlier) */
+  firstPacketNs(): bigint | undefined {
+    let first: bigint | undefined;
+    for (const s of this.opened.streams) {
+      const p = s.packets[0];
+      const b0 = p && packetNs(s, p.begin);
+      const b = b0 === undefined ? undefined : b0 + BigInt(this.shifts.get(s.trace) ?? 0);
+      if (b !== undefined && (first === undefined || b < first)) first = b;
+    }
+    return first;
+  }
+
   /** absolute ns of the end of the last packet (the trace's last moment) */
   lastPacketNs(): bigint | undefined {
     let last: bigint | undefined;
@@ -269,17 +295,13 @@ export class CtfSource {
     const context = new Map<string, [number, number]>();
     // event context first, then the stream's (babeltrace 1's search order)
     for (const si of [1, 0]) for (const [n, i] of fieldMap(scopes[si])) if (!context.has(n)) context.set(n, [si, i]);
-    const wanted = wants(ec.name);
-    const ctxScopes = [scopes[0], scopes[1]].filter((x): x is StructType => x !== undefined);
     info = {
       name: ec.name,
-      wanted,
+      wanted: wants(ec.name),
       payload: fieldMap(scopes[2]),
       context,
       conv: scopes.map((s) => (s ? s.fields.map((f) => converter(f.type)) : [])),
-      skipContexts: wanted && ctxScopes.length ? compileSkip(ctxScopes) : undefined,
-      payloadValues: wanted && scopes[2] ? compileValues(scopes[2]) : undefined,
-      contextValues: wanted && ctxScopes.length ? compileEventValues([scopes[0], scopes[1]]) : undefined,
+      scopes,
     };
     this.classes.set(ec, info);
     return info;

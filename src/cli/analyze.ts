@@ -200,8 +200,11 @@ function analyze(
     throw e;
   }
   const base = source.baseNs;
-  const first = source.firstEventNs();
-  const dates = { first, multiDay: isMultiDay(first, source.lastPacketNs()) };
+  const last = source.lastPacketNs();
+  const dated = opt('timerange') !== undefined || opt('begin') !== undefined || opt('end') !== undefined;
+  // the first event costs a read of every stream's first packet: only when its date matters
+  const first = dated || isMultiDay(source.firstPacketNs(), last) ? source.firstEventNs() : undefined;
+  const dates = { first, multiDay: isMultiDay(first, last) };
   const gmt = has('gmt');
   const rel = (abs: bigint): number => Number(abs - base);
   try {
