@@ -7,7 +7,8 @@ import { int, lookup, str } from './event.js';
 import type { AnalysisEvent } from './event.js';
 import type { StateHooks, SwitchInfo } from './hooks.js';
 import { IoTracker } from './io-tracker.js';
-import { Cpu, Disk, Fd, FdType, HardIrq, IoKind, IoOp, IoRequest, O_CLOEXEC, Process, SYSCALLS, SoftIrq, SyscallEvent, isSyscallExit, syscallName } from './state.js';
+import { BlockTracker } from './block-tracker.js';
+import { Cpu, Disk, Fd, FdType, HardIrq, O_CLOEXEC, Process, SYSCALLS, SoftIrq, SyscallEvent, isSyscallExit, syscallName } from './state.js';
 
 type Handler = (ev: AnalysisEvent) => void;
 
@@ -30,9 +31,9 @@ export class Automaton {
   /** who hears the notifications (the analysis's current period) */
   hooks: StateHooks | undefined;
   readonly io: IoTracker;
+  private readonly block = new BlockTracker(this);
   private readonly handlers = new Map<string, Handler | null>();
   private readonly exact: Record<string, Handler>;
-  private readonly remaps: { dev: number; sector: number; oldDev: number; oldSector: number }[] = [];
   private readonly sw: SwitchInfo = { ts: 0, cpu: 0, prevTid: 0, nextTid: 0, prevComm: '', nextComm: '', wakee: new Process(), waker: undefined };
 
   constructor(readonly options: AutomatonOptions = {}) {
@@ -66,10 +67,10 @@ export class Automaton {
       lttng_statedump_process_state: (ev) => this.statedumpProcess(ev),
       lttng_statedump_file_descriptor: (ev) => this.statedumpFd(ev),
       lttng_statedump_block_device: (ev) => this.statedumpBlock(ev),
-      block_bio_remap: (ev) => this.bioRemap(ev),
-      block_bio_backmerge: (ev) => this.bioBackmerge(ev),
-      block_rq_issue: (ev) => this.rqIssue(ev),
-      block_rq_complete: (ev) => this.rqComplete(ev),
+      block_bio_remap: (ev) => this.block.bioRemap(ev),
+      block_bio_backmerge: (ev) => this.block.bioBackmerge(ev),
+      block_rq_issue: (ev) => this.block.rqIssue(ev),
+      block_rq_complete: (ev) => this.block.rqComplete(ev),
       net_dev_xmit: (ev) => this.netDevXmit(ev),
       netif_receive_skb: (ev) => this.hooks?.netifReceiveSkb?.(str(ev, 'name'), int(ev, 'len'), ev.cpu),
     };
@@ -392,82 +393,6 @@ export class Automaton {
     irq.endTs = ev.ts;
     this.hooks?.softirqExit?.(irq);
     l.shift();
-  }
-
-  /* ----------------------------- block layer ---------------------------- */
-
-  private bioRemap(ev: AnalysisEvent): void {
-    const dev = int(ev, 'dev');
-    const sector = int(ev, 'sector');
-    const oldDev = int(ev, 'old_dev');
-    const oldSector = int(ev, 'old_sector');
-    for (const r of this.remaps) {
-      if (r.dev === oldDev && r.sector === oldSector) {
-        r.dev = dev;
-        r.sector = sector;
-        return;
-      }
-    }
-    this.remaps.push({ dev, sector, oldDev, oldSector });
-  }
-
-  private bioBackmerge(ev: AnalysisEvent): void {
-    const dev = int(ev, 'dev');
-    const sector = int(ev, 'sector');
-    // removing while walking skips the next entry, as lttng-analyses does
-    for (let i = 0; i < this.remaps.length; i++) {
-      const r = this.remaps[i]!;
-      if (r.dev === dev && r.sector === sector) this.remaps.splice(i, 1);
-    }
-  }
-
-  private disk(dev: number): Disk {
-    let d = this.disks.get(dev);
-    if (!d) {
-      d = new Disk(dev);
-      this.disks.set(dev, d);
-    }
-    return d;
-  }
-
-  private rqIssue(ev: AnalysisEvent): void {
-    let dev = int(ev, 'dev');
-    const sector = int(ev, 'sector');
-    const nr = int(ev, 'nr_sector');
-    if (nr === 0) return;
-    const rwbs = lookup(ev, 'rwbs');
-    // lttng-modules: a flag set, even = read; ftrace-style text: 'W' = write
-    const write = typeof rwbs === 'string' ? rwbs.includes('W') : Number(rwbs) % 2 !== 0;
-    const rq = new IoRequest(IoKind.Block, ev.ts, nr * 512, int(ev, 'tid'), write ? IoOp.Write : IoOp.Read, '');
-    rq.dev = dev;
-    rq.sector = sector;
-    rq.nrSector = nr;
-    for (const r of this.remaps) {
-      if (r.dev === dev && r.sector === sector) {
-        dev = r.oldDev;
-        break;
-      }
-    }
-    this.disk(dev).pending.set(sector, rq);
-  }
-
-  private rqComplete(ev: AnalysisEvent): void {
-    let dev = int(ev, 'dev');
-    const sector = int(ev, 'sector');
-    const nr = int(ev, 'nr_sector');
-    if (nr === 0) return;
-    const i = this.remaps.findIndex((r) => r.dev === dev && r.sector === sector);
-    if (i >= 0) {
-      dev = this.remaps[i]!.oldDev;
-      this.remaps.splice(i, 1);
-    }
-    const disk = this.disk(dev);
-    const rq = disk.pending.get(sector);
-    if (!rq || rq.nrSector !== nr) return;
-    rq.endTs = ev.ts;
-    rq.duration = ev.ts - rq.beginTs;
-    this.hooks?.blockRqComplete?.(rq, this.tids.get(rq.tid), ev.cpu, disk);
-    disk.pending.delete(sector);
   }
 
   /* ------------------------------- network ------------------------------ */

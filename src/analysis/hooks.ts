@@ -39,3 +39,14 @@ export interface StateHooks {
   irqHandlerExit?(irq: HardIrq): void;
   softirqExit?(irq: SoftIrq): void;
 }
+
+/** what the automaton's helpers (I/O, block) see of it */
+export interface StateHost {
+  readonly tids: Map<number, Process>;
+  readonly disks: Map<number, Disk>;
+  readonly hooks: StateHooks | undefined;
+  /** the process running on `cpu`, if any */
+  current(cpu: number): Process | undefined;
+  /** the process that owns a thread's file descriptors */
+  parentOf(proc: Process): Process;
+}

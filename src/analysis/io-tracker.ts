@@ -3,7 +3,7 @@
 // read/write/sync carries (lttng-analyses' IoStateProvider).
 import { int, lookup, str } from './event.js';
 import type { AnalysisEvent } from './event.js';
-import type { Automaton } from './automaton.js';
+import type { StateHost } from './hooks.js';
 import { AF_INET, Fd, FdType, IoKind, IoOp, IoRequest, O_CLOEXEC, Process, SYSCALLS } from './state.js';
 import type { SyscallEvent } from './state.js';
 import { formatIpv4 } from './pyfmt.js';
@@ -13,7 +13,7 @@ function ipv4(v: unknown): number | number[] {
 }
 
 export class IoTracker {
-  constructor(private readonly a: Automaton) {}
+  constructor(private readonly a: StateHost) {}
 
   /** an I/O system call begins (after the generic entry set `currentSyscall`) */
   entry(ev: AnalysisEvent, name: string, track: boolean): void {
