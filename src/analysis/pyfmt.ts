@@ -108,13 +108,14 @@ export function formatSize(size: number): string {
 }
 
 /** lttng-analyses' format_prio_list: unique priorities, sorted, with counts */
-export function formatPrioList(prios: readonly number[]): string {
-  const count = new Map<number, number>();
+export function formatPrioList(prios: readonly (number | undefined)[]): string {
+  const count = new Map<number | undefined, number>();
   for (const p of prios) count.set(p, (count.get(p) ?? 0) + 1);
   if (count.size === 0) return '[]';
-  const parts = [...count.keys()].sort((a, b) => a - b).map((p) => {
+  // (an unknown priority is Python's None)
+  const parts = [...count.keys()].sort((a, b) => (a ?? -Infinity) - (b ?? -Infinity)).map((p) => {
     const c = count.get(p)!;
-    return c > 1 ? `${p} (${c} times)` : `${p}`;
+    return c > 1 ? `${p ?? 'None'} (${c} times)` : `${p ?? 'None'}`;
   });
   return `[${parts.join(', ')}]`;
 }

@@ -42,6 +42,12 @@ Options (all commands):
   -h, --help              Show this help
 cputop: --procname=NAME[,...], --tid=TID[,...], --limit=N (default 10)
 syscallstats: --procname=NAME[,...], --tid=TID[,...]
+io*: --min/--max=USEC (latency), --minsize/--maxsize=BYTES, --limit=N; the
+     other sections: --usage, --stats, --top, --log, --freq
+     (--freq-resolution=N)
+sched*: --procname, --tid, --min/--max=USEC, --limit=N; --total, --per-tid,
+     --per-prio (statistics grouping); the other sections: --log, --top,
+     --stats
 
 Known lttng-analyses quirks kept for identical output: syscallstats counts
 each return value once too often; soft IRQs of lttng-modules 2.7+
@@ -69,18 +75,13 @@ const GROUPS: Record<CommandSpec['options'][number], OptionSpec[]> = {
   proc: [{ long: 'procname', value: true }, { long: 'tid', value: true }],
   top: [{ long: 'limit', value: true }, { long: 'top' }],
   freq: [{ long: 'freq-resolution', value: true }, { long: 'freq-uniform' }, { long: 'freq-series' }],
+  minmax: [{ long: 'min', value: true }, { long: 'max', value: true }],
   io: [
     { long: 'min', value: true },
     { long: 'max', value: true },
     { long: 'limit', value: true },
     { long: 'minsize', value: true },
     { long: 'maxsize', value: true },
-    // the other sections of lttng-analyses' I/O command, on top of the command's own
-    { long: 'usage' },
-    { long: 'stats' },
-    { long: 'top' },
-    { long: 'log' },
-    { long: 'freq' },
   ],
 };
 
@@ -122,6 +123,8 @@ export function runAnalyze(argv: string[]): number {
   if (!spec) throw new UsageError(`unknown analysis "${name}" (see \`ttng analyze --help\`)`);
   const specs = [...COMMON];
   for (const g of spec.options) for (const o of GROUPS[g]) if (!specs.some((s) => s.long === o.long)) specs.push(o);
+  // the other sections of the same lttng-analyses command, on top of this one's
+  for (const sw of spec.switches ?? []) if (!specs.some((s) => s.long === sw)) specs.push({ long: sw });
   const parsed = parseOptions(`analyze ${name}`, argv.slice(1), specs);
   if (parsed === 'help' || parsed === 'list-options') {
     process.stdout.write(ANALYZE_HELP);
@@ -233,7 +236,7 @@ function analyze(
   const intersect = !has('no-intersection');
   if (intersect && !source.intersection()) throw new AnalyzeError('Error: Trace has no intersection. Use --no-intersection to override');
 
-  const flags = new Set([...(spec.flags ?? []), ...['usage', 'stats', 'top', 'log', 'freq'].filter((f) => has(f) && spec.options.includes('io'))]);
+  const flags = new Set([...(spec.flags ?? []), ...(spec.switches ?? []).filter((f) => has(f))]);
   const freqResolution = float('freq-resolution');
   const ropts: ReportOptions = { limit, gmt, multiDay: dates.multiDay, mi, flags, minSize: float('minsize'), maxSize: float('maxsize'), freqResolution };
   const run = new ReportRun(spec.report, conf, ropts, base, (line) => out.write(line + '\n'), { wakeupPrioOffset });

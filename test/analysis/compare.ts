@@ -5,7 +5,9 @@ import { STACK_LINE, run, ttng } from '../helpers.js';
 import type { RunResult } from '../helpers.js';
 
 export const PY = '/usr/bin/python3';
-export const ALL_COMMANDS = ['cputop', 'syscallstats', 'iousagetop', 'iolatencytop', 'iolatencystats', 'iolatencyfreq', 'iolog'] as const;
+export const ALL_COMMANDS = [
+  'cputop', 'syscallstats', 'iousagetop', 'iolatencytop', 'iolatencystats', 'iolatencyfreq', 'iolog', 'schedtop', 'schedlog', 'schedstats',
+] as const;
 
 /** why lttng-analyses cannot run here (false: it can) */
 export function noLttngAnalyses(): string | false {

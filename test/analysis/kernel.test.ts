@@ -84,6 +84,7 @@ describe('ttng analyze = lttng-analyses on a kernel trace recorded by ttng', { s
       () => compare(trace, { command: 'iolog', args: ['--timerange', `[${mid},${clock(e)}]`], mi: false }),
       () => compare(trace, { command: 'iousagetop', args: ['--limit', '3', '--cpu', '0'], mi: false }),
       () => compare(trace, { command: 'iolatencyfreq', args: ['--freq-resolution', '7'], mi: true }),
+      () => compare(trace, { command: 'schedstats', args: ['--total', '--per-prio', '--procname', `${WORKLOAD},dd,cat,sh`], mi: false }),
     ]);
   });
 });

@@ -58,6 +58,18 @@ describe('ttng analyze = lttng-analyses on real LTTng kernel traces', { skip: re
     ]);
   });
 
+  test('sched options: --total, --per-prio, --per-tid, other sections, --min/--max, --limit, --procname', async () => {
+    req.check();
+    const n = ['--no-intersection'];
+    await pairwise([
+      () => compare(ROTATION, { command: 'schedstats', args: [...n, '--total', '--per-prio'], mi: false }),
+      () => compare(ROTATION, { command: 'schedstats', args: [...n, '--total', '--per-tid', '--per-prio', '--top', '--limit', '4'], mi: true }),
+      () => compare(ROTATION, { command: 'schedtop', args: [...n, '--min', '10', '--max', '2000', '--limit', '5', '--procname', 'Web Content,java'], mi: false }),
+      () => compare(ROTATION, { command: 'schedlog', args: [...n, '--cpu', '2', '--begin', '21:36:36.9'], mi: false }),
+      () => compare(ROTATION, { command: 'schedlog', args: [...n, '-r', '700ms', '--stats'], mi: true }),
+    ]);
+  });
+
   test('--mi-version and --metadata of every command', async () => {
     req.check();
     await pairwise(ALL_COMMANDS.flatMap((command) => [['--mi-version'], ['--metadata']].map((args) => () => compare(MULTI, { command, args, mi: true }))));

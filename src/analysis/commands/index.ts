@@ -4,15 +4,21 @@ import type { Report } from './command.js';
 import { cputopReport } from './cputop.js';
 import { syscallstatsReport } from './syscallstats.js';
 import { ioReport } from './io.js';
+import { schedReport } from './sched.js';
 
 export interface CommandSpec {
   report: Report<PeriodStats>;
   summary: string;
   /** option groups beyond the common ones */
-  options: readonly ('proc' | 'top' | 'io' | 'freq')[];
+  options: readonly ('proc' | 'top' | 'io' | 'freq' | 'minmax')[];
   /** switches the command implies (the I/O command's --usage for iousagetop…) */
   flags?: readonly string[];
+  /** switches the user may add (the other sections of the same analysis) */
+  switches?: readonly string[];
 }
+
+const IO_SWITCHES = ['usage', 'stats', 'top', 'log', 'freq'];
+const SCHED_SWITCHES = ['log', 'top', 'stats', 'total', 'per-tid', 'per-prio'];
 
 export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>([
   ['cputop', { report: cputopReport as Report<PeriodStats>, summary: 'Per-TID, per-CPU and total CPU usage', options: ['proc', 'top'] }],
@@ -27,7 +33,17 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, Comman
     ] as const
   ).map(([name, flag, summary]): [string, CommandSpec] => [
     name,
-    { report: ioReport(name) as Report<PeriodStats>, summary, options: flag === 'freq' ? ['io', 'freq'] : ['io'], flags: [flag] },
+    { report: ioReport(name) as Report<PeriodStats>, summary, options: flag === 'freq' ? ['io', 'freq'] : ['io'], flags: [flag], switches: IO_SWITCHES },
+  ]),
+  ...(
+    [
+      ['schedtop', 'top', 'The longest scheduling latencies (wake-up to switch-in)'],
+      ['schedlog', 'log', 'Scheduling latencies in time order'],
+      ['schedstats', 'stats', 'Scheduling latency statistics per thread (--total, --per-prio)'],
+    ] as const
+  ).map(([name, flag, summary]): [string, CommandSpec] => [
+    name,
+    { report: schedReport(name) as Report<PeriodStats>, summary, options: ['proc', 'minmax', 'top'], flags: [flag], switches: SCHED_SWITCHES },
   ]),
 ]);
 
