@@ -40,7 +40,7 @@ Options (all commands):
   --mi-version            Print the LAMI version and exit
   --metadata              Print the analysis' LAMI metadata and exit
   -h, --help              Show this help
-cputop: --procname=NAME[,...], --tid=TID[,...], --limit=N (default 10)
+cputop, memtop: --procname=NAME[,...], --tid=TID[,...], --limit=N (default 10)
 syscallstats: --procname=NAME[,...], --tid=TID[,...]
 io*: --min/--max=USEC (latency), --minsize/--maxsize=BYTES, --limit=N; the
      other sections: --usage, --stats, --top, --log, --freq

@@ -6,7 +6,7 @@ import type { RunResult } from '../helpers.js';
 
 export const PY = '/usr/bin/python3';
 export const ALL_COMMANDS = [
-  'cputop', 'syscallstats', 'iousagetop', 'iolatencytop', 'iolatencystats', 'iolatencyfreq', 'iolog', 'schedtop', 'schedlog', 'schedstats',
+  'cputop', 'syscallstats', 'iousagetop', 'iolatencytop', 'iolatencystats', 'iolatencyfreq', 'iolog', 'schedtop', 'schedlog', 'schedstats', 'memtop',
 ] as const;
 
 /** why lttng-analyses cannot run here (false: it can) */

@@ -86,7 +86,7 @@ describe('ttng analyze on bad input', () => {
     const r = await ttng(['analyze', '--help']);
     assert.equal(r.code, 0);
     const listed = [...r.stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]);
-    assert.deepEqual(listed, ['cputop', 'syscallstats', 'iousagetop', 'iolatencytop', 'iolatencystats', 'iolatencyfreq', 'iolog', 'schedtop', 'schedlog', 'schedstats']);
+    assert.deepEqual(listed, ['cputop', 'syscallstats', 'iousagetop', 'iolatencytop', 'iolatencystats', 'iolatencyfreq', 'iolog', 'schedtop', 'schedlog', 'schedstats', 'memtop']);
     const main = await ttng(['--help']);
     assert.match(main.stdout, /analyze COMMAND TRACE/);
   });

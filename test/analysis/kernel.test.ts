@@ -36,7 +36,7 @@ describe('ttng analyze = lttng-analyses on a kernel trace recorded by ttng', { s
       'sched_switch', 'sched_wakeup', 'sched_waking', 'sched_wakeup_new', 'sched_migrate_task', 'sched_process_fork',
       'sched_process_exec', 'sched_process_exit', 'lttng_statedump_start', 'lttng_statedump_end', 'lttng_statedump_process_state',
       'lttng_statedump_file_descriptor', 'lttng_statedump_block_device', 'irq_handler_entry', 'irq_handler_exit',
-      'net_dev_xmit', 'netif_receive_skb',
+      'net_dev_xmit', 'netif_receive_skb', 'kmem_mm_page_alloc', 'kmem_mm_page_free',
     ].join(',')]);
     await run(['enable-event', '-k', '--syscall', '-a']);
     await run(['add-context', '-k', '-t', 'pid', '-t', 'tid', '-t', 'procname']);
@@ -85,6 +85,7 @@ describe('ttng analyze = lttng-analyses on a kernel trace recorded by ttng', { s
       () => compare(trace, { command: 'iousagetop', args: ['--limit', '3', '--cpu', '0'], mi: false }),
       () => compare(trace, { command: 'iolatencyfreq', args: ['--freq-resolution', '7'], mi: true }),
       () => compare(trace, { command: 'schedstats', args: ['--total', '--per-prio', '--procname', `${WORKLOAD},dd,cat,sh`], mi: false }),
+      () => compare(trace, { command: 'memtop', args: ['--limit', '3', '-r', '100ms'], mi: true }),
     ]);
   });
 });

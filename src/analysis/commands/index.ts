@@ -5,6 +5,7 @@ import { cputopReport } from './cputop.js';
 import { syscallstatsReport } from './syscallstats.js';
 import { ioReport } from './io.js';
 import { schedReport } from './sched.js';
+import { memtopReport } from './memtop.js';
 
 export interface CommandSpec {
   report: Report<PeriodStats>;
@@ -45,6 +46,7 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, Comman
     name,
     { report: schedReport(name) as Report<PeriodStats>, summary, options: ['proc', 'minmax', 'top'], flags: [flag], switches: SCHED_SWITCHES },
   ]),
+  ['memtop', { report: memtopReport as Report<PeriodStats>, summary: 'Pages allocated and freed per thread', options: ['proc', 'top'] }],
 ]);
 
 export { ReportRun } from './command.js';
