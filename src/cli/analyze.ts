@@ -50,9 +50,13 @@ sched*: --procname, --tid, --min/--max=USEC, --limit=N; --total, --per-tid,
      --stats
 
 Known lttng-analyses quirks kept for identical output: syscallstats counts
-each return value once too often; soft IRQs of lttng-modules 2.7+
-(irq_softirq_*) are not seen; the per-TID "Priorities" list starts with the
-priority known when a thread is first switched in.
+each return value once too often; iolatencytop lists --limit + 1 calls;
+splice and sendfile64 are not seen as I/O; soft IRQs of lttng-modules 2.7+
+(irq_softirq_*) are not seen; a thread's first I/O system call with a pid
+context re-creates its process entry under the thread's name. Where
+lttng-analyses stops with a Python error (a trace without a "kernel"
+directory that has wake-ups, block requests with a text rwbs), ttng goes on.
+Several traces: babeltrace 1's averaged clock offset is applied.
 `;
 
 const COMMON: OptionSpec[] = [
