@@ -37,6 +37,7 @@ describe('ttng analyze = lttng-analyses on real LTTng kernel traces', { skip: re
       ['--tid', '1668,7013'],
       ['--procname', 'java,node'],
       ['--begin', '21:36:36', '--end', '21:36:37.000000000'],
+      ['--timerange', '[21:36:35.900000000, 21:36:36.500000000]'],
       ['--timerange', '[21:36:35.9, 21:36:36.5]'],
       ['--timerange', '[2019-10-16 21:36:36.000000000,2019-10-16 21:36:36.500000000]'],
       ['--gmt', '--begin', '1571261796000000000'],
@@ -65,7 +66,7 @@ describe('ttng analyze = lttng-analyses on real LTTng kernel traces', { skip: re
       () => compare(ROTATION, { command: 'schedstats', args: [...n, '--total', '--per-prio'], mi: false }),
       () => compare(ROTATION, { command: 'schedstats', args: [...n, '--total', '--per-tid', '--per-prio', '--top', '--limit', '4'], mi: true }),
       () => compare(ROTATION, { command: 'schedtop', args: [...n, '--min', '10', '--max', '2000', '--limit', '5', '--procname', 'Web Content,java'], mi: false }),
-      () => compare(ROTATION, { command: 'schedlog', args: [...n, '--cpu', '2', '--begin', '21:36:36.9'], mi: false }),
+      () => compare(ROTATION, { command: 'schedlog', args: [...n, '--cpu', '2', '--begin', '21:36:36.900000000'], mi: false }),
       () => compare(ROTATION, { command: 'schedlog', args: [...n, '-r', '700ms', '--stats'], mi: true }),
     ]);
   });
