@@ -70,6 +70,14 @@ export type Cell =
   | { cls: 'cpu'; id: number };
 
 export const EMPTY: Cell = { cls: 'empty' };
+
+/** the number in a cell (0 when it has none), as the text reports print it */
+export function cellNumber(c: Cell | undefined): number {
+  const v = (c as { value?: unknown } | undefined)?.value;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  return v instanceof PyFloat ? v.v : 0;
+}
 export const UNKNOWN: Cell = { cls: 'unknown' };
 
 export function cellJson(c: Cell): PyJson {

@@ -1,6 +1,6 @@
 // `cputop`: per-thread, per-CPU and total CPU usage (lttng-cputop).
 import { CputopStats } from '../cputop.js';
-import { ResultTable, pyFloat } from '../lami.js';
+import { ResultTable, cellNumber, pyFloat } from '../lami.js';
 import type { Cell, TableClass } from '../lami.js';
 import { formatPrioList, pyFixed } from '../pyfmt.js';
 import { barGraph, padEnd, padStart } from '../text/termgraph.js';
@@ -32,7 +32,7 @@ function ratioCell(percent: number): Cell {
 }
 
 function percentOf(c: Cell | undefined): number {
-  return c && c.cls === 'ratio' ? (c.value as { v: number }).v * 100 : 0;
+  return c && c.cls === 'ratio' ? cellNumber(c) * 100 : 0;
 }
 
 export const cputopReport: Report<CputopStats> = {

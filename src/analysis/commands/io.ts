@@ -1,6 +1,7 @@
 // The I/O reports (lttng-iousagetop, -iolatencytop, -iolatencystats,
 // -iolatencyfreq, -iolog): one analysis, the command picks the sections.
 import { IoStats } from '../io.js';
+import { cellNumber as num } from '../lami.js';
 import type { Cell, ResultTable } from '../lami.js';
 import { formatSize, formatTimeRange, padEnd, padStart, pyFixed } from '../pyfmt.js';
 import { barGraph, freqGraph } from '../text/termgraph.js';
@@ -11,10 +12,6 @@ import { usageTables } from './io-usage.js';
 import { IO_EVENTS } from './interest.js';
 
 type C<K extends Cell['cls']> = Extract<Cell, { cls: K }>;
-const num = (c: Cell | undefined): number => {
-  const v = (c as { value?: unknown } | undefined)?.value;
-  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : v && typeof v === 'object' ? (v as { v: number }).v : 0;
-};
 
 function pidStr(p: C<'process'>): string {
   return p.pid === undefined ? `unknown (tid=${p.tid})` : String(p.pid);

@@ -1,5 +1,5 @@
 // The scheduling latency reports (lttng-schedtop, -schedlog, -schedstats).
-import { EMPTY, ResultTable, UNKNOWN, pyFloat } from '../lami.js';
+import { EMPTY, ResultTable, UNKNOWN, cellNumber as num, pyFloat } from '../lami.js';
 import type { Cell, TableClass } from '../lami.js';
 import { formatPrioList, formatTimestamp, padEnd, padStart, pyFixed } from '../pyfmt.js';
 import { SchedStats } from '../sched.js';
@@ -70,10 +70,6 @@ function head<X>(l: X[], n: number): X[] {
   return l.slice(0, n >= 0 ? n : Math.max(0, l.length + n));
 }
 
-const num = (c: Cell | undefined): number => {
-  const v = (c as { value?: unknown } | undefined)?.value;
-  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : v && typeof v === 'object' ? (v as { v: number }).v : 0;
-};
 const us = (c: Cell | undefined): string => pyFixed(num(c) / 1000, 3);
 const sd = (c: Cell | undefined): string => (c?.cls === 'unknown' ? '?' : us(c));
 

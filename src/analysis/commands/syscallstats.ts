@@ -1,5 +1,5 @@
 // `syscallstats`: per-thread system call counts and durations (lttng-syscallstats).
-import { ResultTable, UNKNOWN, pyFloat } from '../lami.js';
+import { ResultTable, UNKNOWN, cellNumber as num, pyFloat } from '../lami.js';
 import type { Cell, PyNum, TableClass } from '../lami.js';
 import { padEnd, padStart, pyRepr, pyRound, pyStrRepr } from '../pyfmt.js';
 import { errnoName, stdev } from '../stats.js';
@@ -52,12 +52,6 @@ function returnValues(s: SyscallStats): string {
     count.set(key, (count.get(key) ?? 1) + n);
   }
   return '{' + [...count].map(([k, v]) => `${pyStrRepr(k)}: ${v}`).join(', ') + '}';
-}
-
-function num(c: Cell | undefined): number {
-  if (!c || !('value' in c) || c.value === null || typeof c.value === 'boolean' || typeof c.value === 'string') return 0;
-  const v = c.value as PyNum;
-  return typeof v === 'object' ? v.v : Number(v);
 }
 
 export const syscallstatsReport: Report<SyscallsStats> = {
