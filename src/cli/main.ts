@@ -5,6 +5,7 @@ import { CtlError } from '../ctl/protocol.js';
 import { UsageError } from './usage.js';
 import { VIEW_HELP, parseViewArgs, runView, runViewCommand } from './view.js';
 import { CONVERT_HELP, parseConvertArgs, runConvert } from './convert.js';
+import { ANALYZE_HELP, runAnalyze } from './analyze.js';
 import type { Verb } from './session-common.js';
 import { createVerb } from './create.js';
 import { destroyVerb } from './destroy.js';
@@ -59,6 +60,7 @@ Traces:
   view [SESSION | PATH...] Print the events of a session's trace or of CTF
                          traces (babeltrace2's text)
   convert IN... -o DIR   Rewrite traces as a new CTF trace
+  analyze COMMAND TRACE  Reports of lttng-analyses (cputop, syscallstats…)
   help [COMMAND]         Show help
 
 Run \`ttng COMMAND --help\` for the options of a command.
@@ -98,8 +100,8 @@ export function main(argv: string[]): void {
       case 'help': {
         const sub = cmd === 'help' ? rest[0] : undefined;
         const verb = VERBS.find((v) => v.name === sub);
-        if (sub !== undefined && !verb && sub !== 'view' && sub !== 'convert') fail(`unknown command "${sub}" (see \`ttng --help\`)`);
-        process.stdout.write(verb ? verb.help : sub === 'view' ? VIEW_HELP : sub === 'convert' ? CONVERT_HELP : HELP);
+        if (sub !== undefined && !verb && sub !== 'view' && sub !== 'convert' && sub !== 'analyze') fail(`unknown command "${sub}" (see \`ttng --help\`)`);
+        process.stdout.write(verb ? verb.help : sub === 'view' ? VIEW_HELP : sub === 'convert' ? CONVERT_HELP : sub === 'analyze' ? ANALYZE_HELP : HELP);
         return;
       }
       case '-V':
@@ -129,6 +131,9 @@ export function main(argv: string[]): void {
         process.exitCode = runConvert(a);
         return;
       }
+      case 'analyze':
+        process.exitCode = runAnalyze(rest);
+        return;
       default: {
         const verb = VERBS.find((v) => v.name === cmd);
         if (!verb) fail(`unknown command "${cmd}" (see \`ttng --help\`)`);
