@@ -313,7 +313,15 @@ export class CtfTrace {
         head.contextValues = c.packetContext(st);
         const r = st.roles;
         if (r['packet_size'] !== undefined) head.packetBits = Number(r['packet_size']);
-        if (r['content_size'] !== undefined) head.contentBits = Number(r['content_size']);
+        const cs = r['content_size'];
+        if (cs !== undefined) {
+          // a corrupt 64-bit size loses its digits as a number: said here, exactly
+          if (BigInt(cs) > BigInt(Number.MAX_SAFE_INTEGER)) {
+            const than = head.packetBits !== undefined ? `its packet size (${head.packetBits} bits)` : `the file (${file.size} bytes)`;
+            throw new TraceError(file.path, offset, `packet content size (${BigInt(cs)} bits) is larger than ${than}`);
+          }
+          head.contentBits = Number(cs);
+        }
         head.begin = big(r['packet_begin']);
         head.end = big(r['packet_end']);
         head.seq = big(r['packet_seq_num']);

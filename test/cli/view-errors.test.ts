@@ -216,6 +216,30 @@ describe('ttng view: errors', () => {
     },
   );
 
+  test('a content size of 0: the events of the packets before are printed, then the error', async () => {
+    const dir = damaged('content-size-0', CRASH, (d) => patchFile(path.join(d, 'chan_0'), (b) => (b.writeBigUInt64LE(0n, 4096 + 48), b)));
+    const r = await ttng(['view', dir]);
+    assert.equal(oneError(r), `Error: ${dir}/chan_0: byte offset 4096: packet content size (0 bits) is smaller than its header and context`);
+    assert.equal(r.stdout, firstLines(`${CRASH}.babeltrace2.txt`, 129));
+    await sameEventsAsBabeltrace2(dir, r);
+  });
+
+  test('a content size of 2^63 (past the packet and the file): the packet index fails, no event printed', async () => {
+    const dir = damaged('content-size-huge', CRASH, (d) => patchFile(path.join(d, 'chan_0'), (b) => (b.writeBigUInt64LE(1n << 63n, 4096 + 48), b)));
+    const r = await ttng(['view', dir]);
+    assert.equal(oneError(r), `Error: ${dir}/chan_0: byte offset 4096: packet content size (9223372036854775808 bits) is larger than its packet size (32768 bits)`);
+    assert.equal(r.stdout, '');
+    await sameEventsAsBabeltrace2(dir, r);
+  });
+
+  test('a content size past the packet size: no event printed', async () => {
+    const dir = damaged('content-size-past', CRASH, (d) => patchFile(path.join(d, 'chan_0'), (b) => (b.writeBigUInt64LE(40000n, 4096 + 48), b)));
+    const r = await ttng(['view', dir]);
+    assert.equal(oneError(r), `Error: ${dir}/chan_0: byte offset 4096: packet content size (40000 bits) is larger than its packet size (32768 bits)`);
+    assert.equal(r.stdout, '');
+    await sameEventsAsBabeltrace2(dir, r);
+  });
+
   test('two inputs, one of them missing: a warning and the other printed, as babeltrace2 does', async () => {
     const p = path.join(tmp.dir, 'nothing-here');
     const r = await ttng(['view', SMALL, p]);
