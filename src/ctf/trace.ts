@@ -142,6 +142,8 @@ export function readMetadataFile(file: string): TraceClass {
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new TraceError(file, undefined, 'permission denied');
     throw new TraceError(file, undefined, `cannot read metadata: ${(e as Error).message}`);
   }
   let text: string;
@@ -161,7 +163,15 @@ export function readMetadataFile(file: string): TraceClass {
 
 /** Reads `len` bytes at `offset`; short only at end of file. */
 export function readAt(f: StreamFile, offset: number, len: number): Buffer {
-  if (f.fd === undefined) f.fd = fs.openSync(f.path, 'r');
+  if (f.fd === undefined) {
+    try {
+      f.fd = fs.openSync(f.path, 'r');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') throw new TraceError(f.path, undefined, 'permission denied');
+      throw e;
+    }
+  }
   const buf = Buffer.allocUnsafe(len);
   let got = 0;
   while (got < len) {
