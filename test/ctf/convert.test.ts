@@ -51,7 +51,7 @@ before(() => {
 
 /** stdout of `ttng view ARGS…` as bytes */
 function viewBytes(...args: string[]): Buffer {
-  const r = spawnSync('node', [bin, 'view', ...args], { env: childEnv() });
+  const r = spawnSync('node', [bin, 'view', ...args], { env: childEnv(), maxBuffer: 1 << 30 });
   assert.equal(r.status, 0, r.stderr.toString());
   return r.stdout;
 }
