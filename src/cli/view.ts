@@ -46,7 +46,9 @@ Options:
                           trace:vpid (default), loglevel, emf, all
   -b, --begin=TIME        Start at TIME: [YYYY-MM-DD] HH:MM:SS[.NS] or SEC[.NS]
   -e, --end=TIME          Stop after TIME
-      --format=FMT        text (default), json (one object per event), or
+      --format=FMT        text (default), json (one object per event; string
+                          bytes that are not UTF-8 are \udc80-\udcff, one per
+                          byte, as Python's surrogateescape), or
                           dummy (decode every field, print nothing)
   -o, --output-format=FMT Same as --format (babeltrace2 spelling)
   -h, --help              Show this help

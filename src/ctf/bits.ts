@@ -2,6 +2,8 @@
 // stream, bit-level readers for fields that are not byte-aligned or wider than 32
 // bits, the 64-bit clock update, and the errors a packet's content can raise.
 
+import { isUtf8 } from 'node:buffer';
+
 export class DecodeError extends Error {
   constructor(
     message: string,
@@ -39,7 +41,8 @@ export class DecodeState {
   }
 }
 
-export type Value = number | bigint | string | Value[] | VariantValue;
+/** a CTF string is bytes: a JS string when they are valid UTF-8, else the bytes themselves */
+export type Value = number | bigint | string | Uint8Array | Value[] | VariantValue;
 export interface VariantValue {
   sel: number;
   v: Value;
@@ -149,6 +152,12 @@ export function textBytes(buf: Buffer, start: number, len: number): string {
   const stop = start + len;
   while (end < stop && buf[end] !== 0) end++;
   return buf.toString('utf8', start, end);
+}
+
+/** a string field's value: its bytes when they are not valid UTF-8 (kept byte for byte) */
+export function strValue(buf: Buffer, start: number, end: number): string | Uint8Array {
+  const bytes = buf.subarray(start, end);
+  return isUtf8(bytes) ? buf.toString('utf8', start, end) : Uint8Array.prototype.slice.call(bytes);
 }
 
 export function overrun(p: number, end: number): never {

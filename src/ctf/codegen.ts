@@ -246,7 +246,8 @@ export class Gen {
     if (mode === 'skip') this.emit(`st.sum = st.sum + ${e} | 0;`);
     else if (mode === 'bytes') {
       if (print) this.emit(`ob.o = o; ob.need((${e} - (p >>> 3)) * 4 + 2); b = ob.buf; o = H.wEsc(b, ob.o, buf, p >>> 3, ${e});`);
-    } else this.emit(`const ${v} = buf.toString('utf8', p >>> 3, ${e});`);
+    } else if (mode === 'values') this.emit(`const ${v} = H.strValue(buf, p >>> 3, ${e});`);
+    else this.emit(`const ${v} = buf.toString('utf8', p >>> 3, ${e});`);
     this.emit(`p = (${e} + 1) * 8;`);
     this.known = 8;
     if (print && mode === 'text') this.emit(`s += H.quoteString(${v});`);

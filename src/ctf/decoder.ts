@@ -6,7 +6,7 @@ import type { StructType } from './model.js';
 import { fmtBin, fmtG, fmtHex, fmtOct, quoteString } from './format.js';
 import {
   DecodeState, badLength, clockUpdateBig, floatFromBits, noOption, overrun, readBigBE, readBigLE, readBitsBE, readBitsLE,
-  signBig, textBytes, unsignBig, unterminated,
+  signBig, strValue, textBytes, unsignBig, unterminated,
 } from './bits.js';
 import { cp, wAscii, wEsc, wHex, wInt, wUint } from './text-bytes.js';
 import type { ByteSink } from './text-bytes.js';
@@ -23,7 +23,7 @@ export type { Mode, TextOptions } from './codegen.js';
 
 const helpers = {
   cp, wInt, wHex, wEsc, wUint, wAscii,
-  readBitsLE, readBitsBE, readBigLE, readBigBE, signBig, unsignBig, clockUpdateBig, floatFromBits, textBytes,
+  readBitsLE, readBitsBE, readBigLE, readBigBE, signBig, unsignBig, clockUpdateBig, floatFromBits, textBytes, strValue,
   overrun, badLength, noOption, unterminated, fmtG, fmtHex, fmtOct, fmtBin, quoteString,
 };
 export type Helpers = typeof helpers;

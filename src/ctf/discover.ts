@@ -2,14 +2,22 @@
 // file is a trace; its other regular files are its data streams.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CtfTrace, readMetadataFile } from './trace.js';
+import { CtfTrace, TraceError, readMetadataFile } from './trace.js';
 import type { StreamFile } from './trace.js';
+
+/** a folder or file the reader may not read is an error naming it, not a place without traces */
+function deniedError(p: string, e: unknown): TraceError | undefined {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' ? new TraceError(p, undefined, 'permission denied') : undefined;
+}
 
 /** Is `dir` a CTF trace (has a `metadata` file)? */
 export function isTraceDir(dir: string): boolean {
   try {
     return fs.statSync(path.join(dir, 'metadata')).isFile();
-  } catch {
+  } catch (e) {
+    const denied = deniedError(dir, e);
+    if (denied) throw denied;
     return false;
   }
 }
@@ -25,7 +33,9 @@ export function findTraceDirs(root: string): string[] {
     let names: string[];
     try {
       names = fs.readdirSync(d).sort();
-    } catch {
+    } catch (e) {
+      const denied = deniedError(d, e);
+      if (denied) throw denied;
       return;
     }
     for (const n of names) {
@@ -46,7 +56,13 @@ export function findTraceDirs(root: string): string[] {
 /** The data stream files of a trace directory, by name; empty ones only with `withEmpty`. */
 export function streamFiles(dir: string, withEmpty = false): StreamFile[] {
   const files: StreamFile[] = [];
-  for (const n of fs.readdirSync(dir).sort()) {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).sort();
+  } catch (e) {
+    throw deniedError(dir, e) ?? e;
+  }
+  for (const n of names) {
     if (n === 'metadata' || n.startsWith('.')) continue;
     const p = path.join(dir, n);
     let stat: fs.Stats;

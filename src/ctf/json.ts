@@ -1,4 +1,5 @@
 // One JSON object per event, for scripts (`ttng view --format json`).
+import { isUtf8 } from 'node:buffer';
 import type { Value, VariantValue } from './decoder.js';
 import type { FieldType, StructType } from './model.js';
 import { displayName } from './metadata.js';
@@ -18,7 +19,7 @@ function toJson(t: FieldType, v: Value | undefined): unknown {
       return Number.isFinite(x) ? x : String(x);
     }
     case 'string':
-      return v;
+      return v instanceof Uint8Array ? escapedText(v) : v;
     case 'struct':
       return structJson(t, v as Value[]);
     case 'variant': {
@@ -31,11 +32,51 @@ function toJson(t: FieldType, v: Value | undefined): unknown {
       const arr = v as number[];
       if (t.isText) {
         const end = arr.indexOf(0);
-        return Buffer.from(end < 0 ? arr : arr.slice(0, end)).toString('utf8');
+        return escapedText(Uint8Array.from(end < 0 ? arr : arr.slice(0, end)));
       }
       return (v as Value[]).map((e) => toJson(t.element, e));
     }
   }
+}
+
+/**
+ * CTF strings are bytes. Valid UTF-8 is the text itself; each byte of an invalid
+ * sequence becomes the lone surrogate U+DC80 + (byte - 0x80) (bytes < 0x80 are
+ * always valid), as Python's "surrogateescape" does: JSON writes it `\udcXX`, and
+ * no valid UTF-8 decodes to a lone surrogate, so the bytes come back exactly.
+ */
+export function escapedText(b: Uint8Array): string {
+  const bytes = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const c = bytes[i]!;
+    const n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (n !== 0 && i + n <= bytes.length && isUtf8(bytes.subarray(i, i + n))) {
+      out += bytes.toString('utf8', i, i + n);
+      i += n;
+    } else {
+      out += String.fromCharCode(0xdc00 + c);
+      i++;
+    }
+  }
+  return out;
+}
+
+/** the bytes `escapedText` gave `s` for */
+export function unescapedText(s: string): Buffer {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const u = s.charCodeAt(i);
+    if (u >= 0xdc80 && u <= 0xdcff) {
+      parts.push(Buffer.from(s.slice(from, i), 'utf8'), Buffer.of(u - 0xdc00));
+      from = i + 1;
+    } else if (u >= 0xd800 && u <= 0xdbff) i++; // a surrogate pair: one character
+  }
+  parts.push(Buffer.from(s.slice(from), 'utf8'));
+  return Buffer.concat(parts);
 }
 
 function structJson(t: StructType, v: Value[]): Record<string, unknown> {

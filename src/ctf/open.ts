@@ -8,6 +8,7 @@ import { Cursor, END, TimeBase } from './cursor.js';
 import { findTraceDirs, isTraceDir, openTrace } from './discover.js';
 import { IndexedPackets, indexTrace, insertPacketSorted } from './file-index.js';
 import type { StreamSet } from './muxer.js';
+import type { TraceClass } from './model.js';
 import { CtfTrace, Stream, TraceError, nsFromOrigin } from './trace.js';
 
 export interface OpenedTraces {
@@ -25,8 +26,10 @@ function classCount(t: CtfTrace): number {
 }
 
 export function openInputs(inputs: string[], warn: (msg: string) => void = (m) => process.stderr.write(`ttng: warning: ${m}\n`)): OpenedTraces {
-  const traces: CtfTrace[] = [];
   const noTrace: string[] = [];
+  // traces sharing a UUID are one trace (snapshots, rotation chunks), whichever inputs they come from
+  const groups: { input: string; traces: CtfTrace[] }[] = [];
+  const byUuid = new Map<string, CtfTrace[]>();
   for (const input of inputs) {
     const exists = fs.existsSync(input);
     if (!exists && inputs.length === 1) throw new TraceError(input, undefined, 'no such file or directory');
@@ -39,36 +42,31 @@ export function openInputs(inputs: string[], warn: (msg: string) => void = (m) =
       }
       throw new TraceError(input, undefined, 'no CTF trace found (no directory with a "metadata" file)');
     }
-    const opened = dirs.map((d) => openTrace(d));
-    // traces sharing a UUID are one trace (snapshots, rotation chunks)
-    const groups: CtfTrace[][] = [];
-    const byUuid = new Map<string, CtfTrace[]>();
-    for (const t of opened) {
+    for (const d of dirs) {
+      const t = openTrace(d);
       const u = t.uuid;
-      if (u === undefined) groups.push([t]);
-      else {
-        let g = byUuid.get(u);
-        if (!g) {
-          g = [];
-          byUuid.set(u, g);
-          groups.push(g);
-        }
-        g.push(t);
+      let g = u === undefined ? undefined : byUuid.get(u);
+      if (!g) {
+        g = [];
+        if (u !== undefined) byUuid.set(u, g);
+        groups.push({ input, traces: g });
       }
+      g.push(t);
     }
-    for (const g of groups) {
-      for (const t of g) indexTrace(t);
-      let merged: CtfTrace;
-      if (g.length === 1) {
-        merged = g[0]!;
-        merged.name = traceName(input, merged);
-      } else {
-        merged = mergeTraces(g);
-        merged.name = merged.hostname ?? '';
-      }
-      assignStreamIds(merged);
-      traces.push(merged);
+  }
+  const traces: CtfTrace[] = [];
+  for (const { input, traces: g } of groups) {
+    for (const t of g) indexTrace(t);
+    let merged: CtfTrace;
+    if (g.length === 1) {
+      merged = g[0]!;
+      merged.name = traceName(input, merged);
+    } else {
+      merged = mergeTraces(g);
+      merged.name = merged.hostname ?? '';
     }
+    assignStreamIds(merged);
+    traces.push(merged);
   }
   if (traces.length === 0 && noTrace.length) throw new TraceError(noTrace[0]!, undefined, 'no CTF trace found (no directory with a "metadata" file)');
   for (const p of noTrace) warn(`${p}: no CTF trace found (no directory with a "metadata" file)`);
@@ -99,6 +97,11 @@ function mergeTraces(g: CtfTrace[]): CtfTrace {
   let winner = g[0]!;
   // babeltrace2 keeps the richest metadata
   for (const t of g) if (classCount(t) > classCount(winner)) winner = t;
+  // ... which must then hold every class of the others as they declare it (a metadata that grew)
+  for (const t of g) {
+    if (t !== winner && !classesIncluded(t.tc, winner.tc))
+      throw new TraceError(t.dir, undefined, `traces ${winner.dir} and ${t.dir} share UUID ${t.uuid ?? ''} but their metadata differ`);
+  }
   const byKey = new Map<string, Stream>();
   const out: Stream[] = [];
   for (const t of [winner, ...g.filter((x) => x !== winner)]) {
@@ -124,6 +127,27 @@ function mergeTraces(g: CtfTrace[]): CtfTrace {
   winner.streams.length = 0;
   winner.streams.push(...out);
   return winner;
+}
+
+/** a class as text, for comparing two parses of it (decoder slots are the parser's bookkeeping) */
+function classKey(v: unknown): string {
+  return JSON.stringify(v, (k, x: unknown) => (k === 'saveSlot' ? undefined : typeof x === 'bigint' ? String(x) : x instanceof Map ? [...x.entries()] : x));
+}
+
+/** every stream and event class of `a` is in `b`, the same */
+function classesIncluded(a: TraceClass, b: TraceClass): boolean {
+  for (const [id, sa] of a.streams) {
+    const sb = b.streams.get(id);
+    if (!sb) return false;
+    const { events: ea, ...ra } = sa;
+    const { events: eb, ...rb } = sb;
+    if (classKey(ra) !== classKey(rb)) return false;
+    for (const [eid, ec] of ea) {
+      const other = eb.get(eid);
+      if (!other || classKey(ec) !== classKey(other)) return false;
+    }
+  }
+  return true;
 }
 
 function assignStreamIds(t: CtfTrace): void {

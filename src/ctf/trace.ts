@@ -142,6 +142,8 @@ export function readMetadataFile(file: string): TraceClass {
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new TraceError(file, undefined, 'permission denied');
     throw new TraceError(file, undefined, `cannot read metadata: ${(e as Error).message}`);
   }
   let text: string;
@@ -161,7 +163,15 @@ export function readMetadataFile(file: string): TraceClass {
 
 /** Reads `len` bytes at `offset`; short only at end of file. */
 export function readAt(f: StreamFile, offset: number, len: number): Buffer {
-  if (f.fd === undefined) f.fd = fs.openSync(f.path, 'r');
+  if (f.fd === undefined) {
+    try {
+      f.fd = fs.openSync(f.path, 'r');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') throw new TraceError(f.path, undefined, 'permission denied');
+      throw e;
+    }
+  }
   const buf = Buffer.allocUnsafe(len);
   let got = 0;
   while (got < len) {
@@ -313,7 +323,15 @@ export class CtfTrace {
         head.contextValues = c.packetContext(st);
         const r = st.roles;
         if (r['packet_size'] !== undefined) head.packetBits = Number(r['packet_size']);
-        if (r['content_size'] !== undefined) head.contentBits = Number(r['content_size']);
+        const cs = r['content_size'];
+        if (cs !== undefined) {
+          // a corrupt 64-bit size loses its digits as a number: said here, exactly
+          if (BigInt(cs) > BigInt(Number.MAX_SAFE_INTEGER)) {
+            const than = head.packetBits !== undefined ? `its packet size (${head.packetBits} bits)` : `the file (${file.size} bytes)`;
+            throw new TraceError(file.path, offset, `packet content size (${BigInt(cs)} bits) is larger than ${than}`);
+          }
+          head.contentBits = Number(cs);
+        }
         head.begin = big(r['packet_begin']);
         head.end = big(r['packet_end']);
         head.seq = big(r['packet_seq_num']);

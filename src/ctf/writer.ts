@@ -103,7 +103,8 @@ export function encodeField(w: BitWriter, t: FieldType, v: Value | undefined): v
       return;
     case 'string':
       w.align(8);
-      w.bytes(Buffer.from(((v ?? '') as string) + '\0', 'utf8'));
+      // bytes that are not UTF-8 come as bytes and are kept as they are
+      w.bytes(v instanceof Uint8Array ? Buffer.concat([v, Buffer.alloc(1)]) : Buffer.from(((v ?? '') as string) + '\0', 'utf8'));
       return;
     case 'struct': {
       w.align(t.align);

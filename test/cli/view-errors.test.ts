@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  CONFORMANCE, NO_BABELTRACE2, STACK_LINE, babeltrace2, copyTrace, ensureBuilt, has, tempDir, ttng,
+  BIN, CONFORMANCE, NO_BABELTRACE2, STACK_LINE, TRACES, babeltrace2, copyTrace, ensureBuilt, has, run, tempDir, ttng,
 } from '../helpers.js';
 import type { RunResult } from '../helpers.js';
 
@@ -215,6 +215,78 @@ describe('ttng view: errors', () => {
       await sameEventsAsBabeltrace2(dir, r);
     },
   );
+
+  test('a content size of 0: the events of the packets before are printed, then the error', async () => {
+    const dir = damaged('content-size-0', CRASH, (d) => patchFile(path.join(d, 'chan_0'), (b) => (b.writeBigUInt64LE(0n, 4096 + 48), b)));
+    const r = await ttng(['view', dir]);
+    assert.equal(oneError(r), `Error: ${dir}/chan_0: byte offset 4096: packet content size (0 bits) is smaller than its header and context`);
+    assert.equal(r.stdout, firstLines(`${CRASH}.babeltrace2.txt`, 129));
+    await sameEventsAsBabeltrace2(dir, r);
+  });
+
+  test('a content size of 2^63 (past the packet and the file): the packet index fails, no event printed', async () => {
+    const dir = damaged('content-size-huge', CRASH, (d) => patchFile(path.join(d, 'chan_0'), (b) => (b.writeBigUInt64LE(1n << 63n, 4096 + 48), b)));
+    const r = await ttng(['view', dir]);
+    assert.equal(oneError(r), `Error: ${dir}/chan_0: byte offset 4096: packet content size (9223372036854775808 bits) is larger than its packet size (32768 bits)`);
+    assert.equal(r.stdout, '');
+    await sameEventsAsBabeltrace2(dir, r);
+  });
+
+  test('a content size past the packet size: no event printed', async () => {
+    const dir = damaged('content-size-past', CRASH, (d) => patchFile(path.join(d, 'chan_0'), (b) => (b.writeBigUInt64LE(40000n, 4096 + 48), b)));
+    const r = await ttng(['view', dir]);
+    assert.equal(oneError(r), `Error: ${dir}/chan_0: byte offset 4096: packet content size (40000 bits) is larger than its packet size (32768 bits)`);
+    assert.equal(r.stdout, '');
+    await sameEventsAsBabeltrace2(dir, r);
+  });
+
+  test('two traces sharing a UUID whose metadata differ: said so, under one path or given apart', async () => {
+    const parent = path.join(tmp.dir, 'same-uuid');
+    const a = damaged(path.join('same-uuid', 'a'), CRASH, () => {});
+    const b = damaged(path.join('same-uuid', 'b'), CRASH, (d) => {
+      const f = path.join(d, 'metadata');
+      fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('name = "my_app:current_temp"', 'name = "my_app:other_temp"'));
+    });
+    const uuid = /uuid = "([0-9a-f-]+)"/.exec(fs.readFileSync(path.join(a, 'metadata'), 'utf8'))![1]!;
+    for (const args of [[parent], [a, b]]) {
+      const r = await ttng(['view', ...args]);
+      assert.equal(oneError(r), `Error: ${b}: traces ${a} and ${b} share UUID ${uuid} but their metadata differ`);
+      assert.equal(r.stdout, '');
+    }
+  });
+
+  test('two traces sharing a UUID given as separate paths are merged, overlapping packets kept once', async () => {
+    // two overlapping snapshots of one session: what the parent folder prints
+    const snap = path.join(TRACES, 'ust-snapshot');
+    const [s1, s2] = fs.readdirSync(snap).sort().map((n) => path.join(snap, n));
+    const r = await ttng(['view', s1!, s2!]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, fs.readFileSync(`${snap}.expected.txt`, 'utf8'));
+    assert.equal(r.stdout.split('\n').length - 1, 301);
+  });
+
+  test('a folder, a metadata file or a stream file the reader may not read: permission denied, naming it', async () => {
+    // run as nobody: root reads whatever the modes say
+    const top = path.join(tmp.dir, 'perm');
+    const secret = damaged(path.join('perm', 'secret'), SMALL, () => {});
+    const nobody = (p: string): Promise<RunResult> => run(process.execPath, [BIN, 'view', p], { asNobody: true });
+    fs.chmodSync(tmp.dir, 0o755);
+    fs.chmodSync(top, 0o755);
+    fs.chmodSync(path.join(secret, 'metadata'), 0o644);
+    fs.chmodSync(path.join(secret, 'dummystream'), 0o644);
+    fs.chmodSync(secret, 0o700); // root's folder
+    for (const p of [secret, top]) {
+      const r = await nobody(p);
+      assert.equal(oneError(r), `Error: ${secret}: permission denied`);
+      assert.equal(r.stdout, '');
+    }
+    fs.chmodSync(secret, 0o755);
+    fs.chmodSync(path.join(secret, 'metadata'), 0o600);
+    assert.equal(oneError(await nobody(top)), `Error: ${secret}/metadata: permission denied`);
+    fs.chmodSync(path.join(secret, 'metadata'), 0o644);
+    fs.chmodSync(path.join(secret, 'dummystream'), 0o600);
+    assert.equal(oneError(await nobody(top)), `Error: ${secret}/dummystream: permission denied`);
+  });
 
   test('two inputs, one of them missing: a warning and the other printed, as babeltrace2 does', async () => {
     const p = path.join(tmp.dir, 'nothing-here');

@@ -31,6 +31,8 @@ interface PacketSpec {
   discarded?: bigint;
   /** event class of each event (default: tick) */
   ec?: EventClass[];
+  /** timestamp_begin (default: the first event's) */
+  begin?: bigint;
 }
 
 interface StreamSpec {
@@ -54,7 +56,7 @@ function writeTrace(streams: StreamSpec[], events: EventClass[] = [tick]): { dir
     const sw = w.stream(0, s.file, s.instance);
     let v = 0;
     for (const p of s.packets) {
-      sw.beginPacket({ eventsDiscarded: p.discarded });
+      sw.beginPacket({ eventsDiscarded: p.discarded, begin: p.begin });
       p.ts.forEach((t, i) => sw.event(p.ec?.[i] ?? tick, t, [undefined, undefined, [v++]]));
     }
   }
@@ -262,6 +264,30 @@ describe('reader graph: muxer', () => {
       (e: unknown) => e instanceof TraceError && /chan_0: byte offset \d+: time goes backwards: this event is at 1700000000000000150 ns from origin, before the previous message \(1700000000000000200\)/.test(e.message),
     );
     assert.equal(got.length, 2);
+  });
+
+  test('time going backwards while streams are interleaved: the error names the stream and offset of the older event', () => {
+    // chan_1 goes 100, 500, 250 while chan_0 holds 300: 100, 300 and 500 are returned, then 250 fails
+    const { dir } = writeTrace([
+      { file: 'chan_0', instance: 0n, packets: [{ ts: [300n] }] },
+      { file: 'chan_1', instance: 1n, packets: [{ ts: [100n, 500n] }, { ts: [250n] }] },
+    ]);
+    const got: string[] = [];
+    const it = messageIterator(openInputs([dir]));
+    assert.throws(
+      () => pull(it, got),
+      (e: unknown) => e instanceof TraceError && /chan_1: byte offset \d+: time goes backwards: this event is at 1700000000000000250 ns from origin, before the previous message \(1700000000000000500\)/.test(e.message),
+    );
+    assert.deepEqual(got, ['chan_1 tick 100 v=0', 'chan_0 tick 300 v=0', 'chan_1 tick 500 v=1']);
+  });
+
+  test('a packet beginning after its first event, across streams, is accepted as babeltrace2 does', () => {
+    // (babeltrace2 2.0.4 prints this trace in event time order, without error)
+    const { dir } = writeTrace([
+      { file: 'chan_0', instance: 0n, packets: [{ ts: [100n, 300n] }] },
+      { file: 'chan_1', instance: 1n, packets: [{ begin: 200n, ts: [150n, 400n] }] },
+    ]);
+    assert.deepEqual(readWhole(dir).map((l) => l.split(' ').slice(0, 3).join(' ')), ['chan_0 tick 100', 'chan_1 tick 150', 'chan_0 tick 300', 'chan_1 tick 400']);
   });
 
   test('iterate() gives the same messages as the iterator, and an event whose body is not read is skipped', () => {
