@@ -2,14 +2,8 @@
 // file is a trace; its other regular files are its data streams.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CtfTrace, TraceError, readMetadataFile } from './trace.js';
+import { CtfTrace, deniedError, readMetadataFile } from './trace.js';
 import type { StreamFile } from './trace.js';
-
-/** a folder or file the reader may not read is an error naming it, not a place without traces */
-function deniedError(p: string, e: unknown): TraceError | undefined {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'EACCES' || code === 'EPERM' ? new TraceError(p, undefined, 'permission denied') : undefined;
-}
 
 /** Is `dir` a CTF trace (has a `metadata` file)? */
 export function isTraceDir(dir: string): boolean {

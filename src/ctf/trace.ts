@@ -137,14 +137,18 @@ export class CompiledStreamClass {
   }
 }
 
+/** a folder or file the reader may not read is an error naming it, not a place without traces */
+export function deniedError(p: string, e: unknown): TraceError | undefined {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' ? new TraceError(p, undefined, 'permission denied') : undefined;
+}
+
 export function readMetadataFile(file: string): TraceClass {
   let buf: Buffer;
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM') throw new TraceError(file, undefined, 'permission denied');
-    throw new TraceError(file, undefined, `cannot read metadata: ${(e as Error).message}`);
+    throw deniedError(file, e) ?? new TraceError(file, undefined, `cannot read metadata: ${(e as Error).message}`);
   }
   let text: string;
   try {
@@ -167,9 +171,7 @@ export function readAt(f: StreamFile, offset: number, len: number): Buffer {
     try {
       f.fd = fs.openSync(f.path, 'r');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EACCES' || code === 'EPERM') throw new TraceError(f.path, undefined, 'permission denied');
-      throw e;
+      throw deniedError(f.path, e) ?? e;
     }
   }
   const buf = Buffer.allocUnsafe(len);
