@@ -3,7 +3,6 @@
 // wrote (../shared/traces/ust-live), byte for byte, wherever TCP cut the flows.
 process.env['TZ'] = 'UTC'; // the session directory's name is the creation time in local time
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { Relay } from '../../src/relayd/server.js';
@@ -11,6 +10,7 @@ import { RelayCommandDecoder } from '../../src/wire/index.js';
 import { TRACES, tempDir } from '../helpers.js';
 import { SESSIOND_RELAYD, conversations } from '../wire/captures.js';
 import { connect } from './client.js';
+import { tree } from './lttng.js';
 
 const REFERENCE = path.join(TRACES, 'ust-live');
 const convs = conversations(SESSIOND_RELAYD);
@@ -18,20 +18,6 @@ const control = convs.find((c) => c.server.port === 5342)!;
 const data = convs.find((c) => c.server.port === 5343)!;
 const tmp = tempDir('ttng-relayd-replay-');
 after(() => tmp.remove());
-
-/** relative path → bytes, for every file under `dir` */
-export function tree(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p), fs.readFileSync(p));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** stream offset just after STREAMS_SENT */
 function streamsSentEnd(): number {
