@@ -24,7 +24,7 @@ export interface ConfinedFs extends OutputFs {
  * (`…/index/*.idx`) and their directory are not created and writes to them go
  * nowhere, for sessions whose peer sends no index (snapshots, as lttng-relayd).
  */
-export function confinedFs(root: string, opts: { noIndex?: boolean; base?: OutputFs } = {}): ConfinedFs {
+export function confinedFs(root: string, opts: { noIndex?: boolean; base?: OutputFs | undefined } = {}): ConfinedFs {
   const base = opts.base ?? nodeFs;
   fs.mkdirSync(root, { recursive: true });
   const realRoot = fs.realpathSync(root);
@@ -70,7 +70,7 @@ export function confinedFs(root: string, opts: { noIndex?: boolean; base?: Outpu
     get failures() {
       return failures;
     },
-    mkdir: (dir) => counted(() => (isIndex(dir) ? undefined : base.mkdir(check(dir)))),
+    mkdir: (dir) => counted(() => (isIndex(dir) || path.resolve(dir) === absRoot ? undefined : base.mkdir(check(dir)))),
     openWrite: (file, mode) =>
       counted(() => {
         if (isIndex(file)) {

@@ -2,6 +2,7 @@
 // Usable in-process (tests, `ttng`'s own commands) as well as by ttng-relayd.
 import * as net from 'node:net';
 import * as path from 'node:path';
+import type { OutputFs } from '../output/index.js';
 import { confinedFs } from './confine.js';
 import { Connection } from './conn.js';
 import { ControlConnection } from './control.js';
@@ -19,6 +20,8 @@ export interface RelayConfig {
   output: string;
   groupBy?: GroupBy;
   log?: Log;
+  /** the file system under the confinement (tests inject failures here); default node:fs */
+  fs?: OutputFs;
 }
 
 export interface RelayAddresses {
@@ -52,7 +55,8 @@ export class Relay {
   constructor(private readonly config: RelayConfig) {
     this.log = config.log ?? new Log(0);
     const output = path.resolve(config.output);
-    this.state = new RelayState({ output, groupBy: config.groupBy ?? 'host' }, confinedFs(output), confinedFs(output, { noIndex: true }), this.log);
+    const base = config.fs;
+    this.state = new RelayState({ output, groupBy: config.groupBy ?? 'host' }, confinedFs(output, { base }), confinedFs(output, { noIndex: true, base }), this.log);
   }
 
   /** listens on the three ports; resolves with the addresses bound (port 0 → the port picked) */

@@ -90,6 +90,9 @@ export class ControlClient extends Client<RelayCommand, RelayReply> {
   }
 }
 
+/** the reply a viewer command gets (ATTACH_SESSION and GET_NEW_STREAMS share one struct) */
+type ReplyFor<K> = LiveReply extends infer R ? (R extends { reply: infer Q } ? (K extends Q ? R : never) : never) : never;
+
 export class LiveClient extends Client<LiveCommand, LiveReply> {
   static async open(port: number, minor = 4): Promise<LiveClient> {
     const c = new LiveClient(await connect(port), minor);
@@ -101,8 +104,8 @@ export class LiveClient extends Client<LiveCommand, LiveReply> {
     super(sock, new LiveReplyDecoder({ clientMinor: minor }), (c) => encodeLiveCommand(c));
   }
 
-  async ask<K extends LiveReply['reply']>(c: LiveCommand & { cmd: K }): Promise<Extract<LiveReply, { reply: K }>> {
-    return (await this.request(c)) as Extract<LiveReply, { reply: K }>;
+  async ask<K extends LiveReply['reply']>(c: LiveCommand & { cmd: K }): Promise<ReplyFor<K>> {
+    return (await this.request(c)) as ReplyFor<K>;
   }
 }
 
