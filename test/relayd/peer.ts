@@ -51,7 +51,7 @@ export class Producer {
     readonly data: net.Socket,
   ) {}
 
-  static async open(r: Running): Promise<Producer> {
+  static async open(r: { control: number; data: number }): Promise<Producer> {
     const ctl = await ControlClient.open(r.control);
     await ctl.version();
     return new Producer(ctl, await connect(r.data));
