@@ -4,6 +4,7 @@
 import type * as net from 'node:net';
 import { WireError } from '../wire/index.js';
 import type { Log } from './log.js';
+import type { RelayState } from './sessions.js';
 
 /** A peer broke the protocol: its connection is closed (the message says why). */
 export class ProtocolError extends Error {
@@ -14,21 +15,28 @@ export class ProtocolError extends Error {
 const MAX_UNSENT = 4 * 1024 * 1024;
 
 export abstract class Connection {
-  readonly label: string;
+  protected readonly log: Log;
+  private readonly peer: string;
   private ended = false;
 
   constructor(
     readonly sock: net.Socket,
-    kind: 'control' | 'data' | 'live',
-    protected readonly log: Log,
+    protected readonly state: RelayState,
   ) {
-    this.label = `${kind} connection from ${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`;
+    this.log = state.log;
+    this.peer = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`;
     sock.on('data', (b: Buffer) => this.receive(b));
     sock.on('error', (e) => this.log.info(`${this.label}: ${e.message}`));
     sock.on('close', () => this.end());
     this.log.info(`${this.label}: opened`);
   }
 
+  /** which port */
+  protected abstract get kind(): 'control' | 'data' | 'live';
+
+  get label(): string {
+    return `${this.kind} connection from ${this.peer}`;
+  }
   /** handles received bytes; throws ProtocolError or WireError on a malformed peer */
   protected abstract onBytes(b: Buffer): void;
   /** the connection is gone (closed by either side) */

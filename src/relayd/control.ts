@@ -2,7 +2,6 @@
 // answered as lttng-relayd 2.13 answers them. A command out of protocol (before
 // VERSION, without a session, an unknown id) closes the connection, with a log line;
 // a refused name or a failed write is answered with an error code.
-import type * as net from 'node:net';
 import {
   LttngErr, RELAYD_MAJOR, RELAYD_MINOR, RELAYD_MIN_MINOR, RelayCommandDecoder, encodeRelayReply,
   type RelayCommand, type RelayMsg, type RelayReply,
@@ -10,7 +9,7 @@ import {
 import { Connection, ProtocolError } from './conn.js';
 import { closeTraceChunk, createTraceChunk, rotateStreams, traceChunkExists } from './control-chunks.js';
 import { addStream, createSession } from './control-session.js';
-import type { RelaySession, RelayState } from './sessions.js';
+import type { RelaySession } from './sessions.js';
 import { NONE, seqAtLeast, type RelayStream } from './streams.js';
 
 
@@ -23,11 +22,8 @@ export class ControlConnection extends Connection {
   private session: RelaySession | undefined;
   private versionDone = false;
 
-  constructor(
-    sock: net.Socket,
-    private readonly state: RelayState,
-  ) {
-    super(sock, 'control', state.log);
+  protected get kind(): 'control' {
+    return 'control';
   }
 
   protected onBytes(b: Buffer): void {

@@ -2,10 +2,8 @@
 // Each packet is assembled once (with the padding the peer does not send) and handed
 // to its stream, which writes it with its index entry. A packet for an unknown stream,
 // or more packets than any peer holds back from their indexes, closes the connection.
-import type * as net from 'node:net';
 import { RelayDataDecoder } from '../wire/index.js';
 import { Connection, ProtocolError } from './conn.js';
-import type { RelayState } from './sessions.js';
 import { NONE, type RelayStream } from './streams.js';
 
 export class DataConnection extends Connection {
@@ -14,11 +12,8 @@ export class DataConnection extends Connection {
   /** sessions whose packets came this way */
   private readonly sessions = new Set<bigint>();
 
-  constructor(
-    sock: net.Socket,
-    private readonly state: RelayState,
-  ) {
-    super(sock, 'data', state.log);
+  protected get kind(): 'data' {
+    return 'data';
   }
 
   protected onBytes(b: Buffer): void {

@@ -2,13 +2,12 @@
 // asking 2.15), answered as lttng-relayd's live.cpp does. Commands are handled one at
 // a time, in order; while some wait for file reads, later ones queue (up to a bound,
 // then the socket stops being read), so a viewer only ever slows itself.
-import type * as net from 'node:net';
 import {
   AttachStatus, ConnectionType, CreateSessionStatus, DetachStatus, IndexStatus, LIVE_MAJOR, LiveCommandDecoder, LiveFlag, LttngErr, MetadataStatus, NewStreamsStatus, PacketStatus, Seek,
   encodeLiveReply, type LiveCommand, type LiveCommandFrame, type LiveReply,
 } from '../wire/index.js';
 import { Connection, ProtocolError } from './conn.js';
-import type { RelaySession, RelayState } from './sessions.js';
+import type { RelaySession } from './sessions.js';
 import { ViewerStream, indexReply, nextIndex, readMetadata, readPacket } from './viewer.js';
 
 /** the live protocol minor this relay speaks: 2.15's session list for viewers that ask it */
@@ -25,11 +24,8 @@ export class LiveConnection extends Connection {
   /** by relay stream handle (the viewer's stream id) */
   private readonly streams = new Map<bigint, ViewerStream>();
 
-  constructor(
-    sock: net.Socket,
-    private readonly state: RelayState,
-  ) {
-    super(sock, 'live', state.log);
+  protected get kind(): 'live' {
+    return 'live';
   }
 
   protected onBytes(b: Buffer): void {

@@ -4,9 +4,8 @@
 import * as path from 'node:path';
 import type { GroupBy } from './names.js';
 
-export const DEFAULT_CONTROL_PORT = 5342;
-export const DEFAULT_DATA_PORT = 5343;
-export const DEFAULT_LIVE_PORT = 5344;
+/** LTTng's ports (configure.ac) */
+export const DEFAULT_PORTS = { control: 5342, data: 5343, live: 5344 } as const;
 
 export interface Endpoint {
   host: string;
@@ -40,9 +39,9 @@ unless an address is given: to receive traces from other hosts, give one, for
 example -C tcp://0.0.0.0:5342 -D tcp://0.0.0.0:5343.
 
 Options:
-  -C, --control-port=URL   Control port URL (default tcp://127.0.0.1:${DEFAULT_CONTROL_PORT})
-  -D, --data-port=URL      Data port URL (default tcp://127.0.0.1:${DEFAULT_DATA_PORT})
-  -L, --live-port=URL      Live viewer port URL (default tcp://127.0.0.1:${DEFAULT_LIVE_PORT})
+  -C, --control-port=URL   Control port URL (default tcp://127.0.0.1:${DEFAULT_PORTS.control})
+  -D, --data-port=URL      Data port URL (default tcp://127.0.0.1:${DEFAULT_PORTS.data})
+  -L, --live-port=URL      Live viewer port URL (default tcp://127.0.0.1:${DEFAULT_PORTS.live})
                            URL: tcp://ADDR[:PORT] or tcp6://[ADDR][:PORT]; port 0
                            picks a free one (printed with -v)
   -o, --output=DIR         Output directory (default ~/ttng-traces;
@@ -76,90 +75,71 @@ export function parseEndpoint(url: string, defaultPort: number): Endpoint {
   return { host, port };
 }
 
+/** one option: its names, and what it does to the arguments (with its value when it takes one) */
+interface OptionSpec {
+  names: readonly string[];
+  value?: true;
+  apply(a: RelaydArgs, value: string, cwd: string): RelaydArgs | 'help' | 'version';
+}
+
+const OPTIONS: readonly OptionSpec[] = [
+  { names: ['-h', '--help'], apply: () => 'help' },
+  { names: ['-V', '--version'], apply: () => 'version' },
+  { names: ['-C', '--control-port'], value: true, apply: (a, v) => ({ ...a, control: parseEndpoint(v, DEFAULT_PORTS.control) }) },
+  { names: ['-D', '--data-port'], value: true, apply: (a, v) => ({ ...a, data: parseEndpoint(v, DEFAULT_PORTS.data) }) },
+  { names: ['-L', '--live-port'], value: true, apply: (a, v) => ({ ...a, live: parseEndpoint(v, DEFAULT_PORTS.live) }) },
+  { names: ['-o', '--output'], value: true, apply: (a, v, cwd) => ({ ...a, output: path.resolve(cwd, v) }) },
+  { names: ['-p', '--group-output-by-host'], apply: (a) => ({ ...a, groupBy: 'host' }) },
+  { names: ['-s', '--group-output-by-session'], apply: (a) => ({ ...a, groupBy: 'session' }) },
+  // clear is never allowed here (see chunks.ts): accepted for lttng-relayd's command lines
+  { names: ['-x', '--disallow-clear'], apply: (a) => a },
+  { names: ['-d', '--daemonize'], apply: (a) => ({ ...a, daemonize: true }) },
+  { names: ['-b', '--background'], apply: (a) => ({ ...a, daemonize: true, keepCwd: true }) },
+  { names: ['--verbose'], apply: (a) => ({ ...a, verbosity: a.verbosity + 1 }) },
+  {
+    names: ['--ready-fd'],
+    value: true,
+    apply: (a, v) => {
+      const fd = Number(v);
+      if (!Number.isInteger(fd) || fd < 3) throw new ArgError('--ready-fd needs a file descriptor number');
+      return { ...a, readyFd: fd };
+    },
+  },
+];
+
+/**
+ * The arguments, lttng-relayd's way: `--name=VALUE` or `--name VALUE`, `-C VALUE` or
+ * `-CVALUE`, `-v` repeated or grouped (`-vv`).
+ */
 export function parseRelaydArgs(argv: string[], env: { tracesDir: string; cwd: string }): RelaydArgs | 'help' | 'version' {
-  const a: RelaydArgs = {
-    control: { host: '127.0.0.1', port: DEFAULT_CONTROL_PORT },
-    data: { host: '127.0.0.1', port: DEFAULT_DATA_PORT },
-    live: { host: '127.0.0.1', port: DEFAULT_LIVE_PORT },
+  let a: RelaydArgs = {
+    control: { host: '127.0.0.1', port: DEFAULT_PORTS.control },
+    data: { host: '127.0.0.1', port: DEFAULT_PORTS.data },
+    live: { host: '127.0.0.1', port: DEFAULT_PORTS.live },
     output: env.tracesDir,
     groupBy: 'host',
     daemonize: false,
     keepCwd: false,
     verbosity: 0,
   };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i]!;
-    let val: string | undefined;
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      if (eq > 0) [arg, val] = [arg.slice(0, eq), arg.slice(eq + 1)];
-    } else if (/^-[CDLo].+/.test(arg)) {
-      [arg, val] = [arg.slice(0, 2), arg.slice(2)];
-    } else if (/^-v+$/.test(arg)) {
-      a.verbosity += arg.length - 1;
+  const queue = [...argv];
+  while (queue.length > 0) {
+    const word = queue.shift()!;
+    if (/^-v+$/.test(word)) {
+      a = { ...a, verbosity: a.verbosity + word.length - 1 };
       continue;
     }
-    const need = (): string => {
-      if (val !== undefined) return val;
-      const v = argv[++i];
-      if (v === undefined) throw new ArgError(`option ${arg} needs a value`);
-      return v;
-    };
-    switch (arg) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '-V':
-      case '--version':
-        return 'version';
-      case '-C':
-      case '--control-port':
-        a.control = parseEndpoint(need(), DEFAULT_CONTROL_PORT);
-        break;
-      case '-D':
-      case '--data-port':
-        a.data = parseEndpoint(need(), DEFAULT_DATA_PORT);
-        break;
-      case '-L':
-      case '--live-port':
-        a.live = parseEndpoint(need(), DEFAULT_LIVE_PORT);
-        break;
-      case '-o':
-      case '--output':
-        a.output = path.resolve(env.cwd, need());
-        break;
-      case '-p':
-      case '--group-output-by-host':
-        a.groupBy = 'host';
-        break;
-      case '-s':
-      case '--group-output-by-session':
-        a.groupBy = 'session';
-        break;
-      case '-x':
-      case '--disallow-clear':
-        break;
-      case '-d':
-      case '--daemonize':
-        a.daemonize = true;
-        break;
-      case '-b':
-      case '--background':
-        a.daemonize = true;
-        a.keepCwd = true;
-        break;
-      case '--verbose':
-        a.verbosity++;
-        break;
-      case '--ready-fd': {
-        const n = Number(need());
-        if (!Number.isInteger(n) || n < 3) throw new ArgError('--ready-fd needs a file descriptor number');
-        a.readyFd = n;
-        break;
-      }
-      default:
-        throw new ArgError(arg.startsWith('-') ? `unknown option ${arg}` : `unexpected argument ${arg}`);
-    }
+    const long = word.startsWith('--') && word.includes('=');
+    const name = long ? word.slice(0, word.indexOf('=')) : /^-[A-Za-z]./.test(word) ? word.slice(0, 2) : word;
+    const spec = OPTIONS.find((o) => o.names.includes(name));
+    if (!spec) throw new ArgError(word.startsWith('-') ? `unknown option ${name}` : `unexpected argument ${word}`);
+    const attached = long ? word.slice(name.length + 1) : name !== word ? word.slice(2) : undefined;
+    if (!spec.value && attached !== undefined) throw new ArgError(`option ${name} takes no value`);
+    const value = spec.value ? (attached ?? queue.shift()) : '';
+    if (value === undefined) throw new ArgError(`option ${name} needs a value`);
+    const next = spec.apply(a, value, env.cwd);
+    if (typeof next === 'string') return next;
+    a = next;
   }
   return a;
 }

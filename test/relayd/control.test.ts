@@ -160,3 +160,49 @@ test('a 2.4 peer (whole paths per stream), a snapshot (no index), a trace-file r
   assert.deepEqual(fs.readFileSync(path.join(out, 'host/ring-20231114-221320/kernel/c_0_1')), Buffer.alloc(60, 3));
   assert.deepEqual([...tree(bySession).keys()], ['S/h-20231114-221320/b/kernel/metadata']);
 });
+
+test("two relay sessions of one recording session (kernel and user space consumers) share their trace chunks through a rotation", async () => {
+  const out = outDir();
+  const r = await startRelay(out);
+  const k = await Producer.open(r);
+  const u = await Producer.open(r);
+  await k.start({ name: 'both', hostname: 'h' });
+  await u.start({ name: 'both', hostname: 'h' });
+  const kh = (await k.addStream('chan_0', 'kernel')).handle;
+  const uh = (await u.addStream('chan_0', 'ust/uid/0/64-bit')).handle;
+  await k.packet(kh, Buffer.alloc(16, 1));
+  await u.packet(uh, Buffer.alloc(16, 2));
+  const exists = async (p: Producer, id: bigint): Promise<boolean> => ((await p.ctl.request({ cmd: 'TRACE_CHUNK_EXISTS', chunkId: id })) as { exists: boolean }).exists;
+  for (const p of [k, u]) assert.equal((await p.chunk(1n, 1_700_000_100n) as { retCode: number }).retCode, LttngErr.OK);
+  for (const [p, h] of [[k, kh], [u, uh]] as const) {
+    await p.ctl.request({ cmd: 'ROTATE_STREAMS', newChunkId: 1n, layout: 'pad7', positions: [{ streamId: h, rotateAtSeqNum: 2n }] });
+  }
+  const closeReply = await k.ctl.request({ cmd: 'CLOSE_TRACE_CHUNK', chunkId: 0n, closeTimestamp: 1_700_000_100n, closeCommand: 0 });
+  assert.deepEqual(closeReply, { reply: 'CLOSE_TRACE_CHUNK', retCode: LttngErr.OK, path: 'h/both-20231114-221320' }, "as lttng-relayd: the first archive's reply names the session directory");
+  await u.ctl.request({ cmd: 'CLOSE_TRACE_CHUNK', chunkId: 0n, closeTimestamp: 1_700_000_100n, closeCommand: 0 });
+  assert.equal(await exists(k, 0n), true, 'streams still write in chunk 0 until their rotation position');
+  await k.packet(kh, Buffer.alloc(16, 3)); // packet 1: still chunk 0, and the position (2) is reached
+  assert.equal(await exists(k, 0n), true, 'the user-space stream still writes there');
+  await u.packet(uh, Buffer.alloc(16, 4));
+  assert.equal(await exists(u, 0n), false, 'archived once both streams moved on');
+  await k.packet(kh, Buffer.alloc(16, 5));
+  await u.packet(uh, Buffer.alloc(16, 6));
+  for (const [p, h] of [[k, kh], [u, uh]] as const) await p.ctl.request({ cmd: 'ROTATE_STREAMS', newChunkId: undefined, layout: 'pad7', positions: [{ streamId: h, rotateAtSeqNum: 3n }] });
+  for (const p of [k, u]) {
+    const c = await p.ctl.request({ cmd: 'CLOSE_TRACE_CHUNK', chunkId: 1n, closeTimestamp: 1_700_000_200n, closeCommand: 0 });
+    assert.deepEqual(c, { reply: 'CLOSE_TRACE_CHUNK', retCode: LttngErr.OK, path: 'h/both-20231114-221320/archives/20231114T221500+0000-20231114T221640+0000-1' });
+  }
+  assert.equal(await exists(k, 1n), false);
+  k.close();
+  u.close();
+  await r.relay.stop();
+  const s = 'h/both-20231114-221320/archives/';
+  assert.deepEqual([...tree(out).keys()].sort(), [
+    `${s}20231114T221320+0000-20231114T221500+0000-0/kernel/chan_0`, `${s}20231114T221320+0000-20231114T221500+0000-0/kernel/index/chan_0.idx`,
+    `${s}20231114T221320+0000-20231114T221500+0000-0/ust/uid/0/64-bit/chan_0`, `${s}20231114T221320+0000-20231114T221500+0000-0/ust/uid/0/64-bit/index/chan_0.idx`,
+    `${s}20231114T221500+0000-20231114T221640+0000-1/kernel/chan_0`, `${s}20231114T221500+0000-20231114T221640+0000-1/kernel/index/chan_0.idx`,
+    `${s}20231114T221500+0000-20231114T221640+0000-1/ust/uid/0/64-bit/chan_0`, `${s}20231114T221500+0000-20231114T221640+0000-1/ust/uid/0/64-bit/index/chan_0.idx`,
+  ]);
+  assert.deepEqual(fs.readFileSync(path.join(out, `${s}20231114T221320+0000-20231114T221500+0000-0/kernel/chan_0`)), Buffer.concat([Buffer.alloc(16, 1), Buffer.alloc(16, 3)]));
+  assert.deepEqual(fs.readFileSync(path.join(out, `${s}20231114T221500+0000-20231114T221640+0000-1/ust/uid/0/64-bit/chan_0`)), Buffer.alloc(16, 6));
+});

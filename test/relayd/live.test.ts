@@ -17,6 +17,23 @@ async function relay(): Promise<Running> {
   return startRelay(`${tmp.dir}/${++n}`);
 }
 
+/** a live session with a data stream `a_0` and a metadata stream, announced */
+async function liveSession(r: Running, packets = 0): Promise<{ p: Producer; id: bigint; a: bigint; meta: bigint }> {
+  const p = await Producer.open(r);
+  const id = await p.start();
+  const a = (await p.addStream('a_0')).handle;
+  const meta = (await p.addStream('metadata')).handle;
+  await p.streamsSent();
+  for (let i = 1; i <= packets; i++) await p.packet(a, Buffer.alloc(8, i));
+  return { p, id, a, meta };
+}
+
+/** closes the clients, then stops the relay */
+async function finish(r: Running, ...clients: { close(): void }[]): Promise<void> {
+  for (const c of clients) c.close();
+  await r.relay.stop();
+}
+
 async function viewer(r: Running, minor = 4): Promise<LiveClient> {
   const v = await LiveClient.open(r.live, minor);
   assert.equal((await v.ask({ cmd: 'CREATE_SESSION' })).status, 1);
@@ -98,20 +115,13 @@ test('a live session, from attach to HUP', async () => {
   assert.equal((await v.ask({ cmd: 'LIST_SESSIONS' })).sessions.length, 0, 'a closed session is not listed');
   assert.equal((await v.ask({ cmd: 'DETACH_SESSION', sessionId: id })).status, DetachStatus.OK);
   await until('the session forgotten', () => !r.relay.state.sessions.has(id));
-  v.close();
-  await r.relay.stop();
+  await finish(r, v);
 });
 
 test('ATTACH with LAST starts at the next packet; streams added later come with NEW_STREAM, from their beginning', async () => {
   const r = await relay();
-  const p = await Producer.open(r);
-  const id = await p.start();
-  const a = (await p.addStream('a_0')).handle;
-  const meta = (await p.addStream('metadata')).handle;
-  await p.streamsSent();
+  const { p, id, a, meta } = await liveSession(r, 2);
   await p.metadata(meta, 'x');
-  await p.packet(a, Buffer.alloc(8, 1));
-  await p.packet(a, Buffer.alloc(8, 2));
   const v = await viewer(r);
   assert.equal((await v.ask({ cmd: 'ATTACH_SESSION', sessionId: id, offset: 0n, seek: Seek.LAST })).status, AttachStatus.OK);
   await v.ask({ cmd: 'GET_METADATA', streamId: meta });
@@ -129,9 +139,7 @@ test('ATTACH with LAST starts at the next packet; streams added later come with 
   assert.deepEqual([ns.status, ns.streams.map((s) => s.channelName)], [NewStreamsStatus.OK, ['b_0']]);
   assert.equal((await v.ask({ cmd: 'GET_NEXT_INDEX', streamId: b })).status, IndexStatus.OK, "a new stream's first packet");
   assert.equal((await v.ask({ cmd: 'GET_NEW_STREAMS', sessionId: id })).streams.length, 0);
-  v.close();
-  p.close();
-  await r.relay.stop();
+  await finish(r, v, p);
 });
 
 test('a viewer asking protocol 2.15 gets the 2.15 session list; a non-live session is listed but cannot be attached', async () => {
@@ -143,19 +151,12 @@ test('a viewer asking protocol 2.15 gets the 2.15 session list; a non-live sessi
   assert.equal((await v.ask({ cmd: 'ATTACH_SESSION', sessionId: id, offset: 0n, seek: Seek.LAST })).status, AttachStatus.NOT_LIVE);
   const noSession = await LiveClient.open(r.live);
   assert.equal((await noSession.ask({ cmd: 'ATTACH_SESSION', sessionId: id, offset: 0n, seek: Seek.LAST })).status, AttachStatus.NO_SESSION);
-  noSession.close();
-  v.close();
-  p.close();
-  await r.relay.stop();
+  await finish(r, noSession, v, p);
 });
 
 test('a viewer that never reads its replies only stops itself: ingest goes on', async () => {
   const r = await relay();
-  const p = await Producer.open(r);
-  const id = await p.start();
-  const a = (await p.addStream('a_0')).handle;
-  await p.addStream('metadata');
-  await p.streamsSent();
+  const { p, id, a } = await liveSession(r);
   await p.packet(a, Buffer.alloc(256 * 1024, 5));
   // a raw viewer: attaches, then floods GET_PACKET requests and never reads a byte back
   const v = await viewer(r);
@@ -170,10 +171,7 @@ test('a viewer that never reads its replies only stops itself: ingest goes on', 
   // and other viewers are served
   const w = await LiveClient.open(r.live);
   assert.equal((await w.ask({ cmd: 'LIST_SESSIONS' })).sessions.length, 1);
-  w.close();
-  v.close();
-  p.close();
-  await r.relay.stop();
+  await finish(r, w, v, p);
 });
 
 test('commands before CONNECT, a wrong major, an unknown command: that connection closes, the relay goes on', async () => {
@@ -188,7 +186,6 @@ test('commands before CONNECT, a wrong major, an unknown command: that connectio
   await assert.rejects(unknown.request({ cmd: 'UNKNOWN', id: 77, payload: new Uint8Array(4) }).then(() => unknown.request({ cmd: 'LIST_SESSIONS' })));
   const ok = await LiveClient.open(r.live);
   assert.deepEqual((await ok.ask({ cmd: 'LIST_SESSIONS' })).sessions, []);
-  ok.close();
   assert.equal(r.relay.log.counters.protocolErrors, 3);
-  await r.relay.stop();
+  await finish(r, ok);
 });

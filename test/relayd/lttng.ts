@@ -25,20 +25,24 @@ export function lttngMissing(): string | false {
   return false;
 }
 
-const pids = new Set<number>();
-process.on('exit', () => {
-  for (const p of pids) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
+/** pids still to kill when the test process exits, whatever happened to the test */
+const running = new Set<number>();
+process.on('exit', () => running.forEach((pid) => killQuietly(pid)));
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone already */
   }
-});
+}
 
 function track(child: ChildProcess): ChildProcess {
-  if (child.pid) pids.add(child.pid);
-  child.on('exit', () => child.pid && pids.delete(child.pid));
+  const pid = child.pid;
+  if (pid !== undefined) {
+    running.add(pid);
+    child.on('exit', () => running.delete(pid));
+  }
   return child;
 }
 
@@ -166,7 +170,7 @@ export class LttngHome {
     const r = await this.run('/usr/bin/lttng-sessiond', ['--no-kernel', '--daemonize']);
     if (r.code !== 0) throw new Error(`lttng-sessiond failed: ${r.stderr}`);
     this.pid = Number(fs.readFileSync(path.join(this.dir, '.lttng', 'lttng-sessiond.pid'), 'utf8').trim());
-    pids.add(this.pid);
+    running.add(this.pid);
   }
 
   async stop(): Promise<void> {
@@ -183,7 +187,7 @@ export class LttngHome {
       } catch {
         /* gone */
       }
-      pids.delete(pid);
+      running.delete(pid);
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
