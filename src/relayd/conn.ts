@@ -25,7 +25,7 @@ export abstract class Connection {
   ) {
     this.log = state.log;
     this.peer = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`;
-    sock.on('data', (b: Buffer) => this.receive(b));
+    if (sock.listenerCount('data') === 0) sock.on('data', (b: Buffer) => this.receive(b));
     sock.on('error', (e) => this.log.info(`${this.label}: ${e.message}`));
     sock.on('close', () => this.end());
     this.log.info(`${this.label}: opened`);
@@ -42,7 +42,8 @@ export abstract class Connection {
   /** the connection is gone (closed by either side) */
   protected abstract onEnd(): void;
 
-  private receive(b: Buffer): void {
+  /** bytes from the peer (the socket's 'data' events, or a reader of its own) */
+  receive(b: Buffer): void {
     if (this.ended) return;
     try {
       this.onBytes(b);

@@ -7,6 +7,7 @@ import { confinedFs } from './confine.js';
 import { Connection } from './conn.js';
 import { ControlConnection } from './control.js';
 import { DataConnection } from './data.js';
+import { readingInto } from './fastread.js';
 import { LiveConnection } from './live.js';
 import { Log } from './log.js';
 import type { GroupBy } from './names.js';
@@ -30,9 +31,9 @@ export interface RelayAddresses {
   live: Endpoint;
 }
 
-function listen(ep: Endpoint, onConnection: (s: net.Socket) => void): Promise<net.Server> {
+function listen(ep: Endpoint, onConnection: (s: net.Socket) => void, pauseOnConnect = false): Promise<net.Server> {
   return new Promise((resolve, reject) => {
-    const srv = net.createServer({ noDelay: true }, onConnection);
+    const srv = net.createServer({ noDelay: true, pauseOnConnect }, onConnection);
     srv.once('error', reject);
     srv.listen({ host: ep.host, port: ep.port, exclusive: true }, () => {
       srv.off('error', reject);
@@ -61,14 +62,24 @@ export class Relay {
 
   /** listens on the three ports; resolves with the addresses bound (port 0 → the port picked) */
   async start(): Promise<RelayAddresses> {
-    const track = (c: Connection): void => {
+    const track = (c: Connection): Connection => {
       this.connections.add(c);
       c.sock.on('close', () => this.connections.delete(c));
+      return c;
     };
     try {
       const control = await listen(this.config.control, (s) => track(new ControlConnection(s, this.state)));
       this.servers.push(control);
-      const data = await listen(this.config.data, (s) => track(new DataConnection(s, this.state)));
+      // data connections copy every byte out of their reads at once: one read buffer serves them all
+      const readBuffer = Buffer.allocUnsafe(1024 * 1024);
+      const data = await listen(
+        this.config.data,
+        (s) => {
+          let conn: DataConnection | undefined;
+          conn = track(new DataConnection(readingInto(s, readBuffer, (b) => conn?.receive(b)), this.state)) as DataConnection;
+        },
+        true,
+      );
       this.servers.push(data);
       const live = await listen(this.config.live, (s) => track(new LiveConnection(s, this.state)));
       this.servers.push(live);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Chunk, ChunkRegistry } from './chunks.js';
 import type { ConfinedFs } from './confine.js';
 import type { Log } from './log.js';
+import { BufferPool } from './pool.js';
 import { type GroupBy } from './names.js';
 import { CtfTrace, NONE, RelayStream } from './streams.js';
 
@@ -92,6 +93,8 @@ export class RelayState {
   readonly sessions = new Map<bigint, RelaySession>();
   readonly streams = new Map<bigint, RelayStream>();
   readonly chunks: ChunkRegistry;
+  /** packet buffers of the data port, reused once written */
+  readonly pool = new BufferPool();
   private lastSession = 0n;
   private lastStream = 0n;
   private lastTrace = 0n;
@@ -130,7 +133,7 @@ export class RelayState {
     const st = new RelayStream(
       {
         handle: ++this.lastStream, trace, channel, tracefileSize, tracefileCount, withIndex: s.withIndex,
-        fs: this.fs, noIndexFs: this.noIndexFs, log: this.log, label: s.label,
+        fs: this.fs, noIndexFs: this.noIndexFs, log: this.log, label: s.label, pool: this.pool,
       },
       s.current,
     );

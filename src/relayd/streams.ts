@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { LocalTraceOutput, type IndexFields, type LocalStreamOutput, type OutputFs } from '../output/index.js';
 import type { Chunk } from './chunks.js';
 import type { Log } from './log.js';
+import type { BufferPool } from './pool.js';
 
 /** LTTng's -1ULL: no sequence number yet (sequence numbers are unsigned 64-bit) */
 export const NONE = 0xffff_ffff_ffff_ffffn;
@@ -57,6 +58,8 @@ export interface StreamInit {
   log: Log;
   /** the session this stream belongs to (for log lines) */
   label: string;
+  /** where written packets' buffers go back */
+  pool: BufferPool;
 }
 
 export class RelayStream {
@@ -253,6 +256,7 @@ export class RelayStream {
     if (this.pendingRotation && seqAtLeast(fields.packetSeqNum, this.pendingRotation.at) && this.init.withIndex) this.completeRotation();
     const c = this.chunk;
     if (!c) {
+      this.init.pool.give(packet);
       this.init.log.counters.droppedPackets++;
       this.failed = 'packet received while the stream has no trace chunk';
       this.init.log.warn(`${this.name}: packet ${netSeq} dropped: the stream has no trace chunk`);
@@ -266,6 +270,7 @@ export class RelayStream {
       });
       out.appendPacket(packet, fields);
     });
+    this.init.pool.give(packet);
     if (!ok) return false;
     this.noteWritten(c, out!.file);
     this.prevIndexSeq = netSeq;
@@ -346,6 +351,7 @@ export class RelayStream {
       this.init.log.counters.droppedPackets += this.heldData.size;
       this.init.log.warn(`${this.name}: closed with ${this.heldData.size} packet(s) without index and ${this.heldIndex.size} index(es) without data, dropped`);
     }
+    for (const b of this.heldData.values()) this.init.pool.give(b);
     this.heldData.clear();
     this.heldIndex.clear();
     this.heldBytes = 0;
