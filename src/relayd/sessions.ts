@@ -37,6 +37,7 @@ export class RelaySession {
   hasRotated = false;
   ongoingRotation = false;
   readonly traces = new Map<string, CtfTrace>();
+  /** its streams not closed yet */
   readonly streams: RelayStream[] = [];
   connectionClosed = false;
   /** a data connection that carried its packets ended */
@@ -65,9 +66,9 @@ export class RelaySession {
     return ChunkRegistry.key(this.init.sessiondUuid ?? 'anonymous', this.init.sessiondSessionId ?? this.id, id);
   }
 
-  /** streams not closed (LIST_SESSIONS' stream count) */
+  /** streams not closed (LIST_SESSIONS' stream count): closed ones leave the list */
   get streamCount(): number {
-    return this.streams.filter((s) => !s.closed).length;
+    return this.streams.length;
   }
 
   /** the indexes of streams pairs data with: not for snapshots nor 2.1–2.3 peers */
@@ -151,8 +152,13 @@ export class RelayState {
     if (!force && !st.drained) return;
     st.close();
     this.streams.delete(st.handle);
-    const s = this.sessions.get(st.trace.sessionId);
-    if (s) this.forget(s);
+    // viewers hold their streams themselves: a closed one leaves its session's lists (per-PID apps come and go)
+    const trace = st.trace;
+    trace.streams.splice(trace.streams.indexOf(st), 1);
+    const s = this.sessions.get(trace.sessionId);
+    if (!s) return;
+    s.streams.splice(s.streams.indexOf(st), 1);
+    this.forget(s);
   }
 
   /**
@@ -162,7 +168,7 @@ export class RelayState {
    */
   closeSession(s: RelaySession, force: boolean): void {
     s.connectionClosed = true;
-    for (const st of s.streams) {
+    for (const st of [...s.streams]) {
       // without CLOSE_STREAM, only the data of indexes already received is still awaited (as lttng-relayd)
       let now = force;
       if (st.lastNetSeqNum === NONE) {
@@ -181,6 +187,6 @@ export class RelayState {
 
   /** drops a finished session nobody views any more */
   forget(s: RelaySession): void {
-    if (s.connectionClosed && s.viewer === undefined && s.streams.every((st) => st.closed)) this.sessions.delete(s.id);
+    if (s.connectionClosed && s.viewer === undefined && s.streams.length === 0) this.sessions.delete(s.id);
   }
 }

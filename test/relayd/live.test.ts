@@ -189,3 +189,26 @@ test('commands before CONNECT, a wrong major, an unknown command: that connectio
   assert.equal(r.relay.log.counters.protocolErrors, 3);
   await finish(r, ok);
 });
+
+test('a trace-file ring: a viewer starting late reads from the oldest packet still on disk, each from its own file', async () => {
+  const r = await relay();
+  const p = await Producer.open(r);
+  const id = await p.start();
+  const a = (await p.addStream('a_0', 'kernel', 100n, 2n)).handle;
+  const meta = (await p.addStream('metadata', 'kernel')).handle;
+  await p.streamsSent();
+  await p.metadata(meta, 'm');
+  // 60-byte packets in 100-byte files, 2 files: packets 0..4 leave 3 (file _1) and 4 (file _0)
+  for (let i = 0; i < 5; i++) await p.packet(a, Buffer.alloc(60, i));
+  const v = await viewer(r);
+  await v.ask({ cmd: 'ATTACH_SESSION', sessionId: id, offset: 0n, seek: Seek.BEGINNING });
+  const got: number[] = [];
+  for (;;) {
+    const idx = await v.ask({ cmd: 'GET_NEXT_INDEX', streamId: a });
+    if (idx.status !== IndexStatus.OK) break;
+    assert.equal(idx.offset, 0n);
+    got.push((await v.ask({ cmd: 'GET_PACKET', streamId: a, offset: 0n, len: 60 })).data[0]!);
+  }
+  assert.deepEqual(got, [3, 4]);
+  await finish(r, v, p);
+});
